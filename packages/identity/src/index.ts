@@ -1,0 +1,56 @@
+// @aip/identity: self-minted Ed25519 identities for AI agents.
+export { aipKeyFromPublicKey, publicKeyFromAipKey } from './aip-key.js';
+export { writeFileAtomic } from './atomic-file.js';
+export { decodeBase64Url, encodeBase64Url } from './base64url.js';
+export {
+  type Canonicalization,
+  createDetachedSignature,
+  DETACHED_SIGNATURE_TYPE,
+  type DetachedContent,
+  type DetachedSignature,
+  type DetachedVerification,
+  parseDetachedSignature,
+  verifyDetachedSignature,
+} from './detached.js';
+export { didKeyFromPublicKey, publicKeyFromDidKey } from './did-key.js';
+export {
+  createSigner,
+  type Ed25519Backend,
+  type Ed25519Options,
+  generateSecretKey,
+  getPublicKey,
+  isValidPublicKey,
+  sign,
+  verify,
+} from './ed25519.js';
+export { AipError, IdentityError, type IdentityErrorCode } from './errors.js';
+export { sha256 } from './hash.js';
+export {
+  exportSecretKey,
+  generateIdentity,
+  type Identity,
+  type IdentityOptions,
+  identityFromSecretKey,
+} from './identity.js';
+export { canonicalize } from './jcs.js';
+export {
+  didKeyFromId,
+  identifiersOf,
+  isSelfCertifyingId,
+  type KeyIdentifiers,
+  publicKeyFromId,
+} from './key-id.js';
+export {
+  defaultAipHome,
+  IDENTITY_FILE,
+  identityExists,
+  type KeyStoreOptions,
+  type LoadIdentityOptions,
+  loadIdentity,
+  readIdentityInfo,
+  type SaveIdentityOptions,
+  type StoredIdentityInfo,
+  saveIdentity,
+} from './key-store.js';
+export { createDidResolver, resolveDid, resolvePublicKey } from './resolver.js';
+export { signingInput, signJson, verifyJson } from './signed-json.js';

@@ -1,0 +1,314 @@
+// The on-disk identity: $AIP_HOME/identity.json (0600, directory 0700), written atomically,
+// optionally sealed with a passphrase, never overwritten without `force` (which keeps a backup).
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { copyFileAtomic, writeFileAtomic } from './atomic-file.js';
+import { decodeBase64Url, encodeBase64Url } from './base64url.js';
+import { type Ed25519Options, getPublicKey } from './ed25519.js';
+import { IdentityError } from './errors.js';
+import { exportSecretKey, type Identity, identityFromSecretKey } from './identity.js';
+import { identifiersOf, publicKeyFromId } from './key-id.js';
+import { bytesEqual } from './lib/bytes.js';
+import { DEFAULT_SCRYPT, open, parseSealed, type ScryptParams, seal } from './lib/passphrase-box.js';
+
+export const IDENTITY_FILE = 'identity.json';
+const FILE_TYPE = 'aip-identity/1';
+const MAX_FILE_SIZE = 64 * 1024;
+const MAX_NAME_LENGTH = 256;
+
+/** Where the key store lives. */
+export interface KeyStoreOptions {
+  /** The AIP home directory; defaults to {@link defaultAipHome}. */
+  home?: string;
+}
+
+/** The public half of a stored identity: readable without the passphrase. */
+export interface StoredIdentityInfo {
+  did: string;
+  aipId: string;
+  publicKeyMultibase: string;
+  name: string | null;
+  createdAt: string;
+  encrypted: boolean;
+  path: string;
+  /** False when the file is readable or writable by group or others (POSIX). */
+  permissionsOk: boolean;
+}
+
+/**
+ * `$AIP_HOME` if set, else `~/.aip`.
+ *
+ * @example
+ * ```ts
+ * defaultAipHome({ AIP_HOME: '/tmp/agent' }); // "/tmp/agent"
+ * ```
+ */
+export function defaultAipHome(env: Record<string, string | undefined> = process.env): string {
+  const home = env.AIP_HOME;
+  return home !== undefined && home !== '' ? path.resolve(home) : path.join(os.homedir(), '.aip');
+}
+
+function identityPath(options: KeyStoreOptions): string {
+  return path.join(options.home ?? defaultAipHome(), IDENTITY_FILE);
+}
+
+/**
+ * True when an identity file exists (encrypted or not).
+ *
+ * @example
+ * ```ts
+ * if (await identityExists({ home })) console.log('already initialised');
+ * ```
+ */
+export async function identityExists(options: KeyStoreOptions = {}): Promise<boolean> {
+  try {
+    await fs.lstat(identityPath(options));
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+}
+
+/** Options of {@link saveIdentity}. */
+export interface SaveIdentityOptions extends KeyStoreOptions {
+  name?: string;
+  /** Seal the secret key with this passphrase (scrypt + AES-256-GCM). */
+  passphrase?: string;
+  /** Replace an existing identity; the old file is kept as a timestamped backup. */
+  force?: boolean;
+  /** Creation time (tests); defaults to the clock. */
+  now?: Date;
+  /** scrypt cost (tests may lower it); defaults to N = 2^17, r = 8, p = 1. */
+  scrypt?: ScryptParams;
+}
+
+/**
+ * Persists an identity. Refuses (`aip_identity_exists`) when one is already stored, unless
+ * `force`, in which case the previous file is first copied to `identity-<UTC stamp>.json.bak`.
+ *
+ * @example
+ * ```ts
+ * const { path } = await saveIdentity(generateIdentity(), { home, name: 'orchestrator' });
+ * ```
+ */
+export async function saveIdentity(
+  identity: Identity,
+  options: SaveIdentityOptions = {},
+): Promise<{ path: string; backupPath?: string }> {
+  const name = options.name ?? null;
+  if (name !== null && (typeof name !== 'string' || name.length > MAX_NAME_LENGTH)) {
+    throw new RangeError(`name must be a string of at most ${MAX_NAME_LENGTH} characters`);
+  }
+  const home = options.home ?? defaultAipHome();
+  const target = path.join(home, IDENTITY_FILE);
+  if (!options.force && (await identityExists({ home }))) throw exists(target);
+
+  const secret = exportSecretKey(identity);
+  let secretKey: unknown;
+  try {
+    secretKey =
+      options.passphrase === undefined
+        ? { encoding: 'base64url', value: encodeBase64Url(secret) }
+        : await seal(secret, options.passphrase, identity.did, options.scrypt ?? DEFAULT_SCRYPT);
+  } finally {
+    secret.fill(0);
+  }
+  const file = {
+    type: FILE_TYPE,
+    did: identity.did,
+    aip_id: identity.aipId,
+    public_key_multibase: identity.publicKeyMultibase,
+    name,
+    created_at: (options.now ?? new Date()).toISOString(),
+    secret_key: secretKey,
+  };
+
+  await fs.mkdir(home, { recursive: true, mode: 0o700 });
+  if (process.platform !== 'win32') await fs.chmod(home, 0o700);
+  let backupPath: string | undefined;
+  if (options.force && (await identityExists({ home }))) {
+    backupPath = await backup(target, options.now ?? new Date());
+  }
+  try {
+    await writeFileAtomic(target, `${JSON.stringify(file, null, 2)}\n`, {
+      mode: 0o600,
+      overwrite: options.force === true,
+    });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw exists(target);
+    throw err;
+  }
+  return backupPath === undefined ? { path: target } : { path: target, backupPath };
+}
+
+async function backup(target: string, now: Date): Promise<string> {
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  for (let attempt = 0; ; attempt++) {
+    const candidate = path.join(
+      path.dirname(target),
+      `identity-${stamp}${attempt === 0 ? '' : `-${attempt}`}.json.bak`,
+    );
+    try {
+      await copyFileAtomic(target, candidate, 0o600);
+      return candidate;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 100) throw err;
+    }
+  }
+}
+
+interface ParsedFile {
+  info: StoredIdentityInfo;
+  secretKey: unknown;
+  publicKey: Uint8Array;
+}
+
+async function readIdentityFile(options: KeyStoreOptions): Promise<ParsedFile> {
+  const file = identityPath(options);
+  let raw: string;
+  let mode: number;
+  try {
+    const handle = await fs.open(file, 'r');
+    try {
+      const stat = await handle.stat();
+      if (!stat.isFile()) throw corrupt(file, 'not a regular file');
+      if (stat.size > MAX_FILE_SIZE) throw corrupt(file, 'file too large');
+      mode = stat.mode;
+      raw = await handle.readFile('utf8');
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new IdentityError('aip_identity_missing', `no identity at ${file} (run "aip init")`);
+    }
+    throw err;
+  }
+  let json: Record<string, unknown>;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw corrupt(file, 'not valid JSON');
+  }
+  if (typeof json !== 'object' || json === null || json.type !== FILE_TYPE)
+    throw corrupt(file, `type is not "${FILE_TYPE}"`);
+  let publicKey: Uint8Array;
+  try {
+    publicKey = publicKeyFromId(String(json.did));
+  } catch {
+    throw corrupt(file, 'did is not a valid did:key');
+  }
+  const ids = identifiersOf(publicKey);
+  if (json.did !== ids.did || json.aip_id !== ids.aipId || json.public_key_multibase !== ids.publicKeyMultibase) {
+    throw corrupt(file, 'identifiers do not agree with each other');
+  }
+  if (json.name !== null && (typeof json.name !== 'string' || json.name.length > MAX_NAME_LENGTH)) {
+    throw corrupt(file, 'name is invalid');
+  }
+  if (typeof json.created_at !== 'string') throw corrupt(file, 'created_at is missing');
+  const secretKey = json.secret_key as Record<string, unknown> | undefined;
+  if (typeof secretKey !== 'object' || secretKey === null) throw corrupt(file, 'secret_key is missing');
+  return {
+    info: {
+      did: ids.did,
+      aipId: ids.aipId,
+      publicKeyMultibase: ids.publicKeyMultibase,
+      name: json.name,
+      createdAt: json.created_at,
+      encrypted: 'cipher' in secretKey,
+      path: file,
+      permissionsOk: process.platform === 'win32' || (mode & 0o077) === 0,
+    },
+    secretKey,
+    publicKey,
+  };
+}
+
+/**
+ * Reads the public half of the stored identity (no passphrase needed). Throws `IdentityError`
+ * `aip_identity_missing` or `aip_keystore_corrupt`.
+ *
+ * @example
+ * ```ts
+ * const { did, name, encrypted } = await readIdentityInfo({ home });
+ * ```
+ */
+export async function readIdentityInfo(options: KeyStoreOptions = {}): Promise<StoredIdentityInfo> {
+  return (await readIdentityFile(options)).info;
+}
+
+/** Options of {@link loadIdentity}. */
+export interface LoadIdentityOptions extends KeyStoreOptions, Ed25519Options {
+  /**
+   * The passphrase, or a function asked for it only when the identity is encrypted (returning
+   * `undefined` when it has no way to get one).
+   */
+  passphrase?: string | (() => Promise<string | undefined>);
+}
+
+/**
+ * Loads the stored identity, decrypting it if needed, and checks that the secret key really
+ * belongs to the stored did. Refuses a file other users can read (`aip_keystore_permissions`).
+ * A wrong passphrase is `aip_passphrase_invalid`, never a new identity.
+ *
+ * @example
+ * ```ts
+ * const { identity } = await loadIdentity({ home, passphrase: process.env.AIP_PASSPHRASE });
+ * ```
+ */
+export async function loadIdentity(
+  options: LoadIdentityOptions = {},
+): Promise<{ identity: Identity; info: StoredIdentityInfo }> {
+  const { info, secretKey, publicKey } = await readIdentityFile(options);
+  if (!info.permissionsOk) {
+    throw new IdentityError(
+      'aip_keystore_permissions',
+      `${info.path} is accessible by other users; run: chmod 600 ${info.path}`,
+    );
+  }
+  const box = secretKey as Record<string, unknown>;
+  let secret: Uint8Array | undefined;
+  if (info.encrypted) {
+    const sealed = parseSealed(box);
+    if (sealed === undefined) throw corrupt(info.path, 'encrypted secret_key is malformed');
+    const passphrase = typeof options.passphrase === 'function' ? await options.passphrase() : options.passphrase;
+    if (passphrase === undefined) {
+      throw new IdentityError(
+        'aip_passphrase_required',
+        'the identity is encrypted: a passphrase is required (AIP_PASSPHRASE)',
+      );
+    }
+    secret = await open(sealed, passphrase, info.did);
+    if (secret === undefined)
+      throw new IdentityError('aip_passphrase_invalid', 'wrong passphrase (or a damaged key file)');
+  } else {
+    if (box.encoding !== 'base64url' || typeof box.value !== 'string')
+      throw corrupt(info.path, 'secret_key is malformed');
+    secret = decodeBase64Url(box.value);
+  }
+  try {
+    if (secret?.length !== 32 || !bytesEqual(getPublicKey(secret), publicKey)) {
+      throw corrupt(info.path, 'secret key does not match the stored did');
+    }
+    const backend = options.backend;
+    return { identity: identityFromSecretKey(secret, backend === undefined ? {} : { backend }), info };
+  } finally {
+    secret?.fill(0);
+  }
+}
+
+function exists(file: string): IdentityError {
+  return new IdentityError(
+    'aip_identity_exists',
+    `an identity already exists at ${file} (use --force to replace it; a backup is kept)`,
+  );
+}
+
+function corrupt(file: string, reason: string): IdentityError {
+  return new IdentityError('aip_keystore_corrupt', `identity file ${file} is unusable: ${reason}`);
+}
