@@ -1,0 +1,21 @@
+// Errors the CLI raises itself (bad arguments, unreadable input), carrying their exit code.
+import { AipError } from '@aip/identity';
+import { EXIT_USAGE } from './exit-codes.js';
+
+/** Codes of {@link CliError}. */
+export type CliErrorCode = 'aip_usage' | 'aip_input_unreadable' | 'aip_output_exists' | 'aip_interrupted';
+
+/**
+ * A CLI-level failure: printed as `{"error":{"code","message"}}` with `--json`, exit code 2 unless
+ * stated otherwise.
+ */
+export class CliError extends AipError {
+  declare readonly code: CliErrorCode;
+  readonly exitCode: number;
+
+  constructor(code: CliErrorCode, message: string, exitCode: number = EXIT_USAGE) {
+    super(code, message);
+    this.name = 'CliError';
+    this.exitCode = exitCode;
+  }
+}

@@ -1,0 +1,36 @@
+// `aip whoami [--json]`: show the local identity (no passphrase needed).
+import { readIdentityInfo } from '@aip/identity';
+import type { Command } from 'commander';
+import { action } from '../action.js';
+import { EXIT_OK } from '../exit-codes.js';
+import { notice, type OutputOptions, printResult } from '../output.js';
+
+export function registerWhoami(program: Command): void {
+  program.command('whoami').description('show the local identity').action(action(whoami));
+}
+
+async function whoami(options: OutputOptions): Promise<number> {
+  const info = await readIdentityInfo();
+  if (!info.permissionsOk)
+    notice(options, `warning: ${info.path} is readable by other users; run: chmod 600 ${info.path}`);
+  const result = {
+    did: info.did,
+    aip_id: info.aipId,
+    public_key_multibase: info.publicKeyMultibase,
+    name: info.name,
+    encrypted: info.encrypted,
+    created_at: info.createdAt,
+    path: info.path,
+  };
+  printResult(options, result, () =>
+    [
+      `${info.name ?? '(unnamed)'}`,
+      `  did:        ${info.did}`,
+      `  aip id:     ${info.aipId}`,
+      `  public key: ${info.publicKeyMultibase}`,
+      `  created:    ${info.createdAt}`,
+      `  file:       ${info.path}${info.encrypted ? ' (encrypted)' : ''}`,
+    ].join('\n'),
+  );
+  return EXIT_OK;
+}

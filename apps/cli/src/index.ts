@@ -1,0 +1,4 @@
+// @aip/cli: the `aip` command, usable programmatically.
+
+export { EXIT_NEGATIVE, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
+export { createProgram, runCli, VERSION } from './program.js';
