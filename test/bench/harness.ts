@@ -1,0 +1,103 @@
+// Benchmark plumbing: throughput and latency measurement, results as DESIGN §8 rows
+// ({"name","value","unit","baseline","ratio","target","ok"}), every baseline from the same run.
+
+export interface BenchResult {
+  name: string;
+  value: number;
+  unit: string;
+  baseline: number | null;
+  ratio: number | null;
+  /** ">= 0.9" (held against ratio), "<= 1 ms" or ">= 2000 /s" (held against value), or null. */
+  target: string | null;
+  ok: boolean | null;
+}
+
+export interface Suite {
+  name: string;
+  run(): Promise<BenchResult[]>;
+}
+
+/** Operations per second of `fn` over about `ms` milliseconds (after a short warm-up). */
+export function opsPerSecond(fn: (i: number) => void, ms = 300): number {
+  for (let i = 0; i < 200; i++) fn(i);
+  let iterations = 0;
+  let batch = 64;
+  const start = performance.now();
+  let elapsed = 0;
+  while (elapsed < ms) {
+    for (let i = 0; i < batch; i++) fn(iterations + i);
+    iterations += batch;
+    elapsed = performance.now() - start;
+    if (elapsed < ms / 10) batch *= 2;
+  }
+  return (iterations / elapsed) * 1000;
+}
+
+/**
+ * Compares `candidate` with `baseline` in interleaved rounds (so drift on a busy machine hits
+ * both alike) and returns the median rate of each.
+ */
+export function compareRates(
+  candidate: (i: number) => void,
+  baseline: (i: number) => void,
+  rounds = 7,
+  ms = 250,
+): { value: number; baseline: number } {
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    if (r % 2 === 0) {
+      a.push(opsPerSecond(candidate, ms));
+      b.push(opsPerSecond(baseline, ms));
+    } else {
+      b.push(opsPerSecond(baseline, ms));
+      a.push(opsPerSecond(candidate, ms));
+    }
+  }
+  return { value: median(a), baseline: median(b) };
+}
+
+export function median(values: number[]): number {
+  return percentile(values, 50);
+}
+
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((x, y) => x - y);
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index] as number;
+}
+
+/** A result row; `target` is checked against the ratio when bare, against the value when it has a unit. */
+export function result(
+  name: string,
+  value: number,
+  unit: string,
+  baseline: number | null,
+  target: string | null,
+): BenchResult {
+  const ratio = baseline === null || baseline === 0 ? null : value / baseline;
+  return {
+    name,
+    value: round(value),
+    unit,
+    baseline: baseline === null ? null : round(baseline),
+    ratio: ratio === null ? null : round(ratio),
+    target,
+    ok: check(target, value, ratio),
+  };
+}
+
+function check(target: string | null, value: number, ratio: number | null): boolean | null {
+  if (target === null) return null;
+  const match = /^(>=|<=)\s*([\d.]+)\s*(.*)$/.exec(target);
+  if (match === null) throw new Error(`bad target ${target}`);
+  const [, op, bound, unit] = match;
+  const subject = unit === '' ? ratio : value;
+  if (subject === null) return false;
+  return op === '>=' ? subject >= Number(bound) : subject <= Number(bound);
+}
+
+function round(n: number): number {
+  return Math.abs(n) >= 100 ? Math.round(n) : Math.round(n * 1000) / 1000;
+}
