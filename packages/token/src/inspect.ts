@@ -1,0 +1,28 @@
+// Decoding a token for display, without verifying anything (what `aip token inspect` prints).
+import type { LinkClaims, TokenClaims } from './claims.js';
+import { parseChain } from './lib/chain.js';
+
+/** One decoded segment. */
+export interface DecodedSegment {
+  /** base64url SHA-256 of the segment: the id chains, ledgers and audits use. */
+  id: string;
+  type: 'aip+jwt' | 'aip-dlg+jwt';
+  claims: TokenClaims | LinkClaims;
+}
+
+/**
+ * Decodes and structurally validates every segment of a token. **Nothing is verified**: never
+ * base a decision on the result. Throws `TokenError` for a malformed token.
+ *
+ * @example
+ * ```ts
+ * for (const { type, claims } of decodeToken(token)) console.log(type, claims.sub, claims.scope);
+ * ```
+ */
+export function decodeToken(token: string): DecodedSegment[] {
+  return parseChain(token).map((entry, i) => ({
+    id: entry.id,
+    type: i === 0 ? 'aip+jwt' : 'aip-dlg+jwt',
+    claims: entry.claims,
+  }));
+}

@@ -1,0 +1,338 @@
+// Token and chain verification (DESIGN §3): structure, issuer trust, signatures (cached per
+// segment), the attenuation walk, audience and the operation's scopes, in that order, so the same
+// bad token always gets the same code.
+import { IdentityError, isSelfCertifyingId, publicKeyFromId, verify as verifySignature } from '@aip/identity';
+import { type AuditPolicy, type AuditWarning, auditChain } from './audit.js';
+import type { LinkClaims, TokenClaims } from './claims.js';
+import { TokenError } from './errors.js';
+import { BoundedMap } from './lib/bounded-map.js';
+import { type ChainEntry, parseEntry, segmentName, splitToken } from './lib/chain.js';
+import { signingBytes } from './lib/jws.js';
+import { DEFAULT_CLOCK_TOLERANCE } from './limits.js';
+import { isScopeSubset, scopeAllows } from './scope.js';
+
+/** What a revocation check is asked about, once per segment of a verified chain. */
+export interface RevocationQuery {
+  /** The segment id (base64url SHA-256 of its bytes). */
+  id: string;
+  jti: string | undefined;
+  /** Who signed this segment (the root issuer, or the holder that delegated). */
+  signer: string;
+  subject: string;
+}
+
+/** Configuration of a {@link TokenVerifier}; at least one way of trusting issuers is required. */
+export interface TokenVerifierOptions {
+  /** Root issuer keys trusted outright, in any form: `did:key`, `aip:key`, `z...` (raw or multicodec). */
+  trustedKeys?: Iterable<string>;
+  /** Decides on root issuers not in `trustedKeys` (e.g. from a trust graph). Must be fast and synchronous. */
+  trustIssuer?: (issuer: string, publicKey: Uint8Array) => boolean;
+  /** Keys of issuers that are not self-certifying, by issuer id (configuration implies trust). */
+  issuerKeys?: Record<string, string>;
+  /** This resource's identifier; a token with `aud` must name it. */
+  audience?: string;
+  /** Also reject tokens without `aud`. */
+  requireAudience?: boolean;
+  /** Seconds `iat`/`nbf` may lie in the future. Default 30. */
+  clockTolerance?: number;
+  /** True when a segment (or its signer) is revoked. */
+  isRevoked?: (query: RevocationQuery) => boolean;
+  /** Audit thresholds and enforcement. */
+  audit?: AuditPolicy;
+  /** Verified segments kept (by their exact bytes) so a chain seen again costs no signature check. Default 10 000. */
+  cacheSize?: number;
+}
+
+/** Per-call options of {@link TokenVerifier.verify}. */
+export interface VerifyOptions {
+  /** "Now" in Unix seconds (tests, `--at`). Defaults to the clock. */
+  now?: number;
+  /** The operation's required scope(s): each must be allowed by the final scope. */
+  scope?: string | readonly string[];
+  /** Overrides the verifier's audience for this call. */
+  audience?: string;
+}
+
+/** One verified segment of the chain, root first. */
+export interface VerifiedLink {
+  id: string;
+  iss: string;
+  sub: string;
+  scope: string[];
+  budget_usd: number | null;
+  max_depth: number;
+  iat: number;
+  exp: number;
+  jti?: string;
+  ctx?: string;
+}
+
+/** A verified token: the effective authority of its final holder. */
+export interface VerifiedToken {
+  /** The root issuer. */
+  issuer: string;
+  /** The final holder (the last `sub`). */
+  subject: string;
+  /** The final holder's public key when `subject` is self-certifying (to check its proofs). */
+  subjectKey: Uint8Array | undefined;
+  scope: string[];
+  budgetUsd: number | null;
+  /** Delegation links the final holder may still add. */
+  maxDepth: number;
+  expiresAt: number;
+  audience: string[] | undefined;
+  chain: VerifiedLink[];
+  warnings: AuditWarning[];
+}
+
+/** Counters of a verifier, for metrics and tests. */
+export interface VerifierStats {
+  /** Ed25519 signature checks performed. */
+  signatureChecks: number;
+  /** Segments whose signature was skipped because the same bytes were verified before. */
+  cacheHits: number;
+}
+
+/** A reusable verifier holding its trust configuration and caches. */
+export interface TokenVerifier {
+  /** Verifies `token` (a compact token, optionally followed by `~`-joined links). Throws `TokenError`. */
+  verify(token: string, options?: VerifyOptions): VerifiedToken;
+  stats(): VerifierStats;
+}
+
+type KeyResult = { key: Uint8Array; tag: string } | TokenError;
+
+function keyTag(key: Uint8Array): string {
+  return String.fromCharCode.apply(null, key as unknown as number[]);
+}
+
+/**
+ * Creates a verifier. Issuer keys come from the issuer id itself (`did:key`, `aip:key`) or from
+ * `issuerKeys`; a trusted key list never gets searched for a key that happens to verify.
+ *
+ * @example
+ * ```ts
+ * const verifier = createTokenVerifier({ trustedKeys: ['did:key:z6Mk...'], audience: 'did:key:z6MkServer' });
+ * const { subject, scope } = verifier.verify(token, { scope: 'tool:search' });
+ * ```
+ */
+export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
+  const trusted = new Set<string>();
+  for (const id of options.trustedKeys ?? []) trusted.add(keyTag(publicKeyFromId(id)));
+  const mapped = new Map<string, KeyResult>();
+  for (const [issuer, id] of Object.entries(options.issuerKeys ?? {})) {
+    const key = publicKeyFromId(id);
+    mapped.set(issuer, { key, tag: keyTag(key) });
+  }
+  if (trusted.size === 0 && mapped.size === 0 && options.trustIssuer === undefined) {
+    throw new TypeError('a token verifier needs trustedKeys, issuerKeys or trustIssuer');
+  }
+  const tolerance = options.clockTolerance ?? DEFAULT_CLOCK_TOLERANCE;
+  const segments = new BoundedMap<string, ChainEntry & { verifiedBy: string }>(options.cacheSize ?? 10_000);
+  const selfCertified = new BoundedMap<string, KeyResult>(4096);
+  const counters: VerifierStats = { signatureChecks: 0, cacheHits: 0 };
+
+  // The key of a self-certifying id, decoded once; failures are cached too (same answer every time).
+  function keyOfId(id: string): KeyResult {
+    let result = selfCertified.get(id);
+    if (result === undefined) {
+      try {
+        const key = publicKeyFromId(id);
+        result = { key, tag: keyTag(key) };
+      } catch (err) {
+        if (!(err instanceof IdentityError)) throw err;
+        result = new TokenError('aip_identity_unresolvable', `cannot resolve ${id.slice(0, 80)} to an Ed25519 key`);
+      }
+      selfCertified.set(id, result);
+    }
+    return result;
+  }
+
+  function rootKey(issuer: string): { key: Uint8Array; tag: string } {
+    const configured = mapped.get(issuer);
+    if (configured !== undefined) return configured as { key: Uint8Array; tag: string };
+    if (!isSelfCertifyingId(issuer)) {
+      throw new TokenError('aip_identity_unresolvable', 'issuer is not self-certifying and has no configured key');
+    }
+    const result = keyOfId(issuer);
+    if (result instanceof TokenError) throw result;
+    if (!trusted.has(result.tag) && !(options.trustIssuer?.(issuer, result.key) ?? false)) {
+      throw new TokenError('aip_issuer_untrusted', 'issuer is not trusted');
+    }
+    return result;
+  }
+
+  function holderKey(holder: string, index: number): { key: Uint8Array; tag: string } {
+    if (!isSelfCertifyingId(holder)) {
+      throw new TokenError(
+        'aip_identity_unresolvable',
+        `${segmentName(index)}: the previous holder is not self-certifying and cannot delegate`,
+      );
+    }
+    const result = keyOfId(holder);
+    if (result instanceof TokenError) throw result;
+    return result;
+  }
+
+  return {
+    stats: () => ({ ...counters }),
+    verify(token, call = {}) {
+      const now = call.now ?? Math.floor(Date.now() / 1000);
+      // 1. Structure: sizes and counts, then every segment parsed (or found already verified).
+      const raws = splitToken(token);
+      const entries = raws.map((raw, i) => segments.get(raw) ?? parseEntry(raw, i));
+      const root = entries[0] as ChainEntry;
+      const rootClaims = root.claims as TokenClaims;
+
+      // 2. Issuer trust.
+      const issuerKey = rootKey(rootClaims.iss);
+
+      // 3. Signatures: each segment by the key of whoever held the authority before it.
+      for (let i = 0; i < entries.length; i++) {
+        const entry = entries[i] as ChainEntry & { verifiedBy?: string };
+        let signer = issuerKey;
+        if (i > 0) {
+          const parent = entries[i - 1] as ChainEntry;
+          const link = entry.claims as LinkClaims;
+          if (link.iss !== parent.claims.sub)
+            throw new TokenError('aip_signature_invalid', `${segmentName(i)} is not issued by the previous holder`);
+          if (link.prev !== parent.id)
+            throw new TokenError(
+              'aip_signature_invalid',
+              `${segmentName(i)} does not follow the segment before it (prev mismatch)`,
+            );
+          signer = holderKey(parent.claims.sub, i);
+        }
+        if (entry.verifiedBy === signer.tag) {
+          counters.cacheHits++;
+        } else {
+          counters.signatureChecks++;
+          if (!verifySignature(entry.segment.signature, signingBytes(entry.segment), signer.key)) {
+            throw new TokenError('aip_signature_invalid', `${segmentName(i)} signature does not verify`);
+          }
+          segments.set(entry.segment.raw, { ...entry, verifiedBy: signer.tag });
+        }
+      }
+
+      // 4. Revocation of any segment or signer.
+      if (options.isRevoked !== undefined) {
+        for (const entry of entries) {
+          const query: RevocationQuery = {
+            id: entry.id,
+            jti: entry.claims.jti,
+            signer: entry.claims.iss,
+            subject: entry.claims.sub,
+          };
+          if (options.isRevoked(query))
+            throw new TokenError('aip_key_revoked', `${segmentName(entries.indexOf(entry))} is revoked`);
+        }
+      }
+
+      // 5. Time: every segment current.
+      for (let i = 0; i < entries.length; i++) {
+        const c = (entries[i] as ChainEntry).claims;
+        if (c.exp <= now) throw new TokenError('aip_token_expired', `${segmentName(i)} expired`);
+        if (c.iat > now + tolerance)
+          throw new TokenError('aip_token_expired', `${segmentName(i)} is issued in the future`);
+        const nbf = (c as TokenClaims).nbf;
+        if (nbf !== undefined && nbf > now + tolerance)
+          throw new TokenError('aip_token_expired', `${segmentName(i)} is not valid yet`);
+      }
+
+      // 6. Attenuation walk: every link at most its parent's authority.
+      if (entries.length - 1 > rootClaims.max_depth) {
+        throw new TokenError(
+          'aip_depth_exceeded',
+          `chain has ${entries.length - 1} links; the root allows ${rootClaims.max_depth}`,
+        );
+      }
+      for (let i = 1; i < entries.length; i++) {
+        const parent = (entries[i - 1] as ChainEntry).claims;
+        const link = (entries[i] as ChainEntry).claims as LinkClaims;
+        const name = segmentName(i);
+        if (!isScopeSubset(parent.scope, link.scope))
+          throw new TokenError('aip_scope_insufficient', `${name} widens the scope of its parent`);
+        if (parent.budget_usd !== null && (link.budget_usd === null || link.budget_usd > parent.budget_usd)) {
+          throw new TokenError('aip_budget_exceeded', `${name} raises the budget of its parent`);
+        }
+        if (link.exp > parent.exp) throw new TokenError('aip_token_expired', `${name} outlives its parent`);
+        if (link.max_depth >= parent.max_depth)
+          throw new TokenError('aip_depth_exceeded', `${name} does not lower max_depth`);
+      }
+
+      // 7. Audience.
+      const audience = call.audience ?? options.audience;
+      const aud =
+        rootClaims.aud === undefined
+          ? undefined
+          : typeof rootClaims.aud === 'string'
+            ? [rootClaims.aud]
+            : rootClaims.aud;
+      if (audience !== undefined) {
+        if (aud === undefined ? options.requireAudience === true : !aud.includes(audience)) {
+          throw new TokenError('aip_audience_mismatch', 'token is not intended for this resource');
+        }
+      }
+
+      // 8. The operation.
+      const last = (entries[entries.length - 1] as ChainEntry).claims;
+      const required = call.scope === undefined ? [] : typeof call.scope === 'string' ? [call.scope] : call.scope;
+      for (const scope of required) {
+        if (!scopeAllows(last.scope, scope))
+          throw new TokenError('aip_scope_insufficient', `token does not allow ${scope.slice(0, 200)}`);
+      }
+
+      const chain = entries.map((e) => toVerifiedLink(e));
+      const warnings = auditChain(
+        entries.map((e) => e.claims),
+        options.audit,
+      );
+      const subjectKey = isSelfCertifyingId(last.sub) ? keyOfId(last.sub) : undefined;
+      return {
+        issuer: rootClaims.iss,
+        subject: last.sub,
+        subjectKey: subjectKey === undefined || subjectKey instanceof TokenError ? undefined : subjectKey.key,
+        scope: [...last.scope],
+        budgetUsd: last.budget_usd,
+        maxDepth: last.max_depth,
+        expiresAt: last.exp,
+        audience: aud,
+        chain,
+        warnings,
+      };
+    },
+  };
+}
+
+function toVerifiedLink(entry: ChainEntry): VerifiedLink {
+  const c = entry.claims as TokenClaims & Partial<LinkClaims>;
+  const link: VerifiedLink = {
+    id: entry.id,
+    iss: c.iss,
+    sub: c.sub,
+    scope: [...c.scope],
+    budget_usd: c.budget_usd,
+    max_depth: c.max_depth,
+    iat: c.iat,
+    exp: c.exp,
+  };
+  if (c.jti !== undefined) link.jti = c.jti;
+  if (c.ctx !== undefined) link.ctx = c.ctx;
+  return link;
+}
+
+/**
+ * Verifies one token with a throw-away verifier (no cache carried between calls). Prefer
+ * {@link createTokenVerifier} in servers.
+ *
+ * @example
+ * ```ts
+ * const verified = verifyToken(token, { trustedKeys: [issuer.did], now: 1764000000, scope: 'tool:search' });
+ * ```
+ */
+export function verifyToken(token: string, options: TokenVerifierOptions & VerifyOptions): VerifiedToken {
+  const call: VerifyOptions = {};
+  if (options.now !== undefined) call.now = options.now;
+  if (options.scope !== undefined) call.scope = options.scope;
+  return createTokenVerifier(options).verify(token, call);
+}
