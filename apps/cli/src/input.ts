@@ -41,3 +41,9 @@ export async function readSmallFile(file: string, what: string, limit: number): 
   if (stat.size > limit) throw new CliError('aip_input_unreadable', `${what} ${file} is larger than ${limit} bytes`);
   return fs.readFile(file, 'utf8');
 }
+
+/** A token given as an argument, or read from stdin when the argument is "-" or missing. */
+export async function readTokenArgument(value: string | undefined): Promise<string> {
+  if (value !== undefined && value !== '-') return value.trim();
+  return new TextDecoder().decode(await readInput(undefined, 'token', 64 * 1024)).trim();
+}

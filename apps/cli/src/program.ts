@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerDid } from './commands/did.js';
 import { registerInit } from './commands/init.js';
 import { registerSign } from './commands/sign.js';
+import { registerToken } from './commands/token.js';
 import { registerVerify } from './commands/verify.js';
 import { registerWhoami } from './commands/whoami.js';
 import { reportError } from './output.js';
@@ -29,6 +30,7 @@ export function createProgram(): Command {
   registerSign(program);
   registerVerify(program);
   registerDid(program);
+  registerToken(program);
   // Sub-commands inherit exitOverride so every usage error reaches runCli's handler.
   const inherit = (command: Command) => {
     for (const sub of command.commands) {

@@ -1,0 +1,23 @@
+// The one table from AIP error codes to HTTP statuses (DESIGN §3).
+import type { TokenErrorCode } from '@aip/token';
+
+const STATUS: Record<TokenErrorCode, number> = {
+  aip_token_missing: 401,
+  aip_token_malformed: 401,
+  aip_signature_invalid: 401,
+  aip_issuer_untrusted: 401,
+  aip_identity_unresolvable: 401,
+  aip_token_expired: 401,
+  aip_key_revoked: 401,
+  aip_proof_invalid: 401,
+  aip_scope_insufficient: 403,
+  aip_budget_exceeded: 403,
+  aip_depth_exceeded: 403,
+  aip_audience_mismatch: 403,
+  aip_holder_mismatch: 403,
+};
+
+/** The HTTP status of an AIP error code (400 for codes outside the table). */
+export function httpStatusOf(code: string): number {
+  return STATUS[code as TokenErrorCode] ?? 400;
+}
