@@ -2,8 +2,9 @@
 // object per line. Exits 1 when a result misses its target.
 import type { BenchResult, Suite } from './harness.js';
 import { identitySuite } from './identity.bench.js';
+import { tokenSuite } from './token.bench.js';
 
-const suites: Suite[] = [identitySuite];
+const suites: Suite[] = [identitySuite, tokenSuite];
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
