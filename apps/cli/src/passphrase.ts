@@ -19,9 +19,10 @@ function promptOnce(terminal: { input: tty.ReadStream; output: tty.WriteStream }
   const { input, output } = terminal;
   return new Promise((resolve, reject) => {
     let value = '';
-    output.write(prompt);
+    // Echo goes off before the prompt appears, so nothing typed in answer to it is ever shown.
     input.setRawMode(true);
     input.setEncoding('utf8');
+    output.write(prompt);
     const finish = (error?: CliError) => {
       input.off('data', onData);
       input.setRawMode(false);
