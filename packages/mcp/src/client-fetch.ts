@@ -45,7 +45,9 @@ export function createAipFetch(options: AipFetchOptions): typeof fetch {
     const method = (init.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
     const token = typeof options.token === 'function' ? options.token() : options.token;
     const headers = new Headers(input instanceof Request ? input.headers : undefined);
-    new Headers(init.headers).forEach((value, key) => headers.set(key, value));
+    new Headers(init.headers).forEach((value, key) => {
+      headers.set(key, value);
+    });
     headers.set(TOKEN_HEADER, token);
     if (options.holder !== undefined) {
       if (input instanceof Request && init.body === undefined && input.body !== null) {
