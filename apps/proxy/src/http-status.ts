@@ -1,7 +1,10 @@
-// The one table from AIP error codes to HTTP statuses (DESIGN §3).
+// The one table from AIP error codes to HTTP statuses (DESIGN §3), plus the proxy's own codes.
 import type { TokenErrorCode } from '@aip/token';
 
-const STATUS: Record<TokenErrorCode, number> = {
+/** Codes the proxy itself answers with, besides the token layer's. */
+export type ProxyErrorCode = 'aip_request_too_large' | 'aip_upstream_unavailable' | 'aip_method_not_allowed';
+
+const STATUS: Record<TokenErrorCode | ProxyErrorCode, number> = {
   aip_token_missing: 401,
   aip_token_malformed: 401,
   aip_signature_invalid: 401,
@@ -15,9 +18,19 @@ const STATUS: Record<TokenErrorCode, number> = {
   aip_depth_exceeded: 403,
   aip_audience_mismatch: 403,
   aip_holder_mismatch: 403,
+  aip_method_not_allowed: 405,
+  aip_request_too_large: 413,
+  aip_upstream_unavailable: 502,
 };
 
-/** The HTTP status of an AIP error code (400 for codes outside the table). */
+/**
+ * The HTTP status of an AIP error code (400 for codes outside the table).
+ *
+ * @example
+ * ```ts
+ * httpStatusOf('aip_scope_insufficient'); // 403
+ * ```
+ */
 export function httpStatusOf(code: string): number {
-  return STATUS[code as TokenErrorCode] ?? 400;
+  return STATUS[code as TokenErrorCode | ProxyErrorCode] ?? 400;
 }

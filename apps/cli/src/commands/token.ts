@@ -1,12 +1,12 @@
 // `aip token issue | delegate | verify | inspect` (DESIGN §7).
 import { AipError, readIdentityInfo } from '@aip/identity';
+import { httpStatusOf } from '@aip/proxy';
 import { createTokenVerifier, decodeToken, delegate, issueToken, type VerifiedToken } from '@aip/token';
 import { Command } from 'commander';
 import { action } from '../action.js';
 import { integerOption, listOption, numberOption, repeatOption } from '../arguments.js';
 import { CliError } from '../cli-error.js';
 import { EXIT_NEGATIVE, EXIT_OK } from '../exit-codes.js';
-import { httpStatusOf } from '../http-status.js';
 import { readTokenArgument } from '../input.js';
 import { loadLocalIdentity } from '../local-identity.js';
 import { type OutputOptions, printResult } from '../output.js';

@@ -1,0 +1,8 @@
+// @aip/proxy: the verifying MCP proxy behind the `aip-proxy` command.
+
+export { type AipProxy, createProxy, type ProxyOptions } from './app.js';
+export { type AuditLog, type AuditRecord, type AuditVerification, openAuditLog, verifyAuditLog } from './audit-log.js';
+export { loadProxyConfig, type ProxyConfig, type ProxyFlags, resolveConfig } from './config.js';
+export { ProxyConfigError, type ProxyConfigErrorCode } from './errors.js';
+export { httpStatusOf, type ProxyErrorCode } from './http-status.js';
+export { METADATA_PATH, protectedResourceMetadata } from './metadata.js';
