@@ -2,9 +2,10 @@
 // object per line. Exits 1 when a result misses its target.
 import type { BenchResult, Suite } from './harness.js';
 import { identitySuite } from './identity.bench.js';
+import { proxySuite } from './proxy.bench.js';
 import { tokenSuite } from './token.bench.js';
 
-const suites: Suite[] = [identitySuite, tokenSuite];
+const suites: Suite[] = [identitySuite, tokenSuite, proxySuite];
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');

@@ -1,0 +1,150 @@
+// The `aip-proxy` binary as an operator runs it: reference-compatible flags, the TOML file, flags
+// overriding the file, refusal of invalid configuration, the startup summary, clean shutdown.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { verifyAuditLog } from '@aip/proxy';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { principals } from '../fixtures/proxy.js';
+import { startPlainUpstream, type Upstream } from '../fixtures/upstreams.js';
+
+const BIN = fileURLToPath(new URL('../../apps/cli/dist/proxy-main.js', import.meta.url));
+const p = principals();
+const rawKey = p.operator.aipId.slice('aip:key:ed25519:'.length);
+let upstream: Upstream;
+let dir: string;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  upstream = await startPlainUpstream();
+  dir = await mkdtemp(path.join(tmpdir(), 'aip-proxy-cli-'));
+});
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+});
+afterAll(async () => {
+  await upstream.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+interface Started {
+  child: ChildProcess;
+  url: string;
+  stderr: () => string;
+  stdout: () => string;
+  exit: Promise<number | null>;
+}
+
+/** Starts aip-proxy and waits for its startup summary. */
+function start(args: string[]): Promise<Started> {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let stderr = '';
+  let stdout = '';
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(stderr);
+      if (match !== null && stderr.includes('audit log:'))
+        resolve({ child, url: match[1] as string, stderr: () => stderr, stdout: () => stdout, exit });
+    });
+    void exit.then((code) => reject(new Error(`aip-proxy exited with ${code}: ${stderr}`)));
+  });
+}
+
+/** Runs aip-proxy expecting it to refuse to start. */
+async function refuse(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { code, stderr };
+}
+
+describe('aip-proxy command', () => {
+  it('starts like the reference (--upstream --port --trust-key), prints its state and proxies', async () => {
+    const proxy = await start(['--upstream', upstream.url, '--port', '0', '--trust-key', rawKey]);
+    expect(proxy.stderr()).toContain(`upstream:     ${upstream.url}`);
+    expect(proxy.stderr()).toMatch(/trusted keys: z\w{9}…\w{4}/);
+    expect(proxy.stderr()).toContain('audit:        max ttl 3600s, max budget $10, max depth 5 (warnings only)');
+    expect(proxy.stderr()).toContain('audit log:    stdout');
+    const res = await fetch(`${proxy.url}/mcp/tools/search`, {
+      method: 'POST',
+      headers: { 'x-aip-token': p.token(['tool:search']) },
+      body: '{}',
+    });
+    expect(res.status).toBe(200);
+    await expect.poll(() => proxy.stdout()).toContain('"decision":"allow"');
+    expect(JSON.parse(proxy.stdout().trim().split('\n')[0] as string)).toMatchObject({
+      decision: 'allow',
+      method: 'POST /mcp/tools/search',
+      tool: 'search',
+      prev: null,
+    });
+    proxy.child.kill('SIGTERM');
+    expect(await proxy.exit).toBe(0);
+    expect(proxy.stderr()).toContain('shutting down');
+  });
+
+  it('reads the TOML file, every key honoured, with flags overriding it', async () => {
+    const logFile = path.join(dir, 'audit.jsonl');
+    const config = path.join(dir, 'proxy.toml');
+    await writeFile(
+      config,
+      [
+        '[proxy]',
+        `upstream = "http://127.0.0.1:9"`,
+        'port = 1',
+        `trust_keys = ["${p.operator.did}"]`,
+        '',
+        '[audit]',
+        'max_ttl_seconds = 600',
+        'max_budget_usd = 2.5',
+        '',
+        '[logging]',
+        `log_file = "${logFile}"`,
+        '',
+      ].join('\n'),
+    );
+    const proxy = await start(['--config', config, '--upstream', upstream.url, '--port', '0']);
+    expect(proxy.stderr()).toContain(`upstream:     ${upstream.url}`);
+    expect(proxy.stderr()).toContain('max ttl 600s, max budget $2.5');
+    expect(proxy.stderr()).toContain(`audit log:    ${logFile}`);
+    const long = await fetch(`${proxy.url}/mcp/tools/search`, {
+      method: 'POST',
+      headers: { 'x-aip-token': p.token(['tool:search'], { ttl: 3600 }) },
+      body: '{}',
+    });
+    expect(long.status).toBe(200);
+    expect(JSON.parse(long.headers.get('x-aip-audit') as string).warnings[0]).toMatch(/3600s exceeds .* 600s/);
+    proxy.child.kill('SIGTERM');
+    expect(await proxy.exit).toBe(0);
+    const text = await readFile(logFile, 'utf8');
+    expect(verifyAuditLog(text)).toMatchObject({ ok: true, lines: 1 });
+  });
+
+  it('refuses invalid configuration at start, naming the key', async () => {
+    const bad = path.join(dir, 'bad.toml');
+    const cases: [string, string][] = [
+      [`[proxy]\nport = 99999\ntrust_keys = ["${rawKey}"]\n`, 'proxy.port'],
+      [`[proxy]\nprot = 8080\ntrust_keys = ["${rawKey}"]\n`, 'proxy.prot: unknown key'],
+      [`[proxy]\ntrust_keys = ["zBogus"]\n`, 'proxy.trust_keys[0]'],
+      [`[proxy]\nupstream = "http://localhost:3000/mcp"\ntrust_keys = ["${rawKey}"]\n`, 'proxy.upstream'],
+      ['[proxy\nport = 1\n', 'not valid TOML'],
+    ];
+    for (const [toml, message] of cases) {
+      await writeFile(bad, toml);
+      const result = await refuse(['--config', bad]);
+      expect(result.code, message).toBe(2);
+      expect(result.stderr).toContain(message);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    }
+    expect((await refuse(['--upstream', upstream.url])).stderr).toContain('no trusted issuer keys');
+    expect((await refuse(['--config', path.join(dir, 'missing.toml')])).stderr).toContain('cannot read');
+  });
+});
