@@ -1,5 +1,6 @@
 // The `aip` command tree (commander) and its single error path.
 import { Command, CommanderError } from 'commander';
+import { registerAudit } from './commands/audit.js';
 import { registerDid } from './commands/did.js';
 import { registerInit } from './commands/init.js';
 import { registerSign } from './commands/sign.js';
@@ -31,6 +32,7 @@ export function createProgram(): Command {
   registerVerify(program);
   registerDid(program);
   registerToken(program);
+  registerAudit(program);
   // Sub-commands inherit exitOverride so every usage error reaches runCli's handler.
   const inherit = (command: Command) => {
     for (const sub of command.commands) {

@@ -1,0 +1,63 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { openAuditLog } from '@aip/proxy';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { killChildren, runAip, tempDir } from './run-aip.js';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+beforeAll(async () => {
+  ({ dir, cleanup } = await tempDir('aip-audit-cli-'));
+});
+afterAll(async () => {
+  killChildren();
+  await cleanup();
+});
+
+async function writeLog(file: string, n: number): Promise<void> {
+  const log = openAuditLog(file);
+  for (let i = 0; i < n; i++) {
+    log.write({
+      time: new Date(i * 1000).toISOString(),
+      request_id: `r${i}`,
+      decision: 'allow',
+      code: null,
+      status: 200,
+      http: 'POST /mcp',
+      method: 'tools/call',
+      tool: 'search',
+      issuer: 'did:key:a',
+      subject: 'did:key:b',
+      chain: [],
+      upstream_status: 200,
+      latency_ms: 1,
+    });
+  }
+  log.close();
+}
+
+describe('aip audit verify', () => {
+  it('reports an intact log with exit 0', async () => {
+    const file = path.join(dir, 'ok.jsonl');
+    await writeLog(file, 5);
+    const result = await runAip(['audit', 'verify', file, '--json']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ valid: true, lines: 5 });
+  });
+
+  it('reports the first broken line of an edited log with exit 1', async () => {
+    const file = path.join(dir, 'edited.jsonl');
+    await writeLog(file, 5);
+    const lines = (await fs.readFile(file, 'utf8')).trim().split('\n');
+    lines[2] = (lines[2] as string).replace('"allow"', '"deny"');
+    await fs.writeFile(file, `${lines.join('\n')}\n`);
+    const result = await runAip(['audit', 'verify', file, '--json']);
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout)).toMatchObject({ valid: false, lines: 5, broken_line: 4 });
+    expect((await runAip(['audit', 'verify', file])).stdout).toMatch(/^broken at line 4 of 5/);
+  });
+
+  it('exits 2 for a missing file', async () => {
+    expect((await runAip(['audit', 'verify', path.join(dir, 'nope.jsonl')])).code).toBe(2);
+  });
+});
