@@ -1,28 +1,25 @@
-// aip-proxy (DESIGN §5): verifies every request, authorizes it per MCP message, forwards what is
-// allowed to the upstream with streaming responses, filters list results, and audits each
-// decision. `createProxy` builds the server; the `aip-proxy` command listens.
+// aip-proxy (DESIGN §5): verifies every request, authorizes it per MCP message, applies the
+// operator's policy (proofs, rate limits, session binding), forwards what is allowed with
+// streaming responses, and audits each decision. `createProxy` builds it; `aip-proxy` listens.
 import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
-import {
-  createServer,
-  type IncomingMessage,
-  type OutgoingHttpHeaders,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pipeline } from 'node:stream/promises';
-import { filterListResult, mayCarryList } from '@aip/mcp';
-import { createTokenVerifier, TokenError, type TokenVerifier, type VerifiedToken } from '@aip/token';
+import { createTokenVerifier, TokenError, type TokenVerifier } from '@aip/token';
 import { Pool } from 'undici';
-import { type AuditLog, type AuditRecord, openAuditLog } from './audit-log.js';
+import { type AuditLog, openAuditLog } from './audit-log.js';
 import type { ProxyConfig } from './config.js';
-import { type Allowed, decide, type Refused } from './decision.js';
-import { auditHeader, clientHeaders, upstreamHeaders } from './forward-headers.js';
-import { httpStatusOf } from './http-status.js';
+import { decide } from './decision.js';
+import { createResponder, type Exchange } from './exchange.js';
+import { createForwarder } from './forward.js';
 import { METADATA_PATH, protectedResourceMetadata } from './metadata.js';
+import { createMetrics, type ProxyMetrics } from './metrics.js';
+import { createOAuthVerifier, type OAuthVerifier } from './oauth-verifier.js';
+import { type Principal, principalKey, principalOf } from './principal.js';
+import { createProofGuard } from './proof-guard.js';
+import { createRateLimiter } from './rate-limiter.js';
 import { BodyTooLarge, readBody } from './request-body.js';
-import { createSseRewriter, type SseEvent } from './sse.js';
+import { createSessionBinding } from './session-binding.js';
+import { type StdioBridge, startStdioBridge } from './stdio-bridge.js';
 
 /** Options of {@link createProxy}. */
 export interface ProxyOptions {
@@ -36,44 +33,29 @@ export interface ProxyOptions {
 /** A proxy, built but not listening. */
 export interface AipProxy {
   server: Server;
+  /** The metrics server when `[metrics]` is configured (not listening either). */
+  metricsServer: Server | undefined;
+  metrics: ProxyMetrics | undefined;
   /** The resource identifier in force (configured, or derived from the listen address). */
   audience(): string;
+  /** The stdio bridge in `[stdio]` mode. */
+  stdio: StdioBridge | undefined;
   /**
    * Stops accepting connections, ends open streams, lets in-flight requests finish (for up to
-   * `graceMs`, default 5000), then closes upstream connections and the audit log.
+   * `graceMs`, default 5000), then closes upstream connections, children and the audit log.
    */
   close(options?: { graceMs?: number }): Promise<void>;
 }
 
-const MAX_JSON_RESPONSE = 32 * 1024 * 1024;
-const SMALL_BODY = 64 * 1024;
-
-// The abort signal handed to undici for one upstream request.
-class UpstreamAbort extends EventEmitter {
-  aborted = false;
-  abort(): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.emit('abort');
-  }
-}
 const BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
 
-interface Exchange {
-  req: IncomingMessage;
-  res: ServerResponse;
-  id: string;
-  started: number;
-  http: string;
-  verified?: VerifiedToken;
-}
-
-function tokenOf(req: IncomingMessage): string | undefined {
+function credentialOf(req: IncomingMessage): { kind: 'aip' | 'bearer'; token: string } | undefined {
   const direct = req.headers['x-aip-token'];
-  if (typeof direct === 'string' && direct.trim() !== '') return direct.trim();
+  if (typeof direct === 'string' && direct.trim() !== '') return { kind: 'aip', token: direct.trim() };
   const auth = req.headers.authorization;
-  const match = typeof auth === 'string' ? /^AIP\s+(\S+)\s*$/i.exec(auth) : null;
-  return match?.[1];
+  const match = typeof auth === 'string' ? /^(AIP|Bearer)\s+(\S+)\s*$/i.exec(auth) : null;
+  if (match === null) return undefined;
+  return { kind: (match[1] as string).toLowerCase() === 'aip' ? 'aip' : 'bearer', token: match[2] as string };
 }
 
 // The request target as forwarded: origin-form, dot segments resolved (so the path the scope was
@@ -88,29 +70,44 @@ function normalizedTarget(raw: string | undefined): string | undefined {
   }
 }
 
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
 /**
- * Builds the proxy server for a resolved configuration.
+ * Builds the proxy for a resolved configuration. In `[stdio]` mode the stdio bridge is started
+ * first, hence the promise.
  *
  * @example
  * ```ts
- * const proxy = createProxy({ config: await loadProxyConfig({ upstream: 'http://127.0.0.1:3000', trustKeys: [key] }) });
+ * const proxy = await createProxy({ config: await loadProxyConfig({ upstream: 'http://127.0.0.1:3000', trustKeys: [key] }) });
  * proxy.server.listen(8080, '127.0.0.1');
  * ```
  */
-export function createProxy(options: ProxyOptions): AipProxy {
+export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
   const { config } = options;
   const clock = options.now ?? (() => Math.floor(Date.now() / 1000));
   const auditLog = options.auditLog ?? openAuditLog(config.logFile);
-  const verifier: TokenVerifier = createTokenVerifier({ trustedKeys: config.trustKeys, audit: config.audit });
-  const upstream = new Pool(config.upstream.origin, {
+  const verifier: TokenVerifier | undefined =
+    config.trustKeys.length > 0
+      ? createTokenVerifier({ trustedKeys: config.trustKeys, audit: config.audit })
+      : undefined;
+  const oauth: OAuthVerifier | undefined = config.oauth === undefined ? undefined : createOAuthVerifier(config.oauth);
+  const stdio = config.stdio === undefined ? undefined : await startStdioBridge(config.stdio);
+  const upstreamOrigin = stdio === undefined ? config.upstream : new URL(stdio.url);
+  const pool = new Pool(upstreamOrigin.origin, {
     connections: 256,
     keepAliveTimeout: 30_000,
     headersTimeout: 60_000,
-    bodyTimeout: 0, // streams may stay quiet for a long time
+    bodyTimeout: 0,
   });
+  const metrics = config.metrics === undefined ? undefined : createMetrics(config.metrics);
+  const proofs = createProofGuard(config.pop);
+  const limiter = createRateLimiter(config.rateLimit);
+  const sessions = createSessionBinding(config.session);
+
   const server = createServer({ maxHeaderSize: config.maxHeaderBytes, keepAliveTimeout: 65_000 });
-  // Streams in flight, so shutdown can end them instead of waiting forever.
-  const streams = new Set<UpstreamAbort>();
   let listenAudience: string | undefined;
   const audience = () =>
     config.audience ?? config.publicUrl ?? listenAudience ?? `http://${config.host}:${config.port}`;
@@ -119,112 +116,98 @@ export function createProxy(options: ProxyOptions): AipProxy {
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     listenAudience = `http://${host}:${address.port}`;
   });
-
-  function publicBase(req: IncomingMessage): string {
+  const publicBase = (req: IncomingMessage): string => {
     if (config.publicUrl !== undefined) return config.publicUrl;
     const host = req.headers.host;
     return typeof host === 'string' && /^[A-Za-z0-9.\-:[\]]+$/.test(host) ? `http://${host}` : audience();
-  }
+  };
 
-  function audit(
+  const responder = createResponder({
+    auditLog,
+    publicBase,
+    oauth: oauth !== undefined,
+    ...(metrics === undefined ? {} : { observer: metrics }),
+  });
+  const forwarder = createForwarder({
+    pool,
+    upstreamOrigin,
+    responder,
+    oauth: oauth !== undefined,
+    hooks: {
+      responded(x, status, headers) {
+        // The session an upstream just issued belongs to whoever asked for it.
+        const issued = headers['mcp-session-id'];
+        if (typeof issued === 'string' && status < 300 && x.principal !== undefined)
+          sessions.bind(issued, principalKey(x.principal), Date.now());
+        const presented = header(x.req, 'mcp-session-id');
+        if (x.req.method === 'DELETE' && presented !== undefined && status < 300) sessions.forget(presented);
+      },
+      ...(metrics === undefined ? {} : { streaming: (delta: 1 | -1) => metrics.streams(delta) }),
+    },
+  });
+
+  async function authenticate(
     x: Exchange,
-    fields: Partial<AuditRecord> & Pick<AuditRecord, 'decision' | 'code' | 'status' | 'method'>,
-  ): void {
-    auditLog.write({
-      time: new Date().toISOString(),
-      request_id: x.id,
-      decision: fields.decision,
-      code: fields.code,
-      status: fields.status,
-      http: x.http,
-      method: fields.method,
-      tool: fields.tool ?? null,
-      issuer: x.verified?.issuer ?? null,
-      subject: x.verified?.subject ?? null,
-      chain: x.verified?.chain.map((link) => link.id) ?? [],
-      upstream_status: fields.upstream_status ?? null,
-      latency_ms: Math.round((performance.now() - x.started) * 1000) / 1000,
-    });
-  }
-
-  function sendJson(x: Exchange, status: number, body: unknown, headers: OutgoingHttpHeaders = {}): void {
-    const text = JSON.stringify(body);
-    x.res.writeHead(status, {
-      'content-type': 'application/json',
-      'content-length': Buffer.byteLength(text),
-      'x-aip-request-id': x.id,
-      ...headers,
-    });
-    x.res.end(text);
-  }
-
-  // Every AIP refusal: the DESIGN error body, WWW-Authenticate on 401, X-AIP-Audit, one audit line.
-  function deny(x: Exchange, code: string, message: string, method: string, tool: string[] = []): void {
-    const status = httpStatusOf(code);
-    const headers: OutgoingHttpHeaders = { 'x-aip-audit': auditHeader(x.verified, code) };
-    if (status === 401) {
-      headers['www-authenticate'] =
-        `AIP realm="aip-proxy", error="${code}", resource_metadata="${publicBase(x.req)}${METADATA_PATH}"`;
+    credential: { kind: 'aip' | 'bearer'; token: string },
+  ): Promise<Principal | undefined> {
+    try {
+      if (credential.kind === 'bearer') {
+        if (oauth === undefined) {
+          responder.deny(
+            x,
+            'aip_token_missing',
+            'bearer tokens are not accepted here: send an AIP token (X-AIP-Token or Authorization: AIP <token>)',
+          );
+          return undefined;
+        }
+        return await oauth.verify(credential.token, clock());
+      }
+      if (verifier === undefined) {
+        responder.deny(x, 'aip_issuer_untrusted', 'this proxy trusts no AIP issuers');
+        return undefined;
+      }
+      return principalOf(verifier.verify(credential.token, { now: clock(), audience: audience() }));
+    } catch (err) {
+      if (!(err instanceof TokenError)) throw err;
+      responder.deny(x, err.code, err.message);
+      return undefined;
     }
-    sendJson(x, status, { error: { code, message } }, headers);
-    audit(x, { decision: 'deny', code, status, method, tool: toolField(tool) });
-  }
-
-  function refuse(x: Exchange, refusal: Refused): void {
-    if (refusal.kind === 'aip') {
-      deny(x, refusal.code, refusal.message, refusal.method, refusal.names);
-      return;
-    }
-    // MCP protocol errors (header/body mismatch, unauthorizable params) answer in JSON-RPC.
-    sendJson(
-      x,
-      400,
-      { jsonrpc: '2.0', id: refusal.id, error: { code: refusal.rpcCode, message: refusal.message } },
-      { 'x-aip-audit': auditHeader(x.verified, 'aip_request_invalid') },
-    );
-    audit(x, {
-      decision: 'deny',
-      code: 'aip_request_invalid',
-      status: 400,
-      method: refusal.method,
-      tool: toolField(refusal.names),
-    });
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const x: Exchange = {
-      req,
-      res,
-      id: randomUUID(),
-      started: performance.now(),
-      http: `${req.method} ${(req.url ?? '').split('?')[0]}`,
-    };
+    const http = `${req.method} ${(req.url ?? '').split('?')[0]}`;
+    const x: Exchange = { req, res, id: randomUUID(), started: performance.now(), http, method: http, names: [] };
     const target = normalizedTarget(req.url);
     if (target === undefined) {
-      sendJson(x, 400, { error: { code: 'aip_request_invalid', message: 'unsupported request target' } });
+      responder.sendJson(x, 400, { error: { code: 'aip_request_invalid', message: 'unsupported request target' } });
       return;
     }
     if (target.split('?')[0] === METADATA_PATH) {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
-        deny(x, 'aip_method_not_allowed', 'the metadata document is read-only', x.http);
+        responder.deny(x, 'aip_method_not_allowed', 'the metadata document is read-only');
         return;
       }
-      sendJson(x, 200, protectedResourceMetadata(audience(), config.trustKeys), { 'cache-control': 'max-age=300' });
+      const issuers = config.oauth === undefined ? [] : [config.oauth.issuer];
+      responder.sendJson(
+        x,
+        200,
+        protectedResourceMetadata(audience(), config.trustKeys, {
+          proofRequired: config.pop.required,
+          authorizationServers: issuers,
+        }),
+        { 'cache-control': 'max-age=300' },
+      );
       return;
     }
 
-    const token = tokenOf(req);
-    if (token === undefined) {
-      deny(x, 'aip_token_missing', 'an AIP token is required (X-AIP-Token or Authorization: AIP <token>)', x.http);
+    const credential = credentialOf(req);
+    if (credential === undefined) {
+      responder.deny(x, 'aip_token_missing', 'an AIP token is required (X-AIP-Token or Authorization: AIP <token>)');
       return;
     }
-    try {
-      x.verified = verifier.verify(token, { now: clock(), audience: audience() });
-    } catch (err) {
-      if (!(err instanceof TokenError)) throw err;
-      deny(x, err.code, err.message, x.http);
-      return;
-    }
+    const principal = await authenticate(x, credential);
+    if (principal === undefined) return;
+    x.principal = principal;
 
     let body: Buffer;
     try {
@@ -232,144 +215,67 @@ export function createProxy(options: ProxyOptions): AipProxy {
     } catch (err) {
       if (err instanceof BodyTooLarge) {
         res.setHeader('connection', 'close');
-        deny(x, 'aip_request_too_large', `request bodies are limited to ${config.maxBodyBytes} bytes`, x.http);
+        responder.deny(x, 'aip_request_too_large', `request bodies are limited to ${config.maxBodyBytes} bytes`);
         return;
       }
       throw err;
     }
 
-    const decision = decide(req.method ?? 'GET', target, req.headers, body, x.verified.scope);
+    const proofError = proofs.check({
+      principal,
+      token: credential.token,
+      proof: header(req, 'x-aip-proof'),
+      method: req.method ?? 'GET',
+      target: req.url ?? '/',
+      body,
+      audience: audience(),
+      now: clock(),
+    });
+    if (proofError !== undefined) {
+      responder.deny(x, proofError.code, proofError.message);
+      return;
+    }
+
+    const sessionId = header(req, 'mcp-session-id');
+    if (sessionId !== undefined && !sessions.allows(sessionId, principalKey(principal), Date.now())) {
+      responder.deny(x, 'aip_session_forbidden', 'this session belongs to another principal');
+      return;
+    }
+
+    const decision = decide(req.method ?? 'GET', target, req.headers, body, principal.scope);
     if (!decision.allowed) {
-      refuse(x, decision);
+      responder.refuse(x, decision);
       return;
     }
-    await forward(x, target, body, decision);
-  }
+    x.method = decision.method;
+    x.names = decision.names;
 
-  async function forward(x: Exchange, target: string, body: Buffer, decision: Allowed): Promise<void> {
-    const { req, res } = x;
-    const verified = x.verified as VerifiedToken;
-    // A client that goes away cancels the upstream request (and its stream). undici takes an
-    // EventEmitter as signal: much cheaper per request than an AbortController.
-    const abort = new UpstreamAbort();
-    res.on('close', () => {
-      if (!res.writableFinished) abort.abort();
-    });
-    let response: Awaited<ReturnType<Pool['request']>>;
-    try {
-      response = await upstream.request({
-        method: req.method as 'GET',
-        path: target,
-        headers: upstreamHeaders(req.headers, verified, x.id),
-        body: body.length > 0 ? body : null,
-        signal: abort,
-      });
-    } catch {
-      if (abort.aborted) {
-        audit(x, {
-          decision: 'allow',
-          code: null,
-          status: 499,
-          method: decision.method,
-          tool: toolField(decision.names),
-        });
-        return;
-      }
-      deny(x, 'aip_upstream_unavailable', 'the upstream MCP server is unavailable', decision.method, decision.names);
-      return;
-    }
-
-    const status = response.statusCode;
-    const type = String(response.headers['content-type'] ?? '');
-    const auditValue = auditHeader(verified);
-    audit(x, {
-      decision: 'allow',
-      code: null,
-      status,
-      method: decision.method,
-      tool: toolField(decision.names),
-      upstream_status: status,
-    });
-
-    if (/^text\/event-stream/i.test(type)) {
-      res.writeHead(status, { ...clientHeaders(response.headers, true), 'x-aip-audit': auditValue });
-      res.flushHeaders();
-      streams.add(abort);
-      try {
-        await pipeline(
-          response.body,
-          createSseRewriter((event) => rewriteEvent(event, verified.scope)),
-          res,
+    // Long-lived streams (GET, subscriptions/listen) are not counted as requests.
+    const isStream = req.method === 'GET' || decision.method === 'subscriptions/listen';
+    if (!isStream) {
+      const scopes = decision.operations.flatMap((op) => (op.kind === 'scoped' ? [op.scope] : []));
+      const verdict = limiter.take(principal, scopes, Date.now());
+      if (!verdict.ok) {
+        responder.deny(
+          x,
+          'aip_rate_limited',
+          `rate limit reached (${verdict.reason}); retry in ${verdict.retryAfterSeconds}s`,
+          { 'retry-after': String(verdict.retryAfterSeconds) },
         );
-      } catch {
-        abort.abort();
-        res.destroy();
+        return;
+      }
+      if (!limiter.enter(principal)) {
+        responder.deny(x, 'aip_rate_limited', 'too many requests in flight for this principal', { 'retry-after': '1' });
+        return;
+      }
+      try {
+        await forwarder.forward(x, target, body, decision);
       } finally {
-        streams.delete(abort);
+        limiter.leave(principal);
       }
       return;
     }
-    if (decision.lists && status === 200 && /json/i.test(type)) {
-      let text: string;
-      try {
-        text = await readAll(response.body, MAX_JSON_RESPONSE);
-      } catch {
-        if (!res.headersSent)
-          deny(
-            x,
-            'aip_upstream_unavailable',
-            'the upstream response could not be read',
-            decision.method,
-            decision.names,
-          );
-        return;
-      }
-      const filtered = filterJsonText(text, verified.scope);
-      res.writeHead(status, {
-        ...clientHeaders(response.headers, true),
-        'content-length': Buffer.byteLength(filtered),
-        'x-aip-audit': auditValue,
-      });
-      res.end(filtered);
-      return;
-    }
-    // Small bodies of known length go out in one write; anything else streams.
-    const length = Number(response.headers['content-length']);
-    if (Number.isInteger(length) && length <= SMALL_BODY) {
-      let body: Buffer;
-      try {
-        body = Buffer.from(await response.body.arrayBuffer());
-      } catch {
-        res.destroy();
-        return;
-      }
-      res.writeHead(status, {
-        ...clientHeaders(response.headers, true),
-        'content-length': body.length,
-        'x-aip-audit': auditValue,
-      });
-      res.end(body);
-      return;
-    }
-    res.writeHead(status, { ...clientHeaders(response.headers, false), 'x-aip-audit': auditValue });
-    await pipeline(response.body, res).catch(() => abort.abort());
-  }
-
-  // The legacy HTTP+SSE `endpoint` event may name the upstream's absolute URL: clients must post
-  // to the proxy instead, so it becomes a path. List results are filtered in every stream.
-  function rewriteEvent(event: SseEvent, scope: readonly string[]): string | undefined {
-    if (event.event === 'endpoint') {
-      try {
-        const url = new URL(event.data, config.upstream);
-        if (url.origin === config.upstream.origin) return `${url.pathname}${url.search}`;
-      } catch {
-        return undefined;
-      }
-      return undefined;
-    }
-    if (!mayCarryList(event.data)) return undefined;
-    const filtered = filterJsonText(event.data, scope);
-    return filtered === event.data ? undefined : filtered;
+    await forwarder.forward(x, target, body, decision);
   }
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -388,50 +294,33 @@ export function createProxy(options: ProxyOptions): AipProxy {
     else socket.destroy();
   });
 
+  const metricsServer = metrics?.serve(async () => {
+    try {
+      const res = await pool.request({ method: 'HEAD', path: '/', headersTimeout: 2000 });
+      await res.body.dump();
+      return true;
+    } catch {
+      return false;
+    }
+  });
+
   return {
     server,
+    metricsServer,
+    metrics,
     audience,
-    async close(options = {}) {
+    stdio,
+    async close(closeOptions = {}) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      for (const stream of streams) stream.abort();
-      const grace = setTimeout(() => server.closeAllConnections(), options.graceMs ?? 5000);
+      forwarder.endStreams();
+      const grace = setTimeout(() => server.closeAllConnections(), closeOptions.graceMs ?? 5000);
       await closed;
       clearTimeout(grace);
-      await upstream.destroy();
+      if (metricsServer?.listening) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+      await pool.destroy();
+      await stdio?.close();
       auditLog.close();
     },
   };
-}
-
-function toolField(names: string[]): string | string[] | null {
-  return names.length === 0 ? null : names.length === 1 ? (names[0] as string) : names;
-}
-
-// Filters list results inside a JSON text holding one JSON-RPC message or a batch of them.
-function filterJsonText(text: string, scope: readonly string[]): string {
-  if (!mayCarryList(text)) return text;
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return text;
-  }
-  let removed = 0;
-  for (const message of Array.isArray(json) ? json : [json]) {
-    if (typeof message === 'object' && message !== null && 'result' in message)
-      removed += filterListResult(message.result, scope);
-  }
-  return removed === 0 ? text : JSON.stringify(json);
-}
-
-async function readAll(body: AsyncIterable<Buffer>, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > limit) throw new Error('response too large');
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

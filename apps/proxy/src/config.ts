@@ -2,13 +2,14 @@
 // max_ttl_seconds max_budget_usd, [logging] log_file) plus a few keys of our own; command-line
 // flags override the file; anything invalid or unknown is refused, naming the key.
 import { readFile } from 'node:fs/promises';
-import { publicKeyFromId } from '@aip/identity';
 import type { AuditWarningCode } from '@aip/token';
 import { parse as parseToml } from 'smol-toml';
+import { FEATURE_SCHEMA, type FeatureConfig, resolveFeatures } from './config-features.js';
+import { integer, keyIds, nonNegative, optionalString, string, type Table, table } from './config-values.js';
 import { ProxyConfigError } from './errors.js';
 
 /** The resolved configuration the proxy runs with. */
-export interface ProxyConfig {
+export interface ProxyConfig extends FeatureConfig {
   /** The MCP server's origin; request paths are forwarded unchanged. */
   upstream: URL;
   host: string;
@@ -36,6 +37,10 @@ export interface ProxyFlags {
   audience?: string;
   publicUrl?: string;
   logFile?: string;
+  /** Serve this stdio MCP server command instead of an HTTP upstream. */
+  stdio?: string[];
+  metricsPort?: number;
+  popRequired?: boolean;
 }
 
 const WARNING_CODES: readonly AuditWarningCode[] = [
@@ -49,17 +54,8 @@ const SCHEMA: Record<string, readonly string[]> = {
   proxy: ['upstream', 'port', 'host', 'trust_keys', 'audience', 'public_url', 'max_body_bytes', 'max_header_bytes'],
   audit: ['max_ttl_seconds', 'max_budget_usd', 'max_depth', 'enforce'],
   logging: ['log_file'],
+  ...FEATURE_SCHEMA,
 };
-
-type Table = Record<string, unknown>;
-
-function table(root: Table, name: string): Table {
-  const value = root[name];
-  if (value === undefined) return {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw new ProxyConfigError(name, 'must be a table');
-  return value as Table;
-}
 
 function checkKeys(root: Table): void {
   for (const [section, value] of Object.entries(root)) {
@@ -70,18 +66,6 @@ function checkKeys(root: Table): void {
     for (const key of Object.keys(value))
       if (!allowed.includes(key)) throw new ProxyConfigError(`${section}.${key}`, 'unknown key');
   }
-}
-
-function integer(key: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ProxyConfigError(key, `must be an integer from ${min} to ${max}`);
-  }
-  return value;
-}
-
-function string(key: string, value: unknown): string {
-  if (typeof value !== 'string' || value.trim() === '') throw new ProxyConfigError(key, 'must be a non-empty string');
-  return value;
 }
 
 function upstreamUrl(key: string, value: unknown): URL {
@@ -98,19 +82,6 @@ function upstreamUrl(key: string, value: unknown): URL {
     throw new ProxyConfigError(key, 'must be an origin (scheme://host:port); request paths are forwarded as sent');
   }
   return url;
-}
-
-function trustKeys(key: string, value: unknown): string[] {
-  if (!Array.isArray(value)) throw new ProxyConfigError(key, 'must be an array of keys');
-  return value.map((entry, i) => {
-    const id = string(`${key}[${i}]`, entry);
-    try {
-      publicKeyFromId(id);
-    } catch (err) {
-      throw new ProxyConfigError(`${key}[${i}]`, `not a usable Ed25519 key (${(err as Error).message})`);
-    }
-    return id;
-  });
 }
 
 function enforce(key: string, value: unknown): boolean | AuditWarningCode[] {
@@ -140,14 +111,22 @@ export function resolveConfig(document: Table, flags: ProxyFlags = {}): ProxyCon
   );
   const keys =
     flags.trustKeys !== undefined && flags.trustKeys.length > 0
-      ? trustKeys('--trust-key', flags.trustKeys)
+      ? keyIds('--trust-key', flags.trustKeys)
       : proxy.trust_keys === undefined
         ? []
-        : trustKeys('proxy.trust_keys', proxy.trust_keys);
-  if (keys.length === 0)
-    throw new ProxyConfigError('proxy.trust_keys', 'no trusted issuer keys: set proxy.trust_keys or pass --trust-key');
-  const optional = (key: string, value: unknown) => (value === undefined ? undefined : string(key, value));
-  const publicUrl = flags.publicUrl ?? optional('proxy.public_url', proxy.public_url);
+        : keyIds('proxy.trust_keys', proxy.trust_keys);
+  const features = resolveFeatures(document, {
+    ...(flags.stdio === undefined ? {} : { stdio: flags.stdio }),
+    ...(flags.metricsPort === undefined ? {} : { metricsPort: flags.metricsPort }),
+    ...(flags.popRequired === undefined ? {} : { popRequired: flags.popRequired }),
+  });
+  if (keys.length === 0 && features.trust === undefined && features.oauth === undefined) {
+    throw new ProxyConfigError(
+      'proxy.trust_keys',
+      'no trusted issuer keys: set proxy.trust_keys, pass --trust-key, or configure [trust] or [oauth]',
+    );
+  }
+  const publicUrl = flags.publicUrl ?? optionalString('proxy.public_url', proxy.public_url);
   if (publicUrl !== undefined) {
     try {
       new URL(publicUrl);
@@ -155,13 +134,14 @@ export function resolveConfig(document: Table, flags: ProxyFlags = {}): ProxyCon
       throw new ProxyConfigError('proxy.public_url', 'must be a URL');
     }
   }
-  const logFile = flags.logFile ?? optional('logging.log_file', logging.log_file);
+  const logFile = flags.logFile ?? optionalString('logging.log_file', logging.log_file);
   return {
+    ...features,
     upstream,
     host: flags.host ?? (proxy.host === undefined ? '127.0.0.1' : string('proxy.host', proxy.host)),
     port: integer(flags.port !== undefined ? '--port' : 'proxy.port', flags.port ?? proxy.port ?? 8080, 0, 65535),
     trustKeys: keys,
-    audience: flags.audience ?? optional('proxy.audience', proxy.audience),
+    audience: flags.audience ?? optionalString('proxy.audience', proxy.audience),
     publicUrl: publicUrl?.replace(/\/+$/, ''),
     maxBodyBytes: integer('proxy.max_body_bytes', proxy.max_body_bytes ?? 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     maxHeaderBytes: integer('proxy.max_header_bytes', proxy.max_header_bytes ?? 32 * 1024, 4096, 1024 * 1024),
@@ -173,12 +153,6 @@ export function resolveConfig(document: Table, flags: ProxyFlags = {}): ProxyCon
     },
     logFile,
   };
-}
-
-function nonNegative(key: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
-    throw new ProxyConfigError(key, 'must be a number >= 0');
-  return value;
 }
 
 /**

@@ -2,7 +2,7 @@
 // header never reach the upstream; hop-by-hop headers are not forwarded; the verified identity
 // is added; responses carry X-AIP-Audit.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
-import type { VerifiedToken } from '@aip/token';
+import type { Principal } from './principal.js';
 
 // RFC 9110 §7.6.1 connection-specific fields, plus the request-target fields undici sets itself.
 const HOP_BY_HOP = new Set([
@@ -31,20 +31,26 @@ function connectionTokens(headers: IncomingHttpHeaders): Set<string> {
 }
 
 /**
- * The headers sent upstream: the client's, minus hop-by-hop fields, every `x-aip-*` header, an
- * `Authorization: AIP ...` credential and `accept-encoding` (responses must stay inspectable),
- * plus the verified identity.
+ * The headers sent upstream: the client's, minus hop-by-hop fields, every `x-aip-*` header, the
+ * credential (`Authorization: AIP ...`, or `Bearer` in OAuth mode) and `accept-encoding`
+ * (responses must stay inspectable), plus the verified identity.
  */
 export function upstreamHeaders(
   incoming: IncomingHttpHeaders,
-  verified: VerifiedToken,
+  verified: Principal,
   requestId: string,
+  oauth = false,
 ): Record<string, string | string[]> {
   const drop = connectionTokens(incoming);
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(incoming)) {
     if (value === undefined || HOP_BY_HOP.has(name) || drop.has(name) || name.startsWith('x-aip-')) continue;
-    if (name === 'authorization' && /^aip\s/i.test(Array.isArray(value) ? (value[0] ?? '') : value)) continue;
+    // The credential never travels on: AIP tokens, and bearer tokens when the proxy checks them.
+    if (
+      name === 'authorization' &&
+      (oauth ? /^(aip|bearer)\s/i : /^aip\s/i).test(Array.isArray(value) ? (value[0] ?? '') : value)
+    )
+      continue;
     if (name === 'accept-encoding') continue;
     out[name] = value;
   }
@@ -74,7 +80,7 @@ export function clientHeaders(
 }
 
 /** The `X-AIP-Audit` header value, in the reference's `{"passed","warnings","errors"}` shape. */
-export function auditHeader(verified: VerifiedToken | undefined, error?: string): string {
+export function auditHeader(verified: Principal | undefined, error?: string): string {
   return JSON.stringify({
     passed: error === undefined,
     warnings: verified?.warnings.map((w) => w.message) ?? [],

@@ -2,7 +2,12 @@
 import type { TokenErrorCode } from '@aip/token';
 
 /** Codes the proxy itself answers with, besides the token layer's. */
-export type ProxyErrorCode = 'aip_request_too_large' | 'aip_upstream_unavailable' | 'aip_method_not_allowed';
+export type ProxyErrorCode =
+  | 'aip_request_too_large'
+  | 'aip_upstream_unavailable'
+  | 'aip_method_not_allowed'
+  | 'aip_rate_limited'
+  | 'aip_session_forbidden';
 
 const STATUS: Record<TokenErrorCode | ProxyErrorCode, number> = {
   aip_token_missing: 401,
@@ -18,8 +23,10 @@ const STATUS: Record<TokenErrorCode | ProxyErrorCode, number> = {
   aip_depth_exceeded: 403,
   aip_audience_mismatch: 403,
   aip_holder_mismatch: 403,
+  aip_session_forbidden: 403,
   aip_method_not_allowed: 405,
   aip_request_too_large: 413,
+  aip_rate_limited: 429,
   aip_upstream_unavailable: 502,
 };
 

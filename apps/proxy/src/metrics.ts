@@ -1,0 +1,79 @@
+// Prometheus metrics (`[metrics]`) on their own loopback port, with /healthz: decisions by code,
+// calls per tool (label cardinality capped), request latency, open streams.
+import { createServer, type Server } from 'node:http';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { MetricsConfig } from './config-features.js';
+import type { DecisionObserver } from './exchange.js';
+
+export interface ProxyMetrics extends DecisionObserver {
+  registry: Registry;
+  streams(delta: 1 | -1): void;
+  /** Serves /metrics and /healthz; `healthy` decides the health answer. */
+  serve(healthy: () => Promise<boolean>): Server;
+}
+
+export function createMetrics(config: MetricsConfig): ProxyMetrics {
+  const registry = new Registry();
+  const decisions = new Counter({
+    name: 'aip_proxy_decisions_total',
+    help: 'Decisions by outcome and AIP code',
+    labelNames: ['decision', 'code'],
+    registers: [registry],
+  });
+  const tools = new Counter({
+    name: 'aip_proxy_tool_calls_total',
+    help: 'Authorized tool, prompt and resource requests by name (capped)',
+    labelNames: ['tool', 'decision'],
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'aip_proxy_request_duration_seconds',
+    help: 'Time from request to decision (allowed: to the upstream response headers)',
+    labelNames: ['decision'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const active = new Gauge({
+    name: 'aip_proxy_active_streams',
+    help: 'Streams currently relayed',
+    registers: [registry],
+  });
+  const seenTools = new Set<string>();
+
+  return {
+    registry,
+    decided(x, decision, code, _status) {
+      decisions.inc({ decision, code: code ?? 'none' });
+      latency.observe({ decision }, (performance.now() - x.started) / 1000);
+      for (const name of x.names) {
+        // A caller controls tool names: past the cap, new names share one label.
+        if (!seenTools.has(name) && seenTools.size < config.maxToolLabels) seenTools.add(name);
+        tools.inc({ tool: seenTools.has(name) ? name : 'other', decision });
+      }
+    },
+    streams(delta) {
+      active.inc(delta);
+    },
+    serve(healthy) {
+      return createServer((req, res) => {
+        const path = (req.url ?? '').split('?')[0];
+        if (req.method === 'GET' && path === '/metrics') {
+          void registry.metrics().then((text) => {
+            res.writeHead(200, { 'content-type': registry.contentType });
+            res.end(text);
+          });
+          return;
+        }
+        if (req.method === 'GET' && path === '/healthz') {
+          void healthy().then((ok) => {
+            res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
+            res.end(JSON.stringify({ status: ok ? 'ok' : 'degraded' }));
+          });
+          return;
+        }
+        res.writeHead(404, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { code: 'aip_not_found', message: 'try /metrics or /healthz' } }));
+      });
+    },
+  };
+}

@@ -1,0 +1,34 @@
+// Who is calling, once authenticated: an AIP token's final holder (with its chain) or an OAuth
+// client, reduced to what authorization, budgets, limits and the audit need.
+import type { AuditWarning, VerifiedLink, VerifiedToken } from '@aip/token';
+
+export interface Principal {
+  kind: 'aip' | 'oauth';
+  /** Root issuer (AIP) or authorization server (OAuth). */
+  issuer: string;
+  /** The final holder (AIP) or the token's `sub` (OAuth). */
+  subject: string;
+  scope: string[];
+  /** The verified delegation chain, root first (empty for OAuth). */
+  chain: VerifiedLink[];
+  /** The holder's key, to check proofs of possession (AIP, self-certifying subjects). */
+  subjectKey: Uint8Array | undefined;
+  warnings: AuditWarning[];
+}
+
+export function principalOf(verified: VerifiedToken): Principal {
+  return {
+    kind: 'aip',
+    issuer: verified.issuer,
+    subject: verified.subject,
+    scope: verified.scope,
+    chain: verified.chain,
+    subjectKey: verified.subjectKey,
+    warnings: verified.warnings,
+  };
+}
+
+/** One string per principal, for session binding and limits. */
+export function principalKey(principal: Principal): string {
+  return `${principal.kind} ${principal.issuer} ${principal.subject}`;
+}

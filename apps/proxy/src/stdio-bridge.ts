@@ -1,0 +1,160 @@
+// stdio MCP servers behind the proxy (`[stdio]`, `aip-proxy --stdio -- cmd args`): a loopback
+// Streamable HTTP endpoint where each session gets its own child process, spawned without a
+// shell; responses and progress go to the request they belong to, everything else to the
+// session's GET stream; children are reaped on DELETE, idle timeout and crash.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { StdioConfig } from './config-features.js';
+
+interface Session {
+  http: StreamableHTTPServerTransport;
+  child: StdioClientTransport;
+  /** progressToken -> the request it reports on. */
+  progress: Map<string | number, RequestId>;
+  lastUsed: number;
+  closed: boolean;
+}
+
+export interface StdioBridge {
+  /** The loopback URL the proxy forwards to. */
+  url: string;
+  /** Child process ids of the live sessions (tests, diagnostics). */
+  pids(): number[];
+  close(): Promise<void>;
+}
+
+function jsonError(res: ServerResponse, status: number, message: string): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32000, message } }));
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+export async function startStdioBridge(config: StdioConfig): Promise<StdioBridge> {
+  const sessions = new Map<string, Session>();
+  const [command, ...args] = config.command as [string, ...string[]];
+
+  async function end(id: string): Promise<void> {
+    const session = sessions.get(id);
+    if (session === undefined || session.closed) return;
+    session.closed = true;
+    sessions.delete(id);
+    await Promise.allSettled([session.child.close(), session.http.close()]);
+  }
+
+  async function open(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+    if (sessions.size >= config.maxSessions) {
+      jsonError(res, 503, 'too many sessions');
+      return;
+    }
+    const child = new StdioClientTransport({ command, args, stderr: 'inherit' });
+    const progress = new Map<string | number, RequestId>();
+    let sessionId: string | undefined;
+    const http = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => {
+        sessionId = id;
+        sessions.set(id, session);
+      },
+    });
+    const session: Session = { http, child, progress, lastUsed: Date.now(), closed: false };
+    http.onmessage = (message: JSONRPCMessage) => {
+      const meta =
+        'params' in message
+          ? (message.params as { _meta?: { progressToken?: string | number } } | undefined)?._meta
+          : undefined;
+      if ('id' in message && 'method' in message && meta?.progressToken !== undefined)
+        progress.set(meta.progressToken, message.id);
+      void child.send(message).catch(() => undefined);
+    };
+    child.onmessage = (message: JSONRPCMessage) => {
+      if ('id' in message && !('method' in message)) {
+        // A response: the SDK transport routes it to the stream of the request it answers.
+        for (const [token, requestId] of progress) if (requestId === message.id) progress.delete(token);
+        void http.send(message).catch(() => undefined);
+        return;
+      }
+      const token =
+        'params' in message
+          ? (message.params as { progressToken?: string | number } | undefined)?.progressToken
+          : undefined;
+      const related = token === undefined ? undefined : progress.get(token);
+      void http.send(message, related === undefined ? undefined : { relatedRequestId: related }).catch(() => undefined);
+    };
+    // The child exiting (crash or normal) ends the session; the HTTP side closing reaps the child.
+    child.onclose = () => {
+      if (sessionId !== undefined) void end(sessionId);
+    };
+    http.onclose = () => {
+      if (sessionId !== undefined) void end(sessionId);
+      else void child.close();
+    };
+    try {
+      await child.start();
+    } catch {
+      jsonError(res, 502, 'the stdio server could not be started');
+      return;
+    }
+    await http.start();
+    await http.handleRequest(req, res, body);
+    if (sessionId === undefined) await Promise.allSettled([child.close(), http.close()]);
+  }
+
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const sessionId = req.headers['mcp-session-id'];
+      const session = typeof sessionId === 'string' ? sessions.get(sessionId) : undefined;
+      const body = req.method === 'POST' ? await readJson(req) : undefined;
+      if (session !== undefined) {
+        session.lastUsed = Date.now();
+        await session.http.handleRequest(req, res, body);
+        return;
+      }
+      if (typeof sessionId === 'string') {
+        jsonError(res, 404, 'Session not found');
+        return;
+      }
+      if (req.method === 'POST' && isInitializeRequest(body)) {
+        await open(req, res, body);
+        return;
+      }
+      jsonError(res, 400, 'Bad Request: no valid session (send initialize first)');
+    })().catch(() => {
+      if (!res.headersSent) jsonError(res, 500, 'internal bridge error');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+
+  const sweep = setInterval(
+    () => {
+      const limit = Date.now() - config.idleTimeoutSeconds * 1000;
+      for (const [id, session] of sessions) if (session.lastUsed < limit) void end(id);
+    },
+    Math.min(config.idleTimeoutSeconds * 1000, 10_000),
+  );
+  sweep.unref();
+
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    pids: () =>
+      [...sessions.values()].map((s) => s.child.pid).filter((pid): pid is number => pid !== null && pid !== undefined),
+    async close() {
+      clearInterval(sweep);
+      await Promise.allSettled([...sessions.keys()].map(end));
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
