@@ -23,11 +23,15 @@ function describe(config: ProxyConfig, listening: string, audience: string): str
         : `enforcing ${audit.enforce.join(', ')}`;
   return [
     `aip-proxy listening on ${listening}`,
-    `  upstream:     ${config.upstream.origin}`,
+    `  upstream:     ${config.stdio === undefined ? config.upstream.origin : `stdio: ${config.stdio.command.join(' ')} (one process per session)`}`,
     `  trusted keys: ${config.trustKeys.map(shortKey).join(', ')}`,
     `  audience:     ${audience}`,
     `  audit:        max ttl ${audit.maxTtlSeconds}s, max budget $${audit.maxBudgetUsd}, max depth ${audit.maxChainDepth} (${enforce})`,
     `  audit log:    ${config.logFile ?? 'stdout'}`,
+    ...(config.pop.required ? ['  proofs:       required (X-AIP-Proof)'] : []),
+    ...(config.oauth === undefined
+      ? []
+      : [`  oauth:        ${config.oauth.issuer} (audience ${config.oauth.audience})`]),
   ].join('\n');
 }
 
@@ -40,6 +44,9 @@ interface Flags {
   audience?: string;
   publicUrl?: string;
   logFile?: string;
+  metricsPort?: number;
+  requireProof?: boolean;
+  stdio?: boolean;
 }
 
 /**
@@ -63,20 +70,53 @@ export async function runProxyCli(argv: string[]): Promise<number> {
     .option('--audience <id>', 'this resource identifier (tokens with aud must name it)')
     .option('--public-url <url>', 'the URL clients use to reach the proxy')
     .option('--log-file <file>', 'audit log file (default stdout)')
+    .option(
+      '--metrics-port <n>',
+      'serve Prometheus metrics and /healthz on this loopback port',
+      integerOption('--metrics-port', 0, 65535),
+    )
+    .option('--require-proof', 'demand an X-AIP-Proof on every request')
+    .option('--stdio', 'serve the stdio MCP server whose command follows "--" (aip-proxy --stdio -- node server.js)')
+    .argument('[command...]', 'with --stdio: the server command and its arguments')
     .exitOverride();
   let flags: Flags;
+  let command: string[];
   try {
     program.parse(argv, { from: 'user' });
     flags = program.opts<Flags>();
+    command = program.args;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     process.stderr.write(`aip-proxy: ${(err as Error).message}\n`);
     return EXIT_USAGE;
   }
+  if (flags.stdio === true && command.length === 0) {
+    process.stderr.write(
+      'aip-proxy: --stdio needs the server command after "--" (aip-proxy --stdio -- node server.js)\n',
+    );
+    return EXIT_USAGE;
+  }
+  if (flags.stdio !== true && command.length > 0) {
+    process.stderr.write(
+      `aip-proxy: unexpected argument ${command[0]} (did you mean --stdio -- ${command.join(' ')}?)\n`,
+    );
+    return EXIT_USAGE;
+  }
   const proxyFlags: ProxyFlags = { trustKeys: flags.trustKey };
-  for (const key of ['config', 'upstream', 'port', 'host', 'audience', 'publicUrl', 'logFile'] as const) {
+  for (const key of [
+    'config',
+    'upstream',
+    'port',
+    'host',
+    'audience',
+    'publicUrl',
+    'logFile',
+    'metricsPort',
+  ] as const) {
     if (flags[key] !== undefined) (proxyFlags as Record<string, unknown>)[key] = flags[key];
   }
+  if (flags.requireProof === true) proxyFlags.popRequired = true;
+  if (flags.stdio === true) proxyFlags.stdio = command;
   let config: ProxyConfig;
   try {
     config = await loadProxyConfig(proxyFlags);
@@ -85,7 +125,7 @@ export async function runProxyCli(argv: string[]): Promise<number> {
     process.stderr.write(`aip-proxy: invalid configuration: ${err.message}\n`);
     return EXIT_USAGE;
   }
-  const proxy = createProxy({ config });
+  const proxy = await createProxy({ config });
   const started = await new Promise<Error | undefined>((resolve) => {
     proxy.server.once('error', resolve);
     proxy.server.listen(config.port, config.host, () => resolve(undefined));
@@ -96,6 +136,12 @@ export async function runProxyCli(argv: string[]): Promise<number> {
     );
     await proxy.close();
     return EXIT_USAGE;
+  }
+  if (proxy.metricsServer !== undefined && config.metrics !== undefined) {
+    const metrics = config.metrics;
+    await new Promise<void>((resolve) => proxy.metricsServer?.listen(metrics.port, metrics.host, resolve));
+    const m = proxy.metricsServer.address() as AddressInfo;
+    process.stderr.write(`aip-proxy metrics on http://${m.address}:${m.port}/metrics\n`);
   }
   const address = proxy.server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
