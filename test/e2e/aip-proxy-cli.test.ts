@@ -1,11 +1,14 @@
 // The `aip-proxy` binary as an operator runs it: reference-compatible flags, the TOML file, flags
 // overriding the file, refusal of invalid configuration, the startup summary, clean shutdown.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createAipFetch } from '@aip/mcp';
 import { verifyAuditLog } from '@aip/proxy';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { principals } from '../fixtures/proxy.js';
 import { startPlainUpstream, type Upstream } from '../fixtures/upstreams.js';
@@ -128,6 +131,37 @@ describe('aip-proxy command', () => {
     expect(verifyAuditLog(text)).toMatchObject({ ok: true, lines: 1 });
   });
 
+  it('serves a stdio server with --stdio -- cmd args, and leaves no child behind on shutdown', async () => {
+    const server = fileURLToPath(new URL('../fixtures/stdio-server.mjs', import.meta.url));
+    const proxy = await start([
+      '--port',
+      '0',
+      '--trust-key',
+      rawKey,
+      '--metrics-port',
+      '0',
+      '--stdio',
+      '--',
+      process.execPath,
+      server,
+    ]);
+    expect(proxy.stderr()).toContain(`upstream:     stdio: ${process.execPath} ${server} (one process per session)`);
+    const metricsUrl = /metrics on (http:\/\/\S+)\/metrics/.exec(proxy.stderr())?.[1];
+    const client = new Client({ name: 'cli-e2e', version: '1' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${proxy.url}/mcp`), {
+        fetch: createAipFetch({ token: p.token(['tool:search']) }),
+      }),
+    );
+    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['search']);
+    expect(await (await fetch(`${metricsUrl}/metrics`)).text()).toContain('aip_proxy_decisions_total');
+    proxy.child.kill('SIGTERM');
+    expect(await proxy.exit).toBe(0);
+    const ps = spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout;
+    expect(ps.split('\n').filter((line) => line.includes(server))).toEqual([]);
+    await client.close().catch(() => undefined);
+  });
+
   it('refuses invalid configuration at start, naming the key', async () => {
     const bad = path.join(dir, 'bad.toml');
     const cases: [string, string][] = [
@@ -145,6 +179,7 @@ describe('aip-proxy command', () => {
       expect(result.stderr).not.toMatch(/\n\s+at /);
     }
     expect((await refuse(['--upstream', upstream.url])).stderr).toContain('no trusted issuer keys');
+    expect((await refuse(['--trust-key', rawKey, '--stdio'])).stderr).toContain('--stdio needs the server command');
     expect((await refuse(['--config', path.join(dir, 'missing.toml')])).stderr).toContain('cannot read');
   });
 });

@@ -433,7 +433,7 @@ describe('audit log file', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'aip-audit-'));
     const { createProxy, resolveConfig } = await import('@aip/proxy');
     const file = path.join(dir, 'audit.jsonl');
-    const filed = createProxy({
+    const filed = await createProxy({
       config: resolveConfig({}, { upstream: upstream.url, trustKeys: [p.operator.did], port: 0, logFile: file }),
     });
     await new Promise<void>((resolve) => filed.server.listen(0, '127.0.0.1', resolve));
