@@ -162,6 +162,33 @@ describe('aip-proxy command', () => {
     await client.close().catch(() => undefined);
   });
 
+  it('reloads trusted keys and policy on SIGHUP, and keeps running on a bad reload', async () => {
+    const config = path.join(dir, 'reload.toml');
+    const newcomer = principals();
+    const write = (keys: string[], extra = '') =>
+      writeFile(
+        config,
+        `[proxy]\nupstream = "${upstream.url}"\nport = 0\ntrust_keys = [${keys.map((k) => `"${k}"`).join(', ')}]\n${extra}`,
+      );
+    await write([p.operator.did]);
+    const proxy = await start(['--config', config]);
+    const call = (token: string) =>
+      fetch(`${proxy.url}/mcp/tools/search`, { method: 'POST', headers: { 'x-aip-token': token }, body: '{}' });
+    expect((await call(newcomer.token(['tool:search']))).status).toBe(401);
+    await write([p.operator.did, newcomer.operator.did], '[pop]\nrequired = false\n');
+    proxy.child.kill('SIGHUP');
+    await expect.poll(() => proxy.stderr()).toContain('configuration reloaded');
+    expect((await call(newcomer.token(['tool:search']))).status).toBe(200);
+    await write([p.operator.did, newcomer.operator.did], '[audit]\nmax_ttl_seconds = "long"\n');
+    proxy.child.kill('SIGHUP');
+    await expect
+      .poll(() => proxy.stderr())
+      .toContain('reload refused, keeping the running configuration: audit.max_ttl_seconds');
+    expect((await call(newcomer.token(['tool:search']))).status).toBe(200);
+    proxy.child.kill('SIGTERM');
+    expect(await proxy.exit).toBe(0);
+  });
+
   it('refuses invalid configuration at start, naming the key', async () => {
     const bad = path.join(dir, 'bad.toml');
     const cases: [string, string][] = [

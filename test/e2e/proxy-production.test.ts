@@ -1,5 +1,8 @@
 // aip-proxy's production policy through real SDK clients: signed tool calls, rate limits and
 // concurrency, session binding, metrics and health.
+import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { createAipFetch } from '@aip/mcp';
 import { delegate, issueToken } from '@aip/token';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -276,5 +279,80 @@ describe('metrics and health', () => {
     const degraded = await fetch(`${metricsUrl}/healthz`);
     expect(degraded.status).toBe(503);
     upstream = await startPlainUpstream();
+  });
+});
+
+describe('revocation list', () => {
+  let upstream: Upstream;
+  let dir: string;
+  beforeAll(async () => {
+    upstream = await startPlainUpstream();
+    dir = await mkdtemp(path.join(tmpdir(), 'aip-revoked-'));
+  });
+  afterAll(async () => {
+    await upstream.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const call = (url: string, token: string) =>
+    fetch(`${url}/mcp/tools/search`, { method: 'POST', headers: { 'x-aip-token': token }, body: '{}' });
+
+  it('refuses a chain once a segment id or a key in it is revoked, re-reading the file as it changes', async () => {
+    const file = path.join(dir, 'revoked.txt');
+    await writeFile(file, '# nothing revoked yet\n');
+    const proxy = await startProxy(upstream.url, [p.operator.did], {}, { revocation: { file } });
+    const worker = principals().agent;
+    const root = issueToken(p.operator, { sub: p.agent.did, scope: ['tool:search'], maxDepth: 1 });
+    const chain = delegate(root, p.agent, { to: worker.did, scope: ['tool:search'], context: 'subtask' });
+    const other = p.token(['tool:search']);
+    expect((await call(proxy.url, chain)).status).toBe(200);
+    const linkId = proxy.audit.at(-1)?.chain[1] as string;
+    await writeFile(file, `# revoked link\n${linkId}\n`);
+    await new Promise((r) => setTimeout(r, 1100));
+    const refused = await call(proxy.url, chain);
+    expect(refused.status).toBe(401);
+    expect((await errorOf(refused)).code).toBe('aip_key_revoked');
+    expect((await call(proxy.url, other)).status).toBe(200);
+    // Revoking the delegating agent's key refuses everything it signed or holds.
+    await writeFile(file, `${p.agent.aipId}\n`);
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await call(proxy.url, other)).status).toBe(401);
+    await proxy.close({ graceMs: 100 });
+  });
+
+  it('fails closed while the list is stale or unreadable, and recovers when it is fresh again', async () => {
+    const file = path.join(dir, 'fresh.txt');
+    await writeFile(file, '');
+    const proxy = await startProxy(
+      upstream.url,
+      [p.operator.did],
+      {},
+      { revocation: { file, max_age_seconds: 2, fail_closed: true } },
+    );
+    const token = p.token(['tool:search']);
+    expect((await call(proxy.url, token)).status).toBe(200);
+    const old = new Date(Date.now() - 10_000);
+    await utimes(file, old, old);
+    await new Promise((r) => setTimeout(r, 1100));
+    const stale = await call(proxy.url, token);
+    expect(stale.status).toBe(401);
+    expect(await errorOf(stale)).toMatchObject({ code: 'aip_key_revoked', message: expect.stringContaining('stale') });
+    await utimes(file, new Date(), new Date());
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await call(proxy.url, token)).status).toBe(200);
+    await rm(file);
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await errorOf(await call(proxy.url, token))).message).toContain('unusable');
+    await proxy.close({ graceMs: 100 });
+  });
+
+  it('fails closed on a revocation list with a line it cannot read, naming the line', async () => {
+    const file = path.join(dir, 'bad.txt');
+    await writeFile(file, 'not-a-key-or-id\n');
+    const proxy = await startProxy(upstream.url, [p.operator.did], {}, { revocation: { file, fail_closed: true } });
+    const res = await call(proxy.url, p.token(['tool:search']));
+    expect(res.status).toBe(401);
+    expect((await errorOf(res)).message).toContain('line 1');
+    await proxy.close({ graceMs: 100 });
   });
 });

@@ -146,11 +146,26 @@ export async function runProxyCli(argv: string[]): Promise<number> {
   const address = proxy.server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   process.stderr.write(`${describe(config, `http://${host}:${address.port}`, proxy.audience())}\n`);
+  // SIGHUP: re-read the configuration and apply what can change without a restart.
+  const reload = () => {
+    loadProxyConfig(proxyFlags).then(
+      (next) => {
+        const fixed = proxy.reload(next);
+        process.stderr.write(
+          `aip-proxy: configuration reloaded${fixed.length === 0 ? '' : ` (restart to apply ${fixed.join(', ')})`}\n`,
+        );
+      },
+      (err: Error) =>
+        process.stderr.write(`aip-proxy: reload refused, keeping the running configuration: ${err.message}\n`),
+    );
+  };
+  process.on('SIGHUP', reload);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  process.off('SIGHUP', reload);
   process.stderr.write('aip-proxy: shutting down\n');
   await proxy.close();
   return EXIT_OK;

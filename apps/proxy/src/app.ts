@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createTokenVerifier, TokenError, type TokenVerifier } from '@aip/token';
+import { TokenError } from '@aip/token';
 import { Pool } from 'undici';
 import { type AuditLog, openAuditLog } from './audit-log.js';
 import type { ProxyConfig } from './config.js';
@@ -14,9 +14,8 @@ import { createForwarder } from './forward.js';
 import { METADATA_PATH, protectedResourceMetadata } from './metadata.js';
 import { createMetrics, type ProxyMetrics } from './metrics.js';
 import { createOAuthVerifier, type OAuthVerifier } from './oauth-verifier.js';
+import { buildPolicy, type Policy } from './policy.js';
 import { type Principal, principalKey, principalOf } from './principal.js';
-import { createProofGuard } from './proof-guard.js';
-import { createRateLimiter } from './rate-limiter.js';
 import { BodyTooLarge, readBody } from './request-body.js';
 import { createSessionBinding } from './session-binding.js';
 import { type StdioBridge, startStdioBridge } from './stdio-bridge.js';
@@ -40,6 +39,12 @@ export interface AipProxy {
   audience(): string;
   /** The stdio bridge in `[stdio]` mode. */
   stdio: StdioBridge | undefined;
+  /**
+   * Applies a new configuration without a restart: trusted keys, audit policy, proofs, rate
+   * limits (buckets start afresh), revocations. Listening address, upstream, stdio command,
+   * metrics port and log file keep their startup values; the names of changed ones are returned.
+   */
+  reload(config: ProxyConfig): string[];
   /**
    * Stops accepting connections, ends open streams, lets in-flight requests finish (for up to
    * `graceMs`, default 5000), then closes upstream connections, children and the audit log.
@@ -70,6 +75,11 @@ function normalizedTarget(raw: string | undefined): string | undefined {
   }
 }
 
+// JSON.stringify of configs holding Maps and URLs, for change detection.
+function replacer(_key: string, value: unknown): unknown {
+  return value instanceof Map ? [...value] : value instanceof URL ? value.href : value;
+}
+
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
@@ -89,10 +99,7 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
   const { config } = options;
   const clock = options.now ?? (() => Math.floor(Date.now() / 1000));
   const auditLog = options.auditLog ?? openAuditLog(config.logFile);
-  const verifier: TokenVerifier | undefined =
-    config.trustKeys.length > 0
-      ? createTokenVerifier({ trustedKeys: config.trustKeys, audit: config.audit })
-      : undefined;
+  let policy: Policy = buildPolicy(config);
   const oauth: OAuthVerifier | undefined = config.oauth === undefined ? undefined : createOAuthVerifier(config.oauth);
   const stdio = config.stdio === undefined ? undefined : await startStdioBridge(config.stdio);
   const upstreamOrigin = stdio === undefined ? config.upstream : new URL(stdio.url);
@@ -103,8 +110,6 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
     bodyTimeout: 0,
   });
   const metrics = config.metrics === undefined ? undefined : createMetrics(config.metrics);
-  const proofs = createProofGuard(config.pop);
-  const limiter = createRateLimiter(config.rateLimit);
   const sessions = createSessionBinding(config.session);
 
   const server = createServer({ maxHeaderSize: config.maxHeaderBytes, keepAliveTimeout: 65_000 });
@@ -162,11 +167,11 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
         }
         return await oauth.verify(credential.token, clock());
       }
-      if (verifier === undefined) {
+      if (policy.verifier === undefined) {
         responder.deny(x, 'aip_issuer_untrusted', 'this proxy trusts no AIP issuers');
         return undefined;
       }
-      return principalOf(verifier.verify(credential.token, { now: clock(), audience: audience() }));
+      return principalOf(policy.verifier.verify(credential.token, { now: clock(), audience: audience() }));
     } catch (err) {
       if (!(err instanceof TokenError)) throw err;
       responder.deny(x, err.code, err.message);
@@ -200,6 +205,11 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
       return;
     }
 
+    const stale = policy.revocations?.unusable();
+    if (stale !== undefined) {
+      responder.deny(x, 'aip_key_revoked', `${stale}: refusing every request until it is fixed`);
+      return;
+    }
     const credential = credentialOf(req);
     if (credential === undefined) {
       responder.deny(x, 'aip_token_missing', 'an AIP token is required (X-AIP-Token or Authorization: AIP <token>)');
@@ -221,6 +231,7 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
       throw err;
     }
 
+    const { proofs, limiter } = policy;
     const proofError = proofs.check({
       principal,
       token: credential.token,
@@ -310,6 +321,28 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
     metrics,
     audience,
     stdio,
+    reload(next) {
+      const fixed: [string, unknown, unknown][] = [
+        ['proxy.host', config.host, next.host],
+        ['proxy.port', config.port, next.port],
+        ['proxy.upstream', config.upstream.href, next.upstream.href],
+        ['stdio.command', config.stdio?.command.join(' '), next.stdio?.command.join(' ')],
+        ['metrics', JSON.stringify(config.metrics), JSON.stringify(next.metrics)],
+        ['logging.log_file', config.logFile, next.logFile],
+        ['oauth', JSON.stringify(config.oauth, replacer), JSON.stringify(next.oauth, replacer)],
+      ];
+      policy = buildPolicy({
+        ...next,
+        host: config.host,
+        port: config.port,
+        upstream: config.upstream,
+        stdio: config.stdio,
+        metrics: config.metrics,
+        logFile: config.logFile,
+        oauth: config.oauth,
+      });
+      return fixed.filter(([, before, after]) => before !== after).map(([key]) => key);
+    },
     async close(closeOptions = {}) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

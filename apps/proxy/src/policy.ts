@@ -1,0 +1,46 @@
+// The parts of the proxy that follow its configuration and can be swapped on SIGHUP without a
+// restart: trusted keys and audit policy (the verifier), proofs, rate limits, revocations.
+import { createTokenVerifier, type TokenVerifier } from '@aip/token';
+import type { ProxyConfig } from './config.js';
+import { createProofGuard, type ProofGuard } from './proof-guard.js';
+import { createRateLimiter, type RateLimiter } from './rate-limiter.js';
+import { createRevocationList, type RevocationList } from './revocation-list.js';
+
+export interface Policy {
+  config: ProxyConfig;
+  /** AIP token verification; absent when no AIP issuer can be trusted (OAuth only). */
+  verifier: TokenVerifier | undefined;
+  proofs: ProofGuard;
+  limiter: RateLimiter;
+  revocations: RevocationList | undefined;
+}
+
+/** Extra trust decisions the composition root supplies (e.g. a trust graph). */
+export interface TrustHooks {
+  trustIssuer?: (issuer: string, publicKey: Uint8Array) => boolean;
+  isRevoked?: (query: import('@aip/token').RevocationQuery) => boolean;
+}
+
+export function buildPolicy(config: ProxyConfig, hooks: TrustHooks = {}): Policy {
+  const file = config.revocation?.file;
+  const revocations =
+    config.revocation === undefined || file === undefined ? undefined : createRevocationList(config.revocation, file);
+  const canTrust = config.trustKeys.length > 0 || hooks.trustIssuer !== undefined;
+  const verifier = canTrust
+    ? createTokenVerifier({
+        trustedKeys: config.trustKeys,
+        ...(hooks.trustIssuer === undefined ? {} : { trustIssuer: hooks.trustIssuer }),
+        audit: config.audit,
+        ...(revocations === undefined && hooks.isRevoked === undefined
+          ? {}
+          : { isRevoked: (query) => (revocations?.isRevoked(query) ?? false) || (hooks.isRevoked?.(query) ?? false) }),
+      })
+    : undefined;
+  return {
+    config,
+    verifier,
+    proofs: createProofGuard(config.pop),
+    limiter: createRateLimiter(config.rateLimit),
+    revocations,
+  };
+}
