@@ -370,6 +370,51 @@ describe('aip-proxy with a stateful Streamable HTTP server', () => {
     await expect.poll(() => upstream.log.aborted, { timeout: 3000 }).toBeGreaterThan(abortedBefore);
   });
 
+  it('ends open streams cleanly on shutdown, delivering what was already received', async () => {
+    const own = await startProxy(upstream.url, [p.operator.did]);
+    const token = p.token(['tool:slow']);
+    const initialize = await fetch(`${own.url}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: ACCEPT, 'x-aip-token': token },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 0,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+      }),
+    });
+    await initialize.text();
+    const session = initialize.headers.get('mcp-session-id') as string;
+    const res = await fetch(`${own.url}/mcp`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: ACCEPT,
+        'x-aip-token': token,
+        'mcp-session-id': session,
+        'mcp-protocol-version': '2025-06-18',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 5,
+        method: 'tools/call',
+        params: { name: 'slow', arguments: { steps: 50, delayMs: 100 }, _meta: { progressToken: 'g' } },
+      }),
+    });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    let text = new TextDecoder().decode((await reader.read()).value);
+    const closing = own.close({ graceMs: 5000 });
+    const started = performance.now();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    await closing;
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(text).toContain('"progress":1');
+  });
+
   it('answers 502 with a JSON error when the upstream is down', async () => {
     const down = await startProxy('http://127.0.0.1:9', [p.operator.did]);
     const res = await fetch(`${down.url}/mcp`, {

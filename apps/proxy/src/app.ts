@@ -345,10 +345,14 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
     },
     async close(closeOptions = {}) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
       forwarder.endStreams();
+      // Connections become idle as their last response ends: close them as they do, and every
+      // remaining one once the grace period is over.
+      const idle = setInterval(() => server.closeIdleConnections(), 50);
+      server.closeIdleConnections();
       const grace = setTimeout(() => server.closeAllConnections(), closeOptions.graceMs ?? 5000);
       await closed;
+      clearInterval(idle);
       clearTimeout(grace);
       if (metricsServer?.listening) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
       await pool.destroy();

@@ -2,7 +2,8 @@
 // through event by event with list results filtered, small bodies go out in one write, a client
 // that leaves aborts the upstream request, an unreachable upstream is a 502.
 import { EventEmitter } from 'node:events';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { filterListResult, mayCarryList } from '@aip/mcp';
 import type { Pool } from 'undici';
@@ -49,7 +50,7 @@ export function createForwarder(deps: {
   hooks?: ForwardHooks;
 }): Forwarder {
   const { pool, responder } = deps;
-  const streams = new Set<UpstreamAbort>();
+  const streams = new Set<() => void>();
 
   // The legacy HTTP+SSE `endpoint` event may name the upstream's absolute URL: clients must post
   // to the proxy instead, so it becomes a path. List results are filtered in every stream.
@@ -103,21 +104,7 @@ export function createForwarder(deps: {
     if (/^text\/event-stream/i.test(type)) {
       res.writeHead(status, { ...clientHeaders(response.headers, true), 'x-aip-audit': auditValue });
       res.flushHeaders();
-      streams.add(abort);
-      deps.hooks?.streaming?.(1);
-      try {
-        await pipeline(
-          response.body,
-          createSseRewriter((event) => rewriteEvent(event, principal.scope)),
-          res,
-        );
-      } catch {
-        abort.abort();
-        res.destroy();
-      } finally {
-        streams.delete(abort);
-        deps.hooks?.streaming?.(-1);
-      }
+      await relayStream(response.body, res, principal.scope, abort);
       return;
     }
     if (decision.lists && status === 200 && /json/i.test(type)) {
@@ -159,10 +146,43 @@ export function createForwarder(deps: {
     await pipeline(response.body, res).catch(() => abort.abort());
   }
 
+  // Relays one event stream until either side ends it. Shutdown ends it cleanly: the events
+  // already received are delivered, then the stream closes normally (clients reconnect).
+  async function relayStream(
+    body: Readable,
+    res: ServerResponse,
+    scope: readonly string[],
+    abort: UpstreamAbort,
+  ): Promise<void> {
+    const rewriter = createSseRewriter((event) => rewriteEvent(event, scope));
+    let ending = false;
+    const closed = new Promise<void>((resolve) => res.once('close', resolve));
+    body.on('error', () => {
+      if (!ending) res.destroy();
+    });
+    rewriter.on('error', () => res.destroy());
+    body.pipe(rewriter).pipe(res);
+    const end = () => {
+      ending = true;
+      body.unpipe(rewriter);
+      rewriter.end();
+      abort.abort();
+    };
+    streams.add(end);
+    deps.hooks?.streaming?.(1);
+    try {
+      await closed;
+      if (!res.writableFinished) abort.abort();
+    } finally {
+      streams.delete(end);
+      deps.hooks?.streaming?.(-1);
+    }
+  }
+
   return {
     forward,
     endStreams() {
-      for (const stream of streams) stream.abort();
+      for (const end of streams) end();
     },
   };
 }
