@@ -109,7 +109,9 @@ describe('engine properties (randomized graphs)', () => {
         const store = openTrustStore({ path: ':memory:' });
         for (const object of [...objects, ...sign([extra])]) store.add(object);
         const after = allResults(openTrustEngine(store), '*');
-        after.forEach((result, i) => expect(result.score).toBeGreaterThanOrEqual((before[i] as TrustResult).score));
+        after.forEach((result, i) => {
+          expect(result.score).toBeGreaterThanOrEqual((before[i] as TrustResult).score);
+        });
       }),
       runs,
     );

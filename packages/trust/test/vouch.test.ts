@@ -116,7 +116,7 @@ describe('createVouch / verifyVouch', () => {
       [{ ...v, iat: -1 }, 'aip_vouch_malformed'],
       [{ ...v, exp: v.iat }, 'aip_vouch_malformed'],
       [{ ...v, nonce: 'short' }, 'aip_vouch_malformed'],
-      [{ ...v, nonce: 'A'.repeat(22) + '=' }, 'aip_vouch_malformed'],
+      [{ ...v, nonce: `${'A'.repeat(22)}=` }, 'aip_vouch_malformed'],
       [{ ...v, signature: 'AAAA' }, 'aip_vouch_malformed'],
       [{ ...v, signature: undefined }, 'aip_vouch_malformed'],
     ];
