@@ -103,6 +103,10 @@ export async function computeRanking(engine: TrustEngine, options: RankingOption
           const v = layer.dTargets[d] as number;
           next[v] = (next[v] as number) + ((rank[u] as number) / (outSum[u] as number)) * w;
         }
+        if (--budget <= 0) {
+          budget = slice;
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
       }
     }
     let change = 0;

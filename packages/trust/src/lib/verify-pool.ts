@@ -19,6 +19,30 @@ function workerFile(): string | undefined {
   return existsSync(file) ? file : undefined;
 }
 
+const SOURCE_CONDITION = /^(--conditions|-C)(=|$)/;
+
+function compiledExecArgv(): string[] {
+  const out: string[] = [];
+  const args = process.execArgv;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (SOURCE_CONDITION.test(arg)) {
+      if (!arg.includes('=')) i++;
+      continue;
+    }
+    out.push(arg);
+  }
+  return out;
+}
+
+function compiledEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  if (env.NODE_OPTIONS !== undefined) {
+    env.NODE_OPTIONS = env.NODE_OPTIONS.replace(/(--conditions|-C)[= ]\S+/g, '').trim();
+  }
+  return env;
+}
+
 export class VerifyPool {
   readonly #workers: Worker[] = [];
   readonly #idle: Worker[] = [];
@@ -31,7 +55,9 @@ export class VerifyPool {
     const file = size > 0 ? workerFile() : undefined;
     if (file === undefined) return;
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(file);
+      // The compiled worker loads compiled dependencies: drop a source-only export condition
+      // inherited from a test runner.
+      const worker = new Worker(file, { execArgv: compiledExecArgv(), env: compiledEnv() });
       worker.on('message', (message: { id: number; results: LineResult[] }) => {
         this.#pending.get(message.id)?.resolve(message.results);
         this.#pending.delete(message.id);
@@ -41,7 +67,6 @@ export class VerifyPool {
         for (const { reject } of this.#pending.values()) reject(err);
         this.#pending.clear();
       });
-      worker.unref();
       this.#workers.push(worker);
       this.#idle.push(worker);
     }
