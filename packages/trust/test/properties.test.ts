@@ -38,9 +38,12 @@ const graphArb = fc.array(edgeArb, { minLength: 1, maxLength: 28 });
 function sign(edges: readonly EdgeSpec[]): VerifiedObject[] {
   return edges.map((e) => ({
     kind: 'vouch' as const,
-    ...verifyVouch(vouch(pool[e.from] as never, pool[e.to] as never, { weight: e.weight, scope: SCOPES[e.scope] }), {
-      now: NOW,
-    }),
+    ...verifyVouch(
+      vouch(pool[e.from] as never, pool[e.to] as never, { weight: e.weight, scope: SCOPES[e.scope] as string }),
+      {
+        now: NOW,
+      },
+    ),
   }));
 }
 
