@@ -2,8 +2,11 @@
 import { Command, CommanderError } from 'commander';
 import { registerDid } from './commands/did.js';
 import { registerInit } from './commands/init.js';
+import { registerRevoke } from './commands/revoke.js';
 import { registerSign } from './commands/sign.js';
+import { registerTrust } from './commands/trust.js';
 import { registerVerify } from './commands/verify.js';
+import { registerVouch } from './commands/vouch.js';
 import { registerWhoami } from './commands/whoami.js';
 import { reportError } from './output.js';
 
@@ -29,6 +32,9 @@ export function createProgram(): Command {
   registerSign(program);
   registerVerify(program);
   registerDid(program);
+  registerVouch(program);
+  registerRevoke(program);
+  registerTrust(program);
   // Sub-commands inherit exitOverride so every usage error reaches runCli's handler.
   const inherit = (command: Command) => {
     for (const sub of command.commands) {
