@@ -1,4 +1,5 @@
 // `aip revoke VOUCH_ID`: withdraw one of the local identity's vouches (signed revocation, stored).
+import { readIdentityInfo } from '@aip/identity';
 import { createRevocation, TrustError, verifyRevocation } from '@aip/trust';
 import type { Command } from 'commander';
 import { action } from '../action.js';
@@ -23,14 +24,15 @@ async function revoke(options: TrustDbOptions & OutputOptions, id?: string): Pro
     if (stored === undefined) {
       throw new TrustError('aip_vouch_unknown', 'no vouch with this id in the trust store');
     }
-    const { identity } = await loadLocalIdentity();
-    if (stored.vouch.voucher !== identity.did) {
+    // Refuse before asking for a passphrase: whose vouch it is needs only the public identity.
+    if (stored.vouch.voucher !== (await readIdentityInfo()).did) {
       throw new TrustError('aip_revocation_unauthorized', 'only the voucher of a vouch can revoke it');
     }
     if (stored.revoked) {
       printResult(options, { vouch: stored.id, revoked: true, already: true }, () => `already revoked: ${stored.id}`);
       return EXIT_OK;
     }
+    const { identity } = await loadLocalIdentity();
     const revocation = createRevocation(identity, stored.id);
     const verified = verifyRevocation(revocation);
     store.add({ kind: 'revocation', ...verified });
