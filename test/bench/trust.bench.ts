@@ -1,0 +1,141 @@
+// @aip/trust benchmarks (DESIGN §8): verified ingest, index cold start and memory, path trust and
+// corroboration latency on a generated scale-free graph, against a naive recursive CTE in the same
+// run. `pnpm bench trust` runs 100k agents / 1M vouches; `pnpm bench trust --scale=10m` the
+// 1M / 10M manual run.
+import crypto from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { generateIdentity, signJson } from '@aip/identity';
+import { coveringScopes, importJsonlFile, openTrustEngine, openTrustStore, type TrustEngine } from '@aip/trust';
+import { median, percentile, result, type Suite } from './harness.js';
+import { BENCH_DIR, BENCH_NOW, type Dataset, loadDataset, QUERY_SCOPE, SCALES } from './trust-dataset.js';
+
+const log = (message: string) => process.stderr.write(`${message}\n`);
+
+function scaleArg(): string {
+  const arg = process.argv.find((a) => a.startsWith('--scale='));
+  return arg === undefined ? '1m' : arg.slice('--scale='.length);
+}
+
+/** One core's raw node:crypto verify rate, the reference for the parallel ingest. */
+function rawVerifyRate(): number {
+  const identity = generateIdentity();
+  const spki = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), identity.publicKey]);
+  const key = crypto.createPublicKey({ key: spki, format: 'der', type: 'spki' });
+  const message = Buffer.from('x'.repeat(300));
+  const signature = Buffer.from(signJson(identity, 'aip-vouch/1', 'x'.repeat(250)), 'base64url');
+  const start = performance.now();
+  let n = 0;
+  while (performance.now() - start < 500) {
+    crypto.verify(null, message, key, signature);
+    n++;
+  }
+  return (n / (performance.now() - start)) * 1000;
+}
+
+/** The naive baseline: every walk of at most 4 hops from the root, in SQL. */
+function cteQuery(engineDb: import('better-sqlite3').Database) {
+  const scopes = coveringScopes(QUERY_SCOPE);
+  const statement = engineDb.prepare(`
+    WITH RECURSIVE walk(node, product, hops) AS (
+      SELECT (SELECT idx FROM agents WHERE did = :root), 1.25, 0
+      UNION ALL
+      SELECT v.subject, walk.product * v.weight * 0.8, walk.hops + 1
+      FROM walk JOIN vouches v ON v.voucher = walk.node
+      WHERE walk.hops < 4 AND v.revoked_at IS NULL AND (v.exp IS NULL OR v.exp > :now)
+        AND v.scope IN (SELECT idx FROM scopes WHERE scope IN (${scopes.map(() => '?').join(', ')}))
+    )
+    SELECT coalesce(max(product), 0) FROM walk WHERE node = (SELECT idx FROM agents WHERE did = :target) AND hops > 0`);
+  return (root: string, target: string) => Number(statement.pluck().get(...scopes, { root, target, now: BENCH_NOW }));
+}
+
+function time<T>(fn: () => T): { ms: number; value: T } {
+  const start = performance.now();
+  const value = fn();
+  return { ms: performance.now() - start, value };
+}
+
+export const trustSuite: Suite = {
+  name: 'trust',
+  async run() {
+    const scale = SCALES[scaleArg()];
+    if (scale === undefined) throw new Error(`unknown --scale; use one of ${Object.keys(SCALES).join(', ')}`);
+    const dataset: Dataset = await loadDataset(scale, log);
+    const db = path.join(BENCH_DIR, `trust-${scale.name}.db`);
+    for (const suffix of ['', '-wal', '-shm', '.idx']) await fs.rm(`${db}${suffix}`, { force: true });
+
+    // Ingest: the whole JSONL file, every line verified (worker pool) and stored in batches.
+    log(`ingesting ${dataset.vouches} vouches (${availableParallelism()} verification threads)`);
+    const baselineVerify = rawVerifyRate();
+    let store = openTrustStore({ path: db });
+    const ingest = performance.now();
+    let last = 0;
+    const summary = await importJsonlFile(store, dataset.file, {
+      now: BENCH_NOW,
+      batchSize: 4000,
+      onProgress: (p) => {
+        if (p.lines - last >= 250_000) {
+          last = p.lines;
+          log(`  ${p.lines} lines, ${Math.round(p.lines / ((performance.now() - ingest) / 1000))}/s`);
+        }
+      },
+    });
+    const ingestSeconds = (performance.now() - ingest) / 1000;
+    if (summary.accepted !== dataset.vouches)
+      throw new Error(`ingest accepted ${summary.accepted} of ${dataset.vouches}`);
+
+    // Index: rebuilt from SQLite once, then a snapshot; the cold start is the snapshot load.
+    const rebuild = time(() => openTrustEngine(store));
+    let engine: TrustEngine = rebuild.value;
+    await engine.saveSnapshot();
+    engine.close();
+    store.close();
+    store = openTrustStore({ path: db });
+    const cold = time(() => openTrustEngine(store));
+    engine = cold.value;
+    const stats = engine.stats();
+    if (stats.loadedFrom !== 'snapshot') throw new Error('the index did not load from its snapshot');
+
+    // Queries: path trust alone, then with corroboration (default cap).
+    const queries = dataset.queries;
+    const ask = (q: { from: string; to: string }, cap: number) =>
+      engine.score(q.to, { from: q.from, scope: QUERY_SCOPE, now: BENCH_NOW, corroborationCap: cap });
+    for (const q of queries.slice(0, 200)) ask(q, 0);
+    const pathTimes = queries.map((q) => time(() => ask(q, 0)));
+    const found = pathTimes.filter((t) => t.value.score > 0).length;
+    const corroborationTimes = queries.map((q) => time(() => ask(q, 8)).ms);
+    log(`  ${found} of ${queries.length} queries have a trust path; naive CTE baseline...`);
+
+    // Naive recursive CTE on a subset (it is slow), against the engine on the same queries.
+    const cte = cteQuery(store.database);
+    // At most 9 queries or 2 minutes (whichever comes first, at least 3): a hub query takes seconds.
+    const cteTimes: number[] = [];
+    const engineTimes: number[] = [];
+    const cteStart = performance.now();
+    for (const q of queries) {
+      if (cteTimes.length >= 9 || (cteTimes.length >= 3 && performance.now() - cteStart > 120_000)) break;
+      const naive = time(() => cte(q.from, q.to));
+      const fast = time(() => ask(q, 0));
+      cteTimes.push(naive.ms);
+      engineTimes.push(fast.ms);
+      if (Math.abs(Math.round(naive.value * 1e6) / 1e6 - fast.value.score) > 1e-5) {
+        throw new Error(`engine and CTE disagree: ${fast.value.score} vs ${naive.value}`);
+      }
+    }
+    engine.close();
+    store.close();
+
+    const ms = (times: { ms: number }[]) => times.map((t) => t.ms);
+    const suffix = scale.name === '1m' ? '' : `@${scale.name}`;
+    return [
+      result(`trust.ingest${suffix}`, dataset.vouches / ingestSeconds, 'vouch/s', baselineVerify, '>= 20000 /s'),
+      result(`trust.path.p50${suffix}`, percentile(ms(pathTimes), 50), 'ms', null, '<= 1 ms'),
+      result(`trust.path.p99${suffix}`, percentile(ms(pathTimes), 99), 'ms', null, '<= 25 ms'),
+      result(`trust.cte_speedup${suffix}`, median(cteTimes), 'ms', median(engineTimes), '>= 1000'),
+      result(`trust.corroboration.p50${suffix}`, percentile(corroborationTimes, 50), 'ms', null, '<= 5 ms'),
+      result(`trust.cold_start${suffix}`, cold.ms, 'ms', rebuild.ms, '<= 1000 ms'),
+      result(`trust.index_bytes${suffix}`, stats.bytesPerVouch, 'B/vouch', null, '<= 25 B/vouch'),
+    ];
+  },
+};
