@@ -1,6 +1,14 @@
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openTrustEngine, openTrustStore, TrustError } from '../src/index.js';
+import {
+  createRevocation,
+  openTrustEngine,
+  openTrustStore,
+  TrustError,
+  verifyRevocation,
+  vouchId,
+} from '../src/index.js';
 import { type agent, agents, memoryEngine, NOW, storeRevocation, storeVouch, tempDir, vouch } from './helpers.js';
 
 const [a, b, c, d, e, f] = agents(6) as [
@@ -189,6 +197,32 @@ describe('index lifecycle', () => {
     expect(engine.stats().loadedFrom).toBe('rebuilt');
     expect(engine.score(b.did, { from: a.did, now: NOW }).score).toBe(0);
     expect(engine.score(d.did, { from: c.did, now: NOW }).score).toBe(1);
+  });
+
+  it('rebuilds instead of trusting a damaged snapshot', async () => {
+    const file = path.join(dir, 'trust.db');
+    const store = openTrustStore({ path: file });
+    storeVouch(store, vouch(a, b, { weight: 0.5 }));
+    await openTrustEngine(store).saveSnapshot();
+    const bytes = await fs.readFile(`${file}.idx`);
+    await fs.writeFile(`${file}.idx`, bytes.subarray(0, bytes.length - 8));
+    const truncated = openTrustEngine(store);
+    expect(truncated.stats().loadedFrom).toBe('rebuilt');
+    expect(truncated.score(b.did, { from: a.did, now: NOW }).score).toBe(0.5);
+    await fs.writeFile(`${file}.idx`, 'garbage');
+    expect(openTrustEngine(store).stats().loadedFrom).toBe('rebuilt');
+  });
+
+  it('never reuses a revocation sequence number, so a later revocation is not missed', () => {
+    const { store, engine } = memoryEngine();
+    const v = vouch(a, b);
+    // A foreign revocation arrives first and is the newest row; the engine syncs past it.
+    store.add({ kind: 'revocation', ...verifyRevocation(createRevocation(e, vouchId(v), { now: NOW }), { now: NOW }) });
+    expect(engine.score(b.did, { from: a.did, now: NOW }).score).toBe(0);
+    const id = storeVouch(store, v); // drops the foreign revocation
+    expect(engine.score(b.did, { from: a.did, now: NOW }).score).toBe(1);
+    storeRevocation(store, a, id);
+    expect(engine.score(b.did, { from: a.did, now: NOW }).score).toBe(0);
   });
 
   it("sees another connection's commits on the next query", () => {

@@ -137,6 +137,23 @@ describe('engine properties (randomized graphs)', () => {
     );
   });
 
+  it('answers the same while growing query by query (delta overlay) as after a rebuild', () => {
+    fc.assert(
+      fc.property(graphArb, fc.nat(), (edges, pick) => {
+        const objects = sign(edges);
+        const all = [...objects, revoke(objects[pick % objects.length] as VerifiedObject)];
+        const store = openTrustStore({ path: ':memory:' });
+        const live = openTrustEngine(store);
+        for (const object of all) {
+          store.add(object);
+          live.score(pool[0]?.did as string, { from: pool[1]?.did as string, now: NOW }); // sync now
+        }
+        for (const scope of SCOPES) expect(allResults(live, scope)).toEqual(allResults(engineOf(all), scope));
+      }),
+      { numRuns: 25 },
+    );
+  });
+
   it('gives identical results whatever the insertion order, revocations included', () => {
     fc.assert(
       fc.property(graphArb, fc.nat(), fc.integer(), (edges, pick, seed) => {

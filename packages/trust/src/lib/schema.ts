@@ -12,8 +12,10 @@ CREATE TABLE IF NOT EXISTS agents (
   tiekey INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS scopes (idx INTEGER PRIMARY KEY, scope TEXT NOT NULL UNIQUE);
+-- AUTOINCREMENT: sequence numbers are never reused (foreign pending revocations get deleted), so
+-- the index's watermarks stay meaningful.
 CREATE TABLE IF NOT EXISTS vouches (
-  seq INTEGER PRIMARY KEY,
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
   id TEXT NOT NULL UNIQUE,
   voucher INTEGER NOT NULL REFERENCES agents (idx),
   subject INTEGER NOT NULL REFERENCES agents (idx),
@@ -28,7 +30,7 @@ CREATE TABLE IF NOT EXISTS vouches (
 CREATE INDEX IF NOT EXISTS vouches_by_voucher ON vouches (voucher, scope, subject);
 CREATE INDEX IF NOT EXISTS vouches_revoked ON vouches (revoked_at) WHERE revoked_at IS NOT NULL;
 CREATE TABLE IF NOT EXISTS revocations (
-  seq INTEGER PRIMARY KEY,
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
   id TEXT NOT NULL UNIQUE,
   vouch TEXT NOT NULL,
   voucher INTEGER NOT NULL REFERENCES agents (idx),

@@ -17,6 +17,8 @@ export interface SnapshotHeader {
 
 export interface SnapshotContent extends SnapshotHeader {
   tieKeys: Float64Array;
+  /** Highest agent id whose tie key is in `tieKeys`. */
+  tieLoaded: number;
   layers: Map<number, GraphLayer>;
 }
 
@@ -57,6 +59,7 @@ export async function writeSnapshot(file: string, content: SnapshotContent): Pro
     epoch: content.epoch,
     vouchSeq: content.vouchSeq,
     revocationSeq: content.revocationSeq,
+    tieLoaded: content.tieLoaded,
     layers,
     arrays: arrays.map(entry),
   };
@@ -117,18 +120,36 @@ export function readSnapshot(file: string): SnapshotContent | undefined {
         sources: sources as Int32Array,
         mirror: mirror as Int32Array,
       };
+      if (!consistent(layer)) return undefined;
       layers.set(scope, new GraphLayer(layer, live));
     }
+    const tieLoaded = Number(header.tieLoaded);
+    if (!Number.isSafeInteger(tieLoaded) || tieLoaded >= tieKeys.length) return undefined;
     return {
       epoch: String(header.epoch),
       vouchSeq: Number(header.vouchSeq),
       revocationSeq: Number(header.revocationSeq),
       tieKeys,
+      tieLoaded,
       layers,
     };
   } catch {
     return undefined;
   }
+}
+
+/** Shape checks, so a damaged file is rebuilt from SQLite instead of misread. */
+function consistent(layer: LayerArrays): boolean {
+  const rowsOk = (rows: Rows, edges: number) =>
+    rows.offsets.length >= 1 &&
+    rows.offsets[rows.offsets.length - 1] === edges &&
+    (rows.nodes === null || rows.nodes.length === rows.offsets.length - 1);
+  const edges = layer.targets.length;
+  if (layer.weights.length !== edges || layer.expiries.length !== edges) return false;
+  if (layer.sources.length !== edges || layer.mirror.length !== edges) return false;
+  if (!rowsOk(layer.out, edges) || !rowsOk(layer.in, edges)) return false;
+  for (let i = 0; i < edges; i++) if ((layer.mirror[i] as number) >>> 0 >= edges) return false;
+  return true;
 }
 
 function align(n: number): number {

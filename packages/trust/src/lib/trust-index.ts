@@ -14,6 +14,8 @@ export class TrustIndex {
   readonly #epoch: string;
   layers = new Map<number, GraphLayer>();
   tieKeys: Float64Array = new Float64Array(0);
+  /** Highest agent id whose tie key is loaded. */
+  #tieLoaded = -1;
   vouchSeq = 0;
   revocationSeq = 0;
   readonly #sql;
@@ -47,6 +49,7 @@ export class TrustIndex {
     if (snapshot !== undefined && snapshot.epoch === this.#epoch && snapshot.vouchSeq <= this.#maxVouch()) {
       this.layers = snapshot.layers;
       this.tieKeys = snapshot.tieKeys;
+      this.#tieLoaded = snapshot.tieLoaded;
       this.vouchSeq = snapshot.vouchSeq;
       this.revocationSeq = snapshot.revocationSeq;
       this.sync();
@@ -92,6 +95,7 @@ export class TrustIndex {
         layers.set(scope, new GraphLayer(buildArrays([c.src, c.dst, c.w, c.x], c.n), c.n));
       this.layers = layers;
       this.tieKeys = new Float64Array(0);
+      this.#tieLoaded = -1;
       this.#loadTieKeys();
       this.vouchSeq = vouchSeq;
       this.revocationSeq = revocationSeq;
@@ -136,13 +140,17 @@ export class TrustIndex {
 
   #loadTieKeys(): void {
     const max = Number(this.#sql.maxAgent.get());
-    if (max < this.tieKeys.length) return;
-    const keys = new Float64Array(Math.max(max + 1, Math.ceil(this.tieKeys.length * 1.25)));
-    keys.set(this.tieKeys);
-    for (const [idx, key] of this.#sql.tieKeys.raw().iterate(this.tieKeys.length) as Iterable<[number, number]>) {
-      keys[idx] = key;
+    if (max <= this.#tieLoaded) return;
+    if (max >= this.tieKeys.length) {
+      // Grow with slack, so a stream of new agents does not copy the array each time.
+      const keys = new Float64Array(Math.max(max + 1, Math.ceil(this.tieKeys.length * 1.25)));
+      keys.set(this.tieKeys);
+      this.tieKeys = keys;
     }
-    this.tieKeys = keys;
+    for (const [idx, key] of this.#sql.tieKeys.raw().iterate(this.#tieLoaded + 1) as Iterable<[number, number]>) {
+      this.tieKeys[idx] = key;
+    }
+    this.#tieLoaded = max;
   }
 
   /** Node count bound: every node id is below it. */
@@ -191,6 +199,7 @@ export class TrustIndex {
       vouchSeq: this.vouchSeq,
       revocationSeq: this.revocationSeq,
       tieKeys: this.tieKeys,
+      tieLoaded: this.#tieLoaded,
       layers: this.layers,
     };
     await writeSnapshot(file, content);

@@ -64,6 +64,9 @@ export class VerifyPool {
         this.#release(worker);
       });
       worker.on('error', (err) => {
+        // A dead worker leaves the pool; what it held fails, later batches go to the others
+        // (or to the calling thread when none is left).
+        this.#remove(worker);
         for (const { reject } of this.#pending.values()) reject(err);
         this.#pending.clear();
       });
@@ -76,14 +79,24 @@ export class VerifyPool {
     return this.#workers.length;
   }
 
+  #remove(worker: Worker): void {
+    for (const list of [this.#workers, this.#idle]) {
+      const at = list.indexOf(worker);
+      if (at >= 0) list.splice(at, 1);
+    }
+    this.#waiting.shift()?.();
+  }
+
   #release(worker: Worker): void {
     this.#idle.push(worker);
     this.#waiting.shift()?.();
   }
 
   async verify(lines: string[], options: { now: number; clockSkew?: number }): Promise<LineResult[]> {
+    while (this.#idle.length === 0 && this.#workers.length > 0) {
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    }
     if (this.#workers.length === 0) return verifyLines(lines, options);
-    while (this.#idle.length === 0) await new Promise<void>((resolve) => this.#waiting.push(resolve));
     const worker = this.#idle.pop() as Worker;
     const id = this.#next++;
     return new Promise((resolve, reject) => {
