@@ -5,14 +5,15 @@ import { hasScript, killChildren, runAip, runAipInTerminal, tempDir } from './ru
 
 let dir: string;
 let cleanup: () => Promise<void>;
-const homes: Record<string, Record<string, string | undefined>> = {};
+type Env = Record<string, string | undefined>;
+const homes: Record<string, Env> = {};
 const dids: Record<string, string> = {};
 
 beforeEach(async () => {
   ({ dir, cleanup } = await tempDir('aip-trust-cli-'));
   for (const name of ['alice', 'bob', 'carol']) {
     homes[name] = { AIP_HOME: path.join(dir, name), AIP_PASSPHRASE: undefined };
-    const init = await runAip(['init', '--name', name, '--json'], { env: homes[name] });
+    const init = await runAip(['init', '--name', name, '--json'], { env: homes[name] as Env });
     dids[name] = JSON.parse(init.stdout).did;
   }
 });
@@ -21,7 +22,7 @@ afterEach(async () => {
   await cleanup();
 });
 
-const as = (name: string, args: string[]) => runAip(args, { env: homes[name] });
+const as = (name: string, args: string[]) => runAip(args, { env: homes[name] as Env });
 
 describe('aip vouch / trust score / trust path', () => {
   it('scores a chain from the local identity with {score, corroboration, hops, path}', async () => {
