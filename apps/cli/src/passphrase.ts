@@ -19,9 +19,11 @@ function promptOnce(terminal: { input: tty.ReadStream; output: tty.WriteStream }
   const { input, output } = terminal;
   return new Promise((resolve, reject) => {
     let value = '';
-    output.write(prompt);
+    // Raw mode (no echo) before the prompt: an answer typed as soon as the prompt shows must
+    // never be echoed by the terminal.
     input.setRawMode(true);
     input.setEncoding('utf8');
+    output.write(prompt);
     const finish = (error?: CliError) => {
       input.off('data', onData);
       input.setRawMode(false);
