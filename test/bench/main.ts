@@ -1,11 +1,12 @@
-// `pnpm bench [--json] [suite...]`: runs the benchmark suites and prints a table, or one JSON
-// object per line. Exits 1 when a result misses its target.
+// `pnpm bench [--json] [suite...] [--scale=1m|10m]`: runs the benchmark suites and prints a table, or
+// one JSON object per line. Exits 1 when a result misses its target.
 import type { BenchResult, Suite } from './harness.js';
 import { identitySuite } from './identity.bench.js';
 import { proxySuite } from './proxy.bench.js';
 import { tokenSuite } from './token.bench.js';
+import { trustSuite } from './trust.bench.js';
 
-const suites: Suite[] = [identitySuite, tokenSuite, proxySuite];
+const suites: Suite[] = [identitySuite, tokenSuite, trustSuite, proxySuite];
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');

@@ -3,9 +3,12 @@ import { Command, CommanderError } from 'commander';
 import { registerAudit } from './commands/audit.js';
 import { registerDid } from './commands/did.js';
 import { registerInit } from './commands/init.js';
+import { registerRevoke } from './commands/revoke.js';
 import { registerSign } from './commands/sign.js';
 import { registerToken } from './commands/token.js';
+import { registerTrust } from './commands/trust.js';
 import { registerVerify } from './commands/verify.js';
+import { registerVouch } from './commands/vouch.js';
 import { registerWhoami } from './commands/whoami.js';
 import { reportError } from './output.js';
 
@@ -33,6 +36,9 @@ export function createProgram(): Command {
   registerDid(program);
   registerToken(program);
   registerAudit(program);
+  registerVouch(program);
+  registerRevoke(program);
+  registerTrust(program);
   // Sub-commands inherit exitOverride so every usage error reaches runCli's handler.
   const inherit = (command: Command) => {
     for (const sub of command.commands) {

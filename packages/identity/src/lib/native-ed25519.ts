@@ -11,7 +11,8 @@ const PKCS8_PREFIX = Uint8Array.from([
   0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
 ]);
 
-const MAX_CACHED_KEYS = 8192;
+// Sized for trust-graph imports, which verify objects from ~10^5 distinct vouchers.
+const MAX_CACHED_KEYS = 1 << 16;
 // null marks a key that failed the policy, so a flood of bad keys costs one decode each at most.
 const publicKeys = new Map<string, KeyObject | null>();
 

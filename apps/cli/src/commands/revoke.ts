@@ -1,0 +1,46 @@
+// `aip revoke VOUCH_ID`: withdraw one of the local identity's vouches (signed revocation, stored).
+import { readIdentityInfo } from '@aip/identity';
+import { createRevocation, TrustError, verifyRevocation } from '@aip/trust';
+import type { Command } from 'commander';
+import { action } from '../action.js';
+import { EXIT_OK } from '../exit-codes.js';
+import { loadLocalIdentity } from '../local-identity.js';
+import { openLocalStore, type TrustDbOptions } from '../local-trust.js';
+import { type OutputOptions, printResult } from '../output.js';
+
+export function registerRevoke(program: Command): void {
+  program
+    .command('revoke')
+    .description('revoke one of your vouches by id (it never becomes active again)')
+    .argument('<vouch-id>', 'the id printed by "aip vouch" (43 characters)')
+    .option('--db <file>', 'trust store (default $AIP_HOME/trust.db)')
+    .action(action(revoke));
+}
+
+async function revoke(options: TrustDbOptions & OutputOptions, id?: string): Promise<number> {
+  const store = openLocalStore(options);
+  try {
+    const stored = store.getVouch(id as string);
+    if (stored === undefined) {
+      throw new TrustError('aip_vouch_unknown', 'no vouch with this id in the trust store');
+    }
+    // Refuse before asking for a passphrase: whose vouch it is needs only the public identity.
+    if (stored.vouch.voucher !== (await readIdentityInfo()).did) {
+      throw new TrustError('aip_revocation_unauthorized', 'only the voucher of a vouch can revoke it');
+    }
+    if (stored.revoked) {
+      printResult(options, { vouch: stored.id, revoked: true, already: true }, () => `already revoked: ${stored.id}`);
+      return EXIT_OK;
+    }
+    const { identity } = await loadLocalIdentity();
+    const revocation = createRevocation(identity, stored.id);
+    const verified = verifyRevocation(revocation);
+    store.add({ kind: 'revocation', ...verified });
+    printResult(options, { id: verified.id, vouch: stored.id, revoked: true, revocation }, () =>
+      [`Revoked vouch ${stored.id}`, `  for:   ${stored.vouch.subject}`, `  scope: ${stored.vouch.scope}`].join('\n'),
+    );
+    return EXIT_OK;
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,202 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { hasScript, killChildren, runAip, runAipInTerminal, tempDir } from './run-aip.js';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+type Env = Record<string, string | undefined>;
+const homes: Record<string, Env> = {};
+const dids: Record<string, string> = {};
+
+beforeEach(async () => {
+  ({ dir, cleanup } = await tempDir('aip-trust-cli-'));
+  for (const name of ['alice', 'bob', 'carol']) {
+    homes[name] = { AIP_HOME: path.join(dir, name), AIP_PASSPHRASE: undefined };
+    const init = await runAip(['init', '--name', name, '--json'], { env: homes[name] as Env });
+    dids[name] = JSON.parse(init.stdout).did;
+  }
+});
+afterEach(async () => {
+  killChildren();
+  await cleanup();
+});
+
+const as = (name: string, args: string[]) => runAip(args, { env: homes[name] as Env });
+
+describe('aip vouch / trust score / trust path', () => {
+  it('scores a chain from the local identity with {score, corroboration, hops, path}', async () => {
+    const v1 = await as('alice', ['vouch', dids.bob as string, '--scope', 'tool:search', '--weight', '0.9', '--json']);
+    expect(v1.code).toBe(0);
+    const created = JSON.parse(v1.stdout);
+    expect(created.id).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(created.vouch).toMatchObject({
+      type: 'aip-vouch/1',
+      voucher: dids.alice,
+      subject: dids.bob,
+      scope: 'tool:search',
+      weight: 0.9,
+    });
+    // Bob's vouch for carol reaches alice's store through an export/import.
+    expect((await as('bob', ['vouch', dids.carol as string, '--scope', 'tool:*', '--statement', 'solid'])).code).toBe(
+      0,
+    );
+    const exported = path.join(dir, 'bob.jsonl');
+    expect((await as('bob', ['trust', 'export', exported])).code).toBe(0);
+    expect((await as('alice', ['trust', 'import', exported, '--json'])).code).toBe(0);
+
+    const score = await as('alice', ['trust', 'score', dids.carol as string, '--scope', 'tool:search', '--json']);
+    expect(score.code).toBe(0);
+    const result = JSON.parse(score.stdout);
+    expect(Object.keys(result)).toEqual(['score', 'corroboration', 'hops', 'path']);
+    expect(result).toEqual({ score: 0.72, corroboration: 1, hops: 2, path: [dids.alice, dids.bob, dids.carol] });
+
+    const fromBob = await as('carol', [
+      'trust',
+      'score',
+      dids.carol as string,
+      '--from',
+      dids.bob as string,
+      '--scope',
+      'tool:x',
+      '--db',
+      path.join(dir, 'alice', 'trust.db'),
+      '--json',
+    ]);
+    expect(JSON.parse(fromBob.stdout)).toMatchObject({ score: 1, hops: 1 });
+
+    const evidence = await as('alice', ['trust', 'path', dids.carol as string, '--scope', 'tool:search', '--json']);
+    expect(evidence.code).toBe(0);
+    const parsed = JSON.parse(evidence.stdout);
+    expect(parsed.vouches.map((v: { id: string; scope: string }) => v.scope)).toEqual(['tool:search', 'tool:*']);
+    expect(parsed.vouches[0].id).toBe(created.id);
+
+    const text = await as('alice', ['trust', 'score', dids.carol as string, '--scope', 'tool:search']);
+    expect(text.stdout).toContain('score 0.72');
+    expect(text.stdout).toContain(dids.bob);
+  });
+
+  it('exits 1 with score 0 and an empty path when there is no trust path, or in another scope', async () => {
+    await as('alice', ['vouch', dids.bob as string, '--scope', 'tool:search']);
+    const other = await as('alice', ['trust', 'score', dids.bob as string, '--scope', 'tool:delete', '--json']);
+    expect(other.code).toBe(1);
+    expect(JSON.parse(other.stdout)).toEqual({ score: 0, corroboration: 0, hops: 0, path: [] });
+    const stranger = await as('alice', ['trust', 'path', dids.carol as string, '--json']);
+    expect(stranger.code).toBe(1);
+    expect(JSON.parse(stranger.stdout)).toMatchObject({ score: 0, path: [], vouches: [] });
+    expect((await as('alice', ['trust', 'score', dids.carol as string])).stdout).toContain('no trust path');
+  });
+
+  it('respects --ttl and --at', async () => {
+    await as('alice', ['vouch', dids.bob as string, '--ttl', '3600']);
+    const now = Math.floor(Date.now() / 1000);
+    const soon = await as('alice', ['trust', 'score', dids.bob as string, '--at', String(now + 60), '--json']);
+    expect(JSON.parse(soon.stdout).score).toBe(1);
+    const later = await as('alice', ['trust', 'score', dids.bob as string, '--at', String(now + 7200), '--json']);
+    expect(later.code).toBe(1);
+    expect((await as('alice', ['trust', 'score', dids.bob as string, '--at', 'soon'])).code).toBe(2);
+  });
+
+  it('refuses bad input with exit 2 and a typed code', async () => {
+    const cases: [string[], string][] = [
+      [['vouch', dids.bob as string, '--weight', '0', '--json'], 'aip_vouch_malformed'],
+      [['vouch', dids.bob as string, '--weight', 'lots', '--json'], 'aip_usage'],
+      [['vouch', dids.bob as string, '--scope', 'tool:x*', '--json'], 'aip_scope_invalid'],
+      [['vouch', dids.bob as string, '--ttl', '-5', '--json'], 'aip_vouch_malformed'],
+      [['vouch', dids.alice as string, '--json'], 'aip_vouch_malformed'],
+      [['vouch', 'did:web:example.com', '--json'], 'aip_identity_unresolvable'],
+      [['trust', 'score', dids.bob as string, '--scope', 'nope', '--json'], 'aip_scope_invalid'],
+    ];
+    for (const [args, code] of cases) {
+      const result = await as('alice', args);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(JSON.parse(result.stdout).error.code, args.join(' ')).toBe(code);
+    }
+  });
+});
+
+describe('aip revoke', () => {
+  it('revokes a vouch by id, which then stops counting, and is idempotent', async () => {
+    const { id } = JSON.parse((await as('alice', ['vouch', dids.bob as string, '--json'])).stdout);
+    expect((await as('alice', ['trust', 'score', dids.bob as string])).code).toBe(0);
+    const revoked = await as('alice', ['revoke', id, '--json']);
+    expect(revoked.code).toBe(0);
+    expect(JSON.parse(revoked.stdout)).toMatchObject({ vouch: id, revoked: true });
+    expect((await as('alice', ['trust', 'score', dids.bob as string])).code).toBe(1);
+    expect(JSON.parse((await as('alice', ['revoke', id, '--json'])).stdout)).toMatchObject({ already: true });
+  });
+
+  it("refuses an unknown id and someone else's vouch", async () => {
+    const unknown = await as('alice', ['revoke', 'A'.repeat(43), '--json']);
+    expect(unknown.code).toBe(2);
+    expect(JSON.parse(unknown.stdout).error.code).toBe('aip_vouch_unknown');
+    const { id } = JSON.parse((await as('alice', ['vouch', dids.bob as string, '--json'])).stdout);
+    const aliceDb = path.join(dir, 'alice', 'trust.db');
+    const foreign = await as('bob', ['revoke', id, '--db', aliceDb, '--json']);
+    expect(foreign.code).toBe(2);
+    expect(JSON.parse(foreign.stdout).error.code).toBe('aip_revocation_unauthorized');
+  });
+});
+
+describe('aip trust import / export', () => {
+  it('reports rejected lines with reasons (exit 1) and keeps the good ones', async () => {
+    await as('bob', ['vouch', dids.carol as string]);
+    const file = path.join(dir, 'mixed.jsonl');
+    expect((await as('bob', ['trust', 'export', file])).code).toBe(0);
+    const good = (await fs.readFile(file, 'utf8')).trim();
+    const tampered = JSON.stringify({ ...JSON.parse(good), weight: 0.5 });
+    await fs.writeFile(file, `${good}\nnot json\n${tampered}\n`);
+    const result = await as('alice', ['trust', 'import', file, '--json']);
+    expect(result.code).toBe(1);
+    const summary = JSON.parse(result.stdout);
+    expect(summary).toMatchObject({ lines: 3, accepted: 1, duplicates: 0, rejected: 2 });
+    expect(summary.errors).toEqual([
+      { line: 2, code: 'aip_object_malformed', message: expect.any(String) },
+      { line: 3, code: 'aip_signature_invalid', message: expect.any(String) },
+    ]);
+    const again = await as('alice', ['trust', 'import', file]);
+    expect(again.stdout).toContain('1 already known, 2 rejected');
+    expect(again.stdout).toContain('line 3: aip_signature_invalid');
+    // Exported from alice, the accepted object is byte-identical to bob's.
+    expect((await as('alice', ['trust', 'export'])).stdout.trim()).toBe(good);
+  });
+
+  it('never overwrites an export file without --force', async () => {
+    await as('alice', ['vouch', dids.bob as string]);
+    const file = path.join(dir, 'out.jsonl');
+    await fs.writeFile(file, 'precious');
+    const refused = await as('alice', ['trust', 'export', file, '--json']);
+    expect(refused.code).toBe(2);
+    expect(JSON.parse(refused.stdout).error.code).toBe('aip_output_exists');
+    expect(await fs.readFile(file, 'utf8')).toBe('precious');
+    const forced = await as('alice', ['trust', 'export', file, '--force', '--json']);
+    expect(JSON.parse(forced.stdout)).toEqual({ out: file, lines: 1 });
+  });
+
+  it('fails with exit 2 on a missing file', async () => {
+    const result = await as('alice', ['trust', 'import', path.join(dir, 'nope.jsonl'), '--json']);
+    expect(result.code).toBe(2);
+    expect(JSON.parse(result.stdout).error.code).toBe('aip_input_unreadable');
+  });
+
+  it.runIf(hasScript)('draws a progress bar on a terminal only', async () => {
+    await as('bob', ['vouch', dids.carol as string]);
+    const file = path.join(dir, 'one.jsonl');
+    await as('bob', ['trust', 'export', file]);
+    const piped = await as('alice', ['trust', 'import', file]);
+    expect(piped.stderr).toBe('');
+    const tty = await runAipInTerminal(['trust', 'import', file], [], homes.alice as Record<string, string>);
+    expect(tty.stdout).toMatch(/importing \[#+\] 100%/);
+  });
+});
+
+describe('aip trust rank', () => {
+  it('lists a seeded ranking for display', async () => {
+    await as('alice', ['vouch', dids.bob as string]);
+    const result = await as('alice', ['trust', 'rank', '--json']);
+    expect(result.code).toBe(0);
+    const parsed = JSON.parse(result.stdout);
+    expect(parsed.seeds).toEqual([dids.alice]);
+    expect(parsed.ranking.map((r: { did: string }) => r.did).sort()).toEqual([dids.alice, dids.bob].sort());
+  });
+});

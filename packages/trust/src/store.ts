@@ -1,0 +1,333 @@
+// The trust store (DESIGN §4): SQLite through better-sqlite3 in WAL mode. Only verified objects get
+// in; their canonical signed text is kept for re-export; every batch is one transaction.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { defaultAipHome, sha256 } from '@aip/identity';
+import Database from 'better-sqlite3';
+import { TrustError, type TrustErrorCode } from './errors.js';
+import { SCHEMA, SCHEMA_VERSION } from './lib/schema.js';
+import type { VerifiedRevocation } from './revocation.js';
+import type { VerifiedObject } from './trust-object.js';
+import type { VerifiedVouch, Vouch } from './vouch.js';
+
+/** The default database file name inside `$AIP_HOME`. */
+export const TRUST_DB_FILE = 'trust.db';
+const MAX_CACHED = 1 << 18;
+
+/** Where the store lives. */
+export interface TrustStoreOptions {
+  /** A database file, or `:memory:`; default `<home>/trust.db`. */
+  path?: string;
+  /** The AIP home; default `defaultAipHome()` (`$AIP_HOME` or `~/.aip`). */
+  home?: string;
+  /** Open an existing store read-only. */
+  readonly?: boolean;
+}
+
+/** What happened to one object handed to the store. */
+export type AddOutcome =
+  | { status: 'accepted'; kind: 'vouch' | 'revocation'; id: string }
+  | { status: 'duplicate'; kind: 'vouch' | 'revocation'; id: string }
+  | { status: 'rejected'; kind: 'vouch' | 'revocation'; id: string; code: TrustErrorCode; message: string };
+
+/** A stored vouch and its state. */
+export interface StoredVouch {
+  id: string;
+  vouch: Vouch;
+  /** True once a revocation by its voucher is stored (it never becomes active again). */
+  revoked: boolean;
+}
+
+/** Object counts, for summaries and status lines. */
+export interface TrustStoreCounts {
+  agents: number;
+  vouches: number;
+  revokedVouches: number;
+  revocations: number;
+}
+
+/**
+ * Opens (creating if needed) a trust store. The file defaults to `$AIP_HOME/trust.db`; the
+ * directory is created 0700. Throws `TrustError` `aip_store_corrupt` for a file that is not an AIP
+ * trust store of a supported version.
+ *
+ * @example
+ * ```ts
+ * const store = openTrustStore({ path: ':memory:' });
+ * store.add(verifyVouch(vouch, { now }));
+ * ```
+ */
+export function openTrustStore(options: TrustStoreOptions = {}): TrustStore {
+  return new TrustStore(options);
+}
+
+/** A verifying trust store over one SQLite connection. Create it with {@link openTrustStore}. */
+export class TrustStore {
+  /** The database file (or `:memory:`). */
+  readonly path: string;
+  /** Random per-database id: an index snapshot is only trusted for the database that wrote it. */
+  readonly epoch: string;
+  readonly #db: Database.Database;
+  readonly #agents = new Map<string, number>();
+  readonly #scopes = new Map<string, number>();
+  #localVersion = 0;
+  readonly #sql;
+
+  constructor(options: TrustStoreOptions = {}) {
+    this.path = options.path ?? path.join(options.home ?? defaultAipHome(), TRUST_DB_FILE);
+    if (this.path !== ':memory:' && !options.readonly) {
+      mkdirSync(path.dirname(path.resolve(this.path)), { recursive: true, mode: 0o700 });
+    }
+    try {
+      this.#db = new Database(this.path, {
+        readonly: options.readonly === true,
+        fileMustExist: options.readonly === true,
+      });
+      this.#db.pragma('busy_timeout = 5000');
+      if (!options.readonly) {
+        this.#db.pragma('journal_mode = WAL');
+        // WAL + NORMAL: a crash never corrupts and never half-applies a transaction; a power cut may
+        // lose the last commits, which a re-import restores (objects are idempotent).
+        this.#db.pragma('synchronous = NORMAL');
+        this.#db.exec(SCHEMA);
+        this.#db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)").run(SCHEMA_VERSION);
+        this.#db
+          .prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('epoch', ?)")
+          .run(randomBytes(16).toString('hex'));
+      }
+      const meta = new Map(
+        (this.#db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string }[]).map((r) => [
+          r.key,
+          r.value,
+        ]),
+      );
+      if (meta.get('schema') !== SCHEMA_VERSION) throw new Error('unsupported schema');
+      this.epoch = meta.get('epoch') as string;
+    } catch (err) {
+      if (err instanceof TrustError) throw err;
+      throw new TrustError('aip_store_corrupt', `${this.path} is not a usable AIP trust store`, { cause: err });
+    }
+    this.#sql = prepare(this.#db);
+  }
+
+  /**
+   * The underlying better-sqlite3 connection, for read-only inspection and benchmarks. Writing
+   * through it bypasses verification: don't.
+   */
+  get database(): Database.Database {
+    return this.#db;
+  }
+
+  /**
+   * Bumps on every commit made through this object; the engine compares it (and SQLite's
+   * `data_version`, for other connections) to know when to catch up.
+   */
+  get localVersion(): number {
+    return this.#localVersion;
+  }
+
+  /**
+   * Stores one verified object and returns what happened; a rejection (a revocation by someone
+   * other than the voucher) throws `TrustError` `aip_revocation_unauthorized`.
+   *
+   * @example
+   * ```ts
+   * store.add(verifyVouch(vouch, { now })); // { status: 'accepted', kind: 'vouch', id }
+   * ```
+   */
+  add(object: VerifiedObject): AddOutcome {
+    const [outcome] = this.addBatch([object]) as [AddOutcome];
+    if (outcome.status === 'rejected') throw new TrustError(outcome.code, outcome.message);
+    return outcome;
+  }
+
+  /**
+   * Stores verified objects in one transaction: all of them are applied or, on a crash or an
+   * exception, none. Rejections (foreign revocations) are reported per object, never thrown.
+   * Duplicates are no-ops; a vouch whose revocation is already stored goes in revoked.
+   *
+   * @example
+   * ```ts
+   * const outcomes = store.addBatch(lines.map((line) => verifyTrustLine(line, { now })));
+   * ```
+   */
+  addBatch(objects: readonly VerifiedObject[]): AddOutcome[] {
+    if (objects.length === 0) return [];
+    let outcomes: AddOutcome[];
+    try {
+      outcomes = this.#db.transaction(() =>
+        objects.map((object) => (object.kind === 'vouch' ? this.#addVouch(object) : this.#addRevocation(object))),
+      )();
+    } catch (err) {
+      // Ids cached inside the rolled-back transaction may not exist any more.
+      this.#agents.clear();
+      this.#scopes.clear();
+      throw err;
+    }
+    this.#localVersion++;
+    return outcomes;
+  }
+
+  #addVouch(object: VerifiedVouch): AddOutcome {
+    const { id, vouch } = object;
+    if (this.#sql.vouchSeq.get(id) !== undefined) return { status: 'duplicate', kind: 'vouch', id };
+    const voucher = this.#agent(vouch.voucher);
+    let revokedAt: number | null = null;
+    for (const pending of this.#sql.revocationsOf.all(id) as { seq: number; voucher: number }[]) {
+      if (pending.voucher === voucher) revokedAt ??= pending.seq;
+      // A revocation that arrived first but is signed by someone else is now known to be foreign.
+      else this.#sql.deleteRevocation.run(pending.seq);
+    }
+    this.#sql.insertVouch.run(
+      id,
+      voucher,
+      this.#agent(vouch.subject),
+      this.#scope(vouch.scope),
+      object.weight,
+      vouch.iat,
+      vouch.exp ?? null,
+      revokedAt,
+      object.canonical,
+    );
+    return { status: 'accepted', kind: 'vouch', id };
+  }
+
+  #addRevocation(object: VerifiedRevocation): AddOutcome {
+    const { id, revocation } = object;
+    if (this.#sql.revocationSeq.get(id) !== undefined) return { status: 'duplicate', kind: 'revocation', id };
+    const voucher = this.#agent(revocation.voucher);
+    const target = this.#sql.vouchState.get(revocation.vouch) as
+      | { seq: number; voucher: number; revoked_at: number | null }
+      | undefined;
+    if (target !== undefined && target.voucher !== voucher) {
+      return {
+        status: 'rejected',
+        kind: 'revocation',
+        id,
+        code: 'aip_revocation_unauthorized',
+        message: 'only the voucher of a vouch can revoke it',
+      };
+    }
+    const seq = Number(
+      this.#sql.insertRevocation.run(id, revocation.vouch, voucher, revocation.iat, object.canonical).lastInsertRowid,
+    );
+    if (target !== undefined && target.revoked_at === null) this.#sql.revoke.run(seq, target.seq);
+    return { status: 'accepted', kind: 'revocation', id };
+  }
+
+  #agent(did: string): number {
+    let idx = this.#agents.get(did);
+    if (idx === undefined) {
+      const row = this.#sql.agentIdx.get(did) as { idx: number } | undefined;
+      idx = row?.idx ?? Number(this.#sql.insertAgent.run(did, tieKey(did)).lastInsertRowid);
+      if (this.#agents.size >= MAX_CACHED) this.#agents.clear();
+      this.#agents.set(did, idx);
+    }
+    return idx;
+  }
+
+  #scope(scope: string): number {
+    let idx = this.#scopes.get(scope);
+    if (idx === undefined) {
+      const row = this.#sql.scopeIdx.get(scope) as { idx: number } | undefined;
+      idx = row?.idx ?? Number(this.#sql.insertScope.run(scope).lastInsertRowid);
+      if (this.#scopes.size >= MAX_CACHED) this.#scopes.clear();
+      this.#scopes.set(scope, idx);
+    }
+    return idx;
+  }
+
+  /**
+   * A stored vouch by id, with its revocation state.
+   *
+   * @example
+   * ```ts
+   * const stored = store.getVouch(id);
+   * if (stored?.vouch.voucher !== me.did) throw new Error('not mine');
+   * ```
+   */
+  getVouch(id: string): StoredVouch | undefined {
+    const row = this.#sql.vouchById.get(id) as { object: string; revoked_at: number | null } | undefined;
+    if (row === undefined) return undefined;
+    return { id, vouch: JSON.parse(row.object) as Vouch, revoked: row.revoked_at !== null };
+  }
+
+  /**
+   * Every stored signed object as canonical JSON text, vouches first then revocations, each in
+   * arrival order: the lines of a JSONL export, replayable into any store.
+   *
+   * @example
+   * ```ts
+   * for (const line of store.exportLines()) out.write(`${line}\n`);
+   * ```
+   */
+  *exportLines(): Generator<string> {
+    for (const row of this.#sql.allVouches.iterate()) yield row as string;
+    for (const row of this.#sql.allRevocations.iterate()) yield row as string;
+  }
+
+  /**
+   * How many agents, vouches (and how many of them revoked) and revocations are stored.
+   *
+   * @example
+   * ```ts
+   * const { vouches, revocations } = store.counts();
+   * ```
+   */
+  counts(): TrustStoreCounts {
+    const count = (sql: string) => Number(this.#db.prepare(sql).pluck().get());
+    return {
+      agents: count('SELECT count(*) FROM agents'),
+      vouches: count('SELECT count(*) FROM vouches'),
+      revokedVouches: count('SELECT count(*) FROM vouches WHERE revoked_at IS NOT NULL'),
+      revocations: count('SELECT count(*) FROM revocations'),
+    };
+  }
+
+  /**
+   * Closes the connection (checkpointing the WAL).
+   *
+   * @example
+   * ```ts
+   * store.close();
+   * ```
+   */
+  close(): void {
+    if (this.#db.open) this.#db.close();
+  }
+}
+
+function prepare(db: Database.Database) {
+  return {
+    vouchSeq: db.prepare('SELECT seq FROM vouches WHERE id = ?').pluck(),
+    vouchState: db.prepare('SELECT seq, voucher, revoked_at FROM vouches WHERE id = ?'),
+    vouchById: db.prepare('SELECT object, revoked_at FROM vouches WHERE id = ?'),
+    revocationSeq: db.prepare('SELECT seq FROM revocations WHERE id = ?').pluck(),
+    revocationsOf: db.prepare('SELECT seq, voucher FROM revocations WHERE vouch = ? ORDER BY seq'),
+    deleteRevocation: db.prepare('DELETE FROM revocations WHERE seq = ?'),
+    insertVouch: db.prepare(
+      'INSERT INTO vouches (id, voucher, subject, scope, weight, iat, exp, revoked_at, object) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    insertRevocation: db.prepare('INSERT INTO revocations (id, vouch, voucher, iat, object) VALUES (?, ?, ?, ?, ?)'),
+    revoke: db.prepare('UPDATE vouches SET revoked_at = ? WHERE seq = ?'),
+    agentIdx: db.prepare('SELECT idx FROM agents WHERE did = ?'),
+    insertAgent: db.prepare('INSERT INTO agents (did, tiekey) VALUES (?, ?)'),
+    scopeIdx: db.prepare('SELECT idx FROM scopes WHERE scope = ?'),
+    insertScope: db.prepare('INSERT INTO scopes (scope) VALUES (?)'),
+    allVouches: db.prepare('SELECT object FROM vouches ORDER BY seq').pluck(),
+    allRevocations: db.prepare('SELECT object FROM revocations ORDER BY seq').pluck(),
+  };
+}
+
+const encoder = new TextEncoder();
+
+/** 52 bits of SHA-256(did) as a safe integer: a tie-breaker no insertion order can influence. */
+function tieKey(did: string): number {
+  const digest = sha256(encoder.encode(did));
+  return (
+    ((digest[0] as number) & 0x0f) * 2 ** 48 +
+    new DataView(digest.buffer, digest.byteOffset).getUint32(1) * 2 ** 16 +
+    new DataView(digest.buffer, digest.byteOffset).getUint16(5)
+  );
+}
