@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { TokenError } from '@aip/token';
 import { Pool } from 'undici';
 import { type AuditLog, openAuditLog } from './audit-log.js';
+import { type BudgetLedger, costOf, openBudgetLedger } from './budget-ledger.js';
 import type { ProxyConfig } from './config.js';
 import { decide } from './decision.js';
 import { createResponder, type Exchange } from './exchange.js';
@@ -14,11 +15,12 @@ import { createForwarder } from './forward.js';
 import { METADATA_PATH, protectedResourceMetadata } from './metadata.js';
 import { createMetrics, type ProxyMetrics } from './metrics.js';
 import { createOAuthVerifier, type OAuthVerifier } from './oauth-verifier.js';
-import { buildPolicy, type Policy } from './policy.js';
+import { buildPolicy, type Policy, type TrustHooks } from './policy.js';
 import { type Principal, principalKey, principalOf } from './principal.js';
 import { BodyTooLarge, readBody } from './request-body.js';
 import { createSessionBinding } from './session-binding.js';
 import { type StdioBridge, startStdioBridge } from './stdio-bridge.js';
+import { openTrustGate, type TrustGate } from './trust-gate.js';
 
 /** Options of {@link createProxy}. */
 export interface ProxyOptions {
@@ -99,7 +101,12 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
   const { config } = options;
   const clock = options.now ?? (() => Math.floor(Date.now() / 1000));
   const auditLog = options.auditLog ?? openAuditLog(config.logFile);
-  let policy: Policy = buildPolicy(config);
+  const gate: TrustGate | undefined = config.trust === undefined ? undefined : openTrustGate(config.trust);
+  const trustHooks = (): TrustHooks =>
+    gate === undefined ? {} : { trustIssuer: (issuer: string) => (gate as TrustGate).admits(issuer) };
+  let policy: Policy = buildPolicy(config, trustHooks());
+  const ledger: BudgetLedger | undefined =
+    config.budget === undefined ? undefined : openBudgetLedger(config.budget.ledger);
   const oauth: OAuthVerifier | undefined = config.oauth === undefined ? undefined : createOAuthVerifier(config.oauth);
   const stdio = config.stdio === undefined ? undefined : await startStdioBridge(config.stdio);
   const upstreamOrigin = stdio === undefined ? config.upstream : new URL(stdio.url);
@@ -139,6 +146,10 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
     responder,
     oauth: oauth !== undefined,
     hooks: {
+      failed(x) {
+        // Nothing reached the server: the call is not paid for.
+        if (x.chargeId !== undefined) ledger?.refund(x.chargeId);
+      },
       responded(x, status, headers) {
         // The session an upstream just issued belongs to whoever asked for it.
         const issued = headers['mcp-session-id'];
@@ -275,7 +286,27 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
         );
         return;
       }
+      const pricing = policy.config.budget;
+      if (ledger !== undefined && pricing !== undefined && principal.kind === 'aip') {
+        const cost = costOf(pricing, scopes);
+        const charged = ledger.charge(
+          principal.chain.map((link) => ({ id: link.id, budget: link.budget_usd })),
+          cost,
+          { subject: principal.subject, tools: decision.names, now: clock() },
+        );
+        if (!charged.ok) {
+          const where = charged.segment === principal.chain[0]?.id ? 'the root token' : 'a delegation link';
+          responder.deny(
+            x,
+            'aip_budget_exceeded',
+            `this call costs $${charged.cost}; ${where} has $${charged.spent} of its $${charged.budget} spent`,
+          );
+          return;
+        }
+        if (charged.chargeId !== undefined) x.chargeId = charged.chargeId;
+      }
       if (!limiter.enter(principal)) {
+        if (x.chargeId !== undefined) ledger?.refund(x.chargeId);
         responder.deny(x, 'aip_rate_limited', 'too many requests in flight for this principal', { 'retry-after': '1' });
         return;
       }
@@ -357,6 +388,8 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
       if (metricsServer?.listening) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
       await pool.destroy();
       await stdio?.close();
+      gate?.close();
+      ledger?.close();
       auditLog.close();
     },
   };

@@ -7,7 +7,6 @@ import {
   integer,
   keyId,
   nonNegative,
-  optionalString,
   scopeNumbers,
   string,
   stringList,
@@ -45,9 +44,7 @@ export interface TrustGateConfig {
 
 export interface RevocationConfig {
   /** A file of revoked segment ids, `jti:<id>` entries and keys, one per line. */
-  file: string | undefined;
-  /** Also refuse chains signed by keys revoked in the trust store. */
-  trustStore: boolean;
+  file: string;
   /** A revocation file older than this is stale. */
   maxAgeSeconds: number | undefined;
   /** Refuse every request while the revocation list is stale or unreadable. */
@@ -101,7 +98,7 @@ export const FEATURE_SCHEMA: Record<string, readonly string[]> = {
   pop: ['required', 'max_age_seconds'],
   budget: ['ledger', 'costs', 'default_cost'],
   trust: ['root', 'scope', 'min_score', 'min_corroboration', 'db'],
-  revocation: ['file', 'trust_store', 'max_age_seconds', 'fail_closed'],
+  revocation: ['file', 'max_age_seconds', 'fail_closed'],
   rate_limit: ['principal_per_minute', 'issuer_per_minute', 'tool_per_minute', 'max_concurrent'],
   session: ['bind', 'ttl_seconds'],
   metrics: ['host', 'port', 'max_tool_labels'],
@@ -167,9 +164,7 @@ export function resolveFeatures(
       : undefined,
     revocation: present(root, 'revocation')
       ? {
-          file: optionalString('revocation.file', revocation.file),
-          trustStore:
-            revocation.trust_store === undefined ? false : boolean('revocation.trust_store', revocation.trust_store),
+          file: string('revocation.file', revocation.file),
           maxAgeSeconds:
             revocation.max_age_seconds === undefined
               ? undefined
@@ -227,12 +222,6 @@ export function resolveFeatures(
             maxSessions: integer('stdio.max_sessions', stdio.max_sessions ?? 64, 1, 10_000),
           },
   };
-  if (features.revocation !== undefined && features.revocation.file === undefined && !features.revocation.trustStore) {
-    throw new ProxyConfigError('revocation', 'set revocation.file, revocation.trust_store, or both');
-  }
-  if (features.revocation?.trustStore && features.trust === undefined) {
-    throw new ProxyConfigError('revocation.trust_store', 'needs the [trust] section (its db is the trust store)');
-  }
   return features;
 }
 

@@ -20,6 +20,8 @@ export interface Exchange {
   /** Tools, prompts or resources it names. */
   names: string[];
   principal?: Principal;
+  /** The budget charge made for this request, to refund if it never reaches the server. */
+  chargeId?: number;
 }
 
 /** Counts decisions (metrics); optional. */

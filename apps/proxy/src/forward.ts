@@ -30,7 +30,7 @@ export class UpstreamAbort extends EventEmitter {
 export interface ForwardHooks {
   /** The upstream answered (status and headers known), before the body is relayed. */
   responded?(x: Exchange, status: number, headers: IncomingHttpHeaders): void;
-  /** The upstream could not be reached: nothing was served. */
+  /** The upstream could not be reached: nothing was served (not called when the client gave up). */
   failed?(x: Exchange): void;
   /** A stream opened or closed (metrics). */
   streaming?(delta: 1 | -1): void;
@@ -86,7 +86,9 @@ export function createForwarder(deps: {
         signal: abort,
       });
     } catch {
-      deps.hooks?.failed?.(x);
+      // A client that gave up may already have reached the server: only an unreachable upstream
+      // counts as "nothing served".
+      if (!abort.aborted) deps.hooks?.failed?.(x);
       if (abort.aborted) {
         responder.audit(x, { decision: 'allow', code: null, status: 499 });
         return;

@@ -2,6 +2,14 @@
 
 export { type AipProxy, createProxy, type ProxyOptions } from './app.js';
 export { type AuditLog, type AuditRecord, type AuditVerification, openAuditLog, verifyAuditLog } from './audit-log.js';
+export {
+  type BudgetLedger,
+  type ChargeResult,
+  costOf,
+  type LedgerSegment,
+  openBudgetLedger,
+  type SegmentSpend,
+} from './budget-ledger.js';
 export { loadProxyConfig, type ProxyConfig, type ProxyFlags, resolveConfig } from './config.js';
 export type {
   BudgetConfig,

@@ -15,10 +15,9 @@ export interface Policy {
   revocations: RevocationList | undefined;
 }
 
-/** Extra trust decisions the composition root supplies (e.g. a trust graph). */
+/** Trust decisions that outlive a reload (the trust graph). */
 export interface TrustHooks {
   trustIssuer?: (issuer: string, publicKey: Uint8Array) => boolean;
-  isRevoked?: (query: import('@aip/token').RevocationQuery) => boolean;
 }
 
 export function buildPolicy(config: ProxyConfig, hooks: TrustHooks = {}): Policy {
@@ -31,9 +30,7 @@ export function buildPolicy(config: ProxyConfig, hooks: TrustHooks = {}): Policy
         trustedKeys: config.trustKeys,
         ...(hooks.trustIssuer === undefined ? {} : { trustIssuer: hooks.trustIssuer }),
         audit: config.audit,
-        ...(revocations === undefined && hooks.isRevoked === undefined
-          ? {}
-          : { isRevoked: (query) => (revocations?.isRevoked(query) ?? false) || (hooks.isRevoked?.(query) ?? false) }),
+        ...(revocations === undefined ? {} : { isRevoked: (query) => revocations.isRevoked(query) }),
       })
     : undefined;
   return {
