@@ -1,6 +1,7 @@
 // The `aip` command tree (commander) and its single error path.
 import { Command, CommanderError } from 'commander';
 import { registerAudit } from './commands/audit.js';
+import { registerBudget } from './commands/budget.js';
 import { registerDid } from './commands/did.js';
 import { registerInit } from './commands/init.js';
 import { registerRevoke } from './commands/revoke.js';
@@ -36,6 +37,7 @@ export function createProgram(): Command {
   registerDid(program);
   registerToken(program);
   registerAudit(program);
+  registerBudget(program);
   registerVouch(program);
   registerRevoke(program);
   registerTrust(program);
