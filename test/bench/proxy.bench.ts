@@ -1,16 +1,18 @@
-// aip-proxy benchmarks (DESIGN §8): throughput through the proxy vs direct at 32 keep-alive
-// clients, latency added at p50, delay added to the first SSE event, proxy RSS under load. The
-// upstream, the proxy and the load generator are separate processes; every baseline is measured
-// against the same upstream in the same run.
+// aip-proxy benchmarks (DESIGN §8 and the production targets): throughput through the proxy vs
+// direct at 32 keep-alive clients (plain, and with signed requests), latency added at p50, delay
+// added to the first SSE event, proxy RSS under load, budget-ledger charges per second, and the
+// effect of metrics scrapes on p50 latency. The upstream, the proxies and the load generator are
+// separate processes; every baseline is measured against the same upstream in the same run.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateIdentity } from '@aip/identity';
-import { issueToken } from '@aip/token';
+import { openBudgetLedger } from '@aip/proxy';
+import { issueToken, signRequest } from '@aip/token';
 import { Pool } from 'undici';
-import { median, result, type Suite } from './harness.js';
+import { median, opsPerSecond, result, type Suite } from './harness.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PROXY_BIN = path.resolve(here, '../../apps/cli/dist/proxy-main.js');
@@ -20,44 +22,44 @@ const BODY = JSON.stringify({
   method: 'tools/call',
   params: { name: 'search', arguments: { q: 'benchmark' } },
 });
+const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+
+type Headers = (i: number) => Record<string, string>;
 
 function startProcess(
-  command: string,
   args: string[],
   ready: RegExp,
   stream: 'stdout' | 'stderr',
-): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  children: ChildProcess[],
+): Promise<RegExpExecArray> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
   let text = '';
   return new Promise((resolve, reject) => {
     child[stream]?.on('data', (d: Buffer) => {
       text += d.toString();
       const match = ready.exec(text);
-      if (match !== null) resolve({ child, match });
+      if (match !== null) resolve(match);
     });
-    child.on('exit', (code) => reject(new Error(`${command} exited with ${code}: ${text}`)));
+    child.on('exit', (code) => reject(new Error(`process exited with ${code}: ${text}`)));
   });
 }
 
 /** Requests per second with `connections` keep-alive clients looping for `ms`. */
-async function throughput(
-  url: string,
-  headers: Record<string, string>,
-  connections: number,
-  ms: number,
-): Promise<number> {
+async function throughput(url: string, headers: Headers, connections: number, ms: number): Promise<number> {
   const pool = new Pool(url, { connections, pipelining: 1 });
   let done = 0;
+  let sent = 0;
   let running = true;
   const worker = async () => {
     while (running) {
-      const res = await pool.request({ method: 'POST', path: '/mcp', headers, body: BODY });
+      const res = await pool.request({ method: 'POST', path: '/mcp', headers: headers(sent++), body: BODY });
       await res.body.arrayBuffer();
       if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}`);
       done++;
     }
   };
-  const warm = Array.from({ length: connections }, worker);
+  const workers = Array.from({ length: connections }, worker);
   await new Promise((r) => setTimeout(r, 500));
   const start = done;
   const t0 = performance.now();
@@ -65,18 +67,18 @@ async function throughput(
   const count = done - start;
   const elapsed = performance.now() - t0;
   running = false;
-  await Promise.all(warm);
+  await Promise.all(workers);
   await pool.close();
   return (count / elapsed) * 1000;
 }
 
 /** Sequential request latencies (ms) on one keep-alive connection. */
-async function latencies(url: string, headers: Record<string, string>, n: number): Promise<number[]> {
+async function latencies(url: string, headers: Headers, n: number): Promise<number[]> {
   const pool = new Pool(url, { connections: 1 });
   const out: number[] = [];
   for (let i = 0; i < n + 100; i++) {
     const t0 = performance.now();
-    const res = await pool.request({ method: 'POST', path: '/mcp', headers, body: BODY });
+    const res = await pool.request({ method: 'POST', path: '/mcp', headers: headers(i), body: BODY });
     await res.body.arrayBuffer();
     if (i >= 100) out.push(performance.now() - t0);
   }
@@ -85,7 +87,7 @@ async function latencies(url: string, headers: Record<string, string>, n: number
 }
 
 /** Time (ms) from sending a GET to the first SSE event bytes. */
-async function firstEvent(url: string, headers: Record<string, string>, n: number): Promise<number[]> {
+async function firstEvent(url: string, headers: Headers, n: number): Promise<number[]> {
   const pool = new Pool(url, { connections: 1 });
   const out: number[] = [];
   for (let i = 0; i < n + 20; i++) {
@@ -93,11 +95,9 @@ async function firstEvent(url: string, headers: Record<string, string>, n: numbe
     const res = await pool.request({
       method: 'GET',
       path: '/mcp',
-      headers: { ...headers, accept: 'text/event-stream' },
+      headers: { ...headers(i), accept: 'text/event-stream' },
     });
-    for await (const chunk of res.body) {
-      if ((chunk as Buffer).includes('\n\n')) break;
-    }
+    for await (const chunk of res.body) if ((chunk as Buffer).includes('\n\n')) break;
     if (i >= 20) out.push(performance.now() - t0);
     res.body.destroy();
   }
@@ -118,86 +118,110 @@ export const proxySuite: Suite = {
     const token = issueToken(operator, { sub: agent.did, scope: ['tool:search'], ttl: 3600 });
     const dir = mkdtempSync(path.join(tmpdir(), 'aip-bench-'));
     const children: ChildProcess[] = [];
+    const proxyOf = async (upstream: string, name: string, extra: string[] = []) => {
+      const args = [
+        PROXY_BIN,
+        '--upstream',
+        upstream,
+        '--port',
+        '0',
+        '--trust-key',
+        operator.did,
+        '--log-file',
+        path.join(dir, `${name}.jsonl`),
+        ...extra,
+      ];
+      const match = await startProcess(
+        args,
+        /(?:metrics on (http:\/\/\S+)\/metrics\n)?aip-proxy listening on (http:\/\/\S+)[\s\S]*audit log/,
+        'stderr',
+        children,
+      );
+      return { url: match[2] as string, metrics: match[1], pid: children.at(-1)?.pid as number };
+    };
     try {
       // The MCP server of the proxy tests (official SDK) is the upstream the targets are held
       // against; a trivial responder shows the proxy's raw per-request ceiling next to it.
-      const upstream = await startProcess(
-        process.execPath,
-        ['--import', 'tsx', path.join(here, 'sdk-upstream.ts')],
-        /(http:\/\/\S+)\n/,
-        'stdout',
-      );
-      children.push(upstream.child);
-      const upstreamUrl = upstream.match[1] as string;
-      const trivial = await startProcess(
-        process.execPath,
-        ['--import', 'tsx', path.join(here, 'fast-upstream.ts')],
-        /(http:\/\/\S+)\n/,
-        'stdout',
-      );
-      children.push(trivial.child);
-      const trivialUrl = trivial.match[1] as string;
-      const proxy = await startProcess(
-        process.execPath,
-        [
-          PROXY_BIN,
-          '--upstream',
-          upstreamUrl,
-          '--port',
-          '0',
-          '--trust-key',
-          operator.did,
-          '--log-file',
-          path.join(dir, 'audit.jsonl'),
-        ],
-        /listening on (http:\/\/\S+)[\s\S]*audit log/,
-        'stderr',
-      );
-      children.push(proxy.child);
-      const proxyUrl = proxy.match[1] as string;
-      const trivialProxy = await startProcess(
-        process.execPath,
-        [
-          PROXY_BIN,
-          '--upstream',
-          trivialUrl,
-          '--port',
-          '0',
-          '--trust-key',
-          operator.did,
-          '--log-file',
-          path.join(dir, 'audit-trivial.jsonl'),
-        ],
-        /listening on (http:\/\/\S+)[\s\S]*audit log/,
-        'stderr',
-      );
-      children.push(trivialProxy.child);
-      const trivialProxyUrl = trivialProxy.match[1] as string;
-      const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-      const authed = { ...headers, 'x-aip-token': token };
+      const upstream = (
+        await startProcess(
+          ['--import', 'tsx', path.join(here, 'sdk-upstream.ts')],
+          /(http:\/\/\S+)\n/,
+          'stdout',
+          children,
+        )
+      )[1] as string;
+      const trivial = (
+        await startProcess(
+          ['--import', 'tsx', path.join(here, 'fast-upstream.ts')],
+          /(http:\/\/\S+)\n/,
+          'stdout',
+          children,
+        )
+      )[1] as string;
+      const plain = await proxyOf(upstream, 'plain');
+      const signed = await proxyOf(upstream, 'signed', ['--require-proof']);
+      const trivialProxy = await proxyOf(trivial, 'trivial', ['--metrics-port', '0']);
+
+      const direct: Headers = () => JSON_HEADERS;
+      const authed: Headers = () => ({ ...JSON_HEADERS, 'x-aip-token': token });
+      // A fresh proof per request, signed by the holder, as @aip/mcp's client helper does.
+      const signedHeaders: Headers = () => ({
+        ...JSON_HEADERS,
+        'x-aip-token': token,
+        'x-aip-proof': signRequest(agent, { token, method: 'POST', path: '/mcp', body: BODY, audience: signed.url }),
+      });
 
       // Alternate direct and proxied runs so drift affects both alike.
-      const direct: number[] = [];
-      const proxied: number[] = [];
+      const rounds = { direct: [] as number[], plain: [] as number[], signed: [] as number[] };
       for (let round = 0; round < 3; round++) {
-        direct.push(await throughput(upstreamUrl, headers, 32, 2000));
-        proxied.push(await throughput(proxyUrl, authed, 32, 2000));
+        rounds.direct.push(await throughput(upstream, direct, 32, 2000));
+        rounds.plain.push(await throughput(plain.url, authed, 32, 2000));
+        rounds.signed.push(await throughput(signed.url, signedHeaders, 32, 2000));
       }
-      const rss = rssMb(proxy.child.pid as number);
-      const trivialDirect = await throughput(trivialUrl, headers, 32, 2000);
-      const trivialProxied = await throughput(trivialProxyUrl, authed, 32, 2000);
+      const rss = rssMb(plain.pid);
+      const trivialDirect = await throughput(trivial, direct, 32, 2000);
+      const trivialProxied = await throughput(trivialProxy.url, authed, 32, 2000);
 
-      const directLatency = median(await latencies(upstreamUrl, headers, 1000));
-      const proxiedLatency = median(await latencies(proxyUrl, authed, 1000));
-      const directFirst = median(await firstEvent(trivialUrl, headers, 300));
-      const proxiedFirst = median(await firstEvent(trivialProxyUrl, authed, 300));
+      const directLatency = median(await latencies(upstream, direct, 1000));
+      const proxiedLatency = median(await latencies(plain.url, authed, 1000));
+      const directFirst = median(await firstEvent(trivial, direct, 300));
+      const proxiedFirst = median(await firstEvent(trivialProxy.url, authed, 300));
+
+      // p50 latency through the proxy with and without a Prometheus scrape every 100 ms.
+      const quiet = median(await latencies(trivialProxy.url, authed, 3000));
+      let scraping = true;
+      const scraper = (async () => {
+        while (scraping) {
+          await (await fetch(`${trivialProxy.metrics}/metrics`)).text();
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      })();
+      const scraped = median(await latencies(trivialProxy.url, authed, 3000));
+      scraping = false;
+      await scraper;
+
+      // Charges per second on a 3-segment chain, in a ledger file like the proxy's.
+      const ledger = openBudgetLedger(path.join(dir, 'ledger.db'));
+      const chain = [
+        { id: 'root', budget: null },
+        { id: 'link-1', budget: null },
+        { id: 'link-2', budget: null },
+      ];
+      const meta = { subject: agent.did, tools: ['search'], now: Math.floor(Date.now() / 1000) };
+      const charges = opsPerSecond(() => {
+        ledger.charge(chain, 0.001, meta);
+      }, 2000);
+      ledger.close();
 
       return [
-        result('proxy.throughput', median(proxied), 'req/s', median(direct), '>= 0.6'),
+        result('proxy.throughput', median(rounds.plain), 'req/s', median(rounds.direct), '>= 0.6'),
+        result('proxy.throughput.signed', median(rounds.signed), 'req/s', median(rounds.direct), '>= 0.5'),
         result('proxy.throughput.trivial_upstream', trivialProxied, 'req/s', trivialDirect, null),
         result('proxy.added_p50', proxiedLatency - directLatency, 'ms', null, '<= 1 ms'),
         result('proxy.sse_first_event', proxiedFirst - directFirst, 'ms', null, '<= 10 ms'),
         result('proxy.rss', rss, 'MB', null, '<= 150 MB'),
+        result('proxy.ledger', charges, 'charges/s', null, '>= 5000 /s'),
+        result('proxy.metrics_scrape_p50', scraped, 'ms', quiet, '<= 1.1'),
       ];
     } finally {
       for (const child of children) child.kill('SIGKILL');
