@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAudit } from './commands/audit.js';
 import { registerBudget } from './commands/budget.js';
+import { registerDemo } from './commands/demo.js';
 import { registerDid } from './commands/did.js';
 import { registerInit } from './commands/init.js';
 import { registerRevoke } from './commands/revoke.js';
@@ -38,6 +39,7 @@ export function createProgram(): Command {
   registerToken(program);
   registerAudit(program);
   registerBudget(program);
+  registerDemo(program);
   registerVouch(program);
   registerRevoke(program);
   registerTrust(program);
