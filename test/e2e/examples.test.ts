@@ -1,0 +1,41 @@
+// Every example in examples/ runs, as a user runs it, and tells the story it claims to.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
+
+function run(file: string): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', file], {
+    cwd: EXAMPLES,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('examples', () => {
+  it('signed-tool-calls.ts: signed calls succeed, out-of-scope and unsigned ones are refused', () => {
+    const { status, stdout, stderr } = run('signed-tool-calls.ts');
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(stdout).toContain('tools this agent may use: search');
+    expect(stdout).toContain('search -> A proof of possession binds a request to its holder.');
+    expect(stdout).toContain('delete -> refused (aip_scope_insufficient)');
+    expect(stdout).toContain('the token without proofs -> refused (aip_proof_invalid)');
+  });
+
+  it('delegation.ts: two subagents, two slices, budgets and no widening', () => {
+    const { status, stdout, stderr } = run('delegation.ts');
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(stdout.trim().split('\n').slice(2)).toEqual([
+      'researcher search -> ok: Delegated authority must only ever narrow.',
+      'researcher summarize -> refused (aip_scope_insufficient)',
+      'writer summarize -> ok: 3 notes about agent identity',
+      'writer search -> refused (aip_scope_insufficient)',
+      'writer summarize -> refused (aip_budget_exceeded)',
+      'researcher tries to delegate tool:* -> refused (aip_scope_insufficient)',
+    ]);
+  });
+});
