@@ -180,7 +180,9 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       const now = call.now ?? Math.floor(Date.now() / 1000);
       // 1. Structure: sizes and counts, then every segment parsed (or found already verified).
       const raws = splitToken(token);
-      const entries = raws.map((raw, i) => segments.get(raw) ?? parseEntry(raw, i));
+      // The cache is keyed by position kind as well as bytes: a segment verified as a link must
+      // never be taken for a root token (their claims and typ differ), and vice versa.
+      const entries = raws.map((raw, i) => segments.get(cacheKey(raw, i)) ?? parseEntry(raw, i));
       const root = entries[0] as ChainEntry;
       const rootClaims = root.claims as TokenClaims;
 
@@ -210,7 +212,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
           if (!verifySignature(entry.segment.signature, signingBytes(entry.segment), signer.key)) {
             throw new TokenError('aip_signature_invalid', `${segmentName(i)} signature does not verify`);
           }
-          segments.set(entry.segment.raw, { ...entry, verifiedBy: signer.tag });
+          segments.set(cacheKey(entry.segment.raw, i), { ...entry, verifiedBy: signer.tag });
         }
       }
 
@@ -302,6 +304,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       };
     },
   };
+}
+
+function cacheKey(raw: string, index: number): string {
+  return index === 0 ? `r${raw}` : `l${raw}`;
 }
 
 function toVerifiedLink(entry: ChainEntry): VerifiedLink {
