@@ -1,6 +1,8 @@
 // @aip/mcp: MCP-aware authorization helpers and client-side token attachment.
 export { type AipFetchOptions, createAipFetch, TOKEN_HEADER } from './client-fetch.js';
+export { hasDuplicateKeys } from './json-keys.js';
 export {
+  ambiguityOf,
   classifyBody,
   isJsonRpcMessage,
   isNotification,
@@ -20,4 +22,4 @@ export {
   isModernRevision,
   type StandardHeaders,
 } from './modern-headers.js';
-export { type Operation, operationOf, operationOfPath } from './operation.js';
+export { hasDotSegment, type Operation, operationOf, operationOfPath } from './operation.js';

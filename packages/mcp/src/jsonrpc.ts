@@ -78,3 +78,44 @@ export function classifyBody(body: unknown): ParsedBody {
   }
   return isJsonRpcMessage(body) ? { kind: 'single', message: body } : { kind: 'other' };
 }
+
+const ENVELOPE_KEYS = new Set(['jsonrpc', 'id', 'method', 'params', 'result', 'error']);
+
+// Member names as a case-insensitive parser sees them (Go's encoding/json folds like this,
+// including the long s and the Kelvin sign).
+function fold(key: string): string {
+  return key.toLowerCase().replace(/\u017f/g, 's');
+}
+
+function foldCollision(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const seen = new Map<string, string>();
+  for (const key of Object.keys(value)) {
+    const folded = fold(key);
+    const other = seen.get(folded);
+    if (other !== undefined) return `"${other.slice(0, 40)}" and "${key.slice(0, 40)}"`;
+    seen.set(folded, key);
+  }
+  return undefined;
+}
+
+/**
+ * Why a message could be read differently by another JSON-RPC implementation, if it could:
+ * members outside the JSON-RPC envelope (`ID`, `Method`...), member names that differ only in
+ * case in the envelope, `params` or `params.ref`, or a "notification" whose method is not a
+ * notification (a lenient server might still run it).
+ *
+ * @example
+ * ```ts
+ * ambiguityOf({ jsonrpc: '2.0', ID: 1, method: 'tools/call' }); // 'unknown member "ID"'
+ * ```
+ */
+export function ambiguityOf(message: JsonRpcMessage): string | undefined {
+  for (const key of Object.keys(message)) if (!ENVELOPE_KEYS.has(key)) return `unknown member "${key.slice(0, 40)}"`;
+  if ('method' in message && !('id' in message) && !message.method.startsWith('notifications/')) {
+    return `${message.method.slice(0, 60)} sent without an id`;
+  }
+  const params = 'params' in message ? message.params : undefined;
+  const collision = foldCollision(params) ?? foldCollision((params as { ref?: unknown } | undefined)?.ref);
+  return collision === undefined ? undefined : `members ${collision} differ only in case`;
+}

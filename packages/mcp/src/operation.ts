@@ -44,6 +44,12 @@ function named(method: string, kind: string, value: unknown, field: string): Ope
   return { kind: 'scoped', method, scope: `${kind}:${value}`, name: value };
 }
 
+function resource(method: string, uri: unknown, field: string): Operation {
+  if (typeof uri === 'string' && hasDotSegment(uri))
+    return { kind: 'invalid', method, reason: `params.${field} cannot contain "." or ".." segments` };
+  return named(method, 'resource', uri, field);
+}
+
 /**
  * The operation one JSON-RPC message performs.
  *
@@ -65,13 +71,13 @@ export function operationOf(message: JsonRpcMessage): Operation {
     case 'resources/read':
     case 'resources/subscribe':
     case 'resources/unsubscribe':
-      return named(method, 'resource', param(params, 'uri'), 'uri');
+      return resource(method, param(params, 'uri'), 'uri');
     case 'completion/complete': {
       // Completing an argument reveals values of the prompt or resource it belongs to.
       const ref = param(params, 'ref');
       const type = param(ref, 'type');
       if (type === 'ref/prompt') return named(method, 'prompt', param(ref, 'name'), 'ref.name');
-      if (type === 'ref/resource') return named(method, 'resource', param(ref, 'uri'), 'ref.uri');
+      if (type === 'ref/resource') return resource(method, param(ref, 'uri'), 'ref.uri');
       return { kind: 'invalid', method, reason: 'completion/complete needs a ref/prompt or ref/resource' };
     }
     default:
@@ -79,29 +85,64 @@ export function operationOf(message: JsonRpcMessage): Operation {
   }
 }
 
+const BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
+const ROUTES: Record<string, string> = { tools: 'tool', prompts: 'prompt', resources: 'resource' };
+
 /**
- * The operation of a plain (non-JSON-RPC) HTTP request, by path: `/.../tools/<name>` ->
+ * The operation of a plain (non-JSON-RPC) HTTP request, by path, read the way lenient routers read
+ * it: each segment percent-decoded and matched case-insensitively. `/.../tools/<name>` ->
  * `tool:<name>`, `/.../prompts/<name>` -> `prompt:<name>`, `/.../resources/<rest>` ->
- * `resource:<rest>`; anything else needs only a valid token (streams, session teardown).
+ * `resource:<rest>`. Any other GET, HEAD, DELETE or OPTIONS needs only a valid token (streams,
+ * session teardown); any other request with a body needs `http:<path>`. An encoded `/`, or a
+ * resource path with `.`/`..` segments, is refused.
  *
  * @example
  * ```ts
  * operationOfPath('POST', '/mcp/tools/search'); // { kind: 'scoped', scope: 'tool:search', ... }
+ * operationOfPath('POST', '/mcp/TOOLS/%73earch'); // the same
  * ```
  */
 export function operationOfPath(httpMethod: string, path: string): Operation {
   const pathname = path.split('?')[0] as string;
-  const match = /\/(tools|prompts|resources)\/(.+)$/.exec(pathname);
-  const method = `${httpMethod.toUpperCase()} ${pathname}`;
-  if (match === null) return { kind: 'open', method };
-  let name: string;
-  try {
-    name = decodeURIComponent(match[2] as string);
-  } catch {
-    return { kind: 'invalid', method, reason: 'the path is not valid percent-encoding' };
+  const verb = httpMethod.toUpperCase();
+  const method = `${verb} ${pathname}`;
+  const segments: string[] = [];
+  for (const raw of pathname.split('/').slice(1)) {
+    let segment: string;
+    try {
+      segment = decodeURIComponent(raw);
+    } catch {
+      return { kind: 'invalid', method, reason: 'the path is not valid percent-encoding' };
+    }
+    if (segment.includes('/') || segment.includes('\\'))
+      return { kind: 'invalid', method, reason: 'the path contains an encoded separator' };
+    segments.push(segment);
   }
-  const kind = match[1] === 'tools' ? 'tool' : match[1] === 'prompts' ? 'prompt' : 'resource';
-  if (kind !== 'resource' && name.includes('/'))
-    return { kind: 'invalid', method, reason: `a ${kind} name cannot contain "/"` };
-  return { kind: 'scoped', method, scope: `${kind}:${name}`, name };
+  const at = segments.findIndex((segment) => Object.hasOwn(ROUTES, segment.toLowerCase()));
+  if (at >= 0 && at < segments.length - 1) {
+    const kind = ROUTES[(segments[at] as string).toLowerCase()] as string;
+    const rest = segments.slice(at + 1);
+    if (kind !== 'resource' && rest.length > 1)
+      return { kind: 'invalid', method, reason: `a ${kind} name cannot contain "/"` };
+    const name = rest.join('/');
+    if (name === '') return { kind: 'invalid', method, reason: `no ${kind} name` };
+    if (kind === 'resource' && hasDotSegment(name))
+      return { kind: 'invalid', method, reason: 'a resource path cannot contain "." or ".." segments' };
+    return { kind: 'scoped', method, scope: `${kind}:${name}`, name };
+  }
+  if (BODYLESS.has(verb)) return { kind: 'open', method };
+  return { kind: 'scoped', method, scope: `http:${pathname}`, name: pathname };
+}
+
+/**
+ * True when a URI or path has a `.` or `..` segment (also percent-encoded): resource scopes match
+ * by prefix, so `file:///docs/../etc/passwd` must never pass as something under `file:///docs/`.
+ *
+ * @example
+ * ```ts
+ * hasDotSegment('file:///docs/../etc/passwd'); // true
+ * ```
+ */
+export function hasDotSegment(uri: string): boolean {
+  return /(^|[/\\])(\.|%2e){1,2}([/\\?#]|$)/i.test(uri);
 }
