@@ -7,7 +7,10 @@ export type ProxyErrorCode =
   | 'aip_upstream_unavailable'
   | 'aip_method_not_allowed'
   | 'aip_rate_limited'
-  | 'aip_session_forbidden';
+  | 'aip_session_forbidden'
+  | 'aip_request_invalid'
+  | 'aip_unsupported_media_type'
+  | 'aip_upstream_timeout';
 
 const STATUS: Record<TokenErrorCode | ProxyErrorCode, number> = {
   aip_token_missing: 401,
@@ -18,6 +21,7 @@ const STATUS: Record<TokenErrorCode | ProxyErrorCode, number> = {
   aip_token_expired: 401,
   aip_key_revoked: 401,
   aip_proof_invalid: 401,
+  aip_request_invalid: 400,
   aip_scope_insufficient: 403,
   aip_budget_exceeded: 403,
   aip_depth_exceeded: 403,
@@ -26,8 +30,10 @@ const STATUS: Record<TokenErrorCode | ProxyErrorCode, number> = {
   aip_session_forbidden: 403,
   aip_method_not_allowed: 405,
   aip_request_too_large: 413,
+  aip_unsupported_media_type: 415,
   aip_rate_limited: 429,
   aip_upstream_unavailable: 502,
+  aip_upstream_timeout: 504,
 };
 
 /**
