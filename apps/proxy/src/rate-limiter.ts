@@ -12,8 +12,11 @@ interface Bucket {
 export type RateVerdict = { ok: true } | { ok: false; retryAfterSeconds: number; reason: string };
 
 export interface RateLimiter {
-  /** Takes one request from every bucket that applies, or none if any is empty. `nowMs` is a clock in ms. */
-  take(principal: Principal, scopes: readonly string[], nowMs: number): RateVerdict;
+  /**
+   * Takes what a request of `messages` JSON-RPC messages (a batch counts each) calling `scopes`
+   * needs from every bucket that applies, or nothing if any bucket is short. `nowMs` is a clock in ms.
+   */
+  take(principal: Principal, scopes: readonly string[], messages: number, nowMs: number): RateVerdict;
   /** Counts one more in-flight request for the subject; `false` when at the limit. */
   enter(principal: Principal): boolean;
   leave(principal: Principal): void;
@@ -54,29 +57,37 @@ export function createRateLimiter(config: RateLimitConfig): RateLimiter {
   }
 
   return {
-    take(principal, scopes, nowMs) {
-      const wanted: [string, number, string][] = [];
-      if (config.principalPerMinute !== undefined)
-        wanted.push([`s ${principal.subject}`, config.principalPerMinute, 'subject']);
-      if (config.issuerPerMinute !== undefined)
-        wanted.push([`i ${principal.issuer}`, config.issuerPerMinute, 'issuer']);
-      for (const scope of scopes) {
-        const limit = toolLimit(config.toolPerMinute, scope);
-        if (limit !== undefined) wanted.push([`t ${scope}`, limit, scope]);
-      }
-      const levels = wanted.map(([key, perMinute]) => level(key, perMinute, nowMs));
-      for (let i = 0; i < levels.length; i++) {
-        const bucket = levels[i] as Bucket;
-        if (bucket.tokens < 1) {
-          const [, perMinute, reason] = wanted[i] as [string, number, string];
+    take(principal, scopes, messages, nowMs) {
+      // What this request needs from each bucket: one per message from the principal's buckets,
+      // one per call from each tool's bucket. Nothing is taken unless every bucket can give it.
+      const needs = new Map<string, { need: number; perMinute: number; reason: string }>();
+      const add = (key: string, perMinute: number | undefined, need: number, reason: string) => {
+        if (perMinute === undefined) return;
+        const entry = needs.get(key);
+        if (entry === undefined) needs.set(key, { need, perMinute, reason });
+        else entry.need += need;
+      };
+      add(`s ${principal.subject}`, config.principalPerMinute, messages, 'subject');
+      add(`i ${principal.issuer}`, config.issuerPerMinute, messages, 'issuer');
+      for (const scope of scopes) add(`t ${scope}`, toolLimit(config.toolPerMinute, scope), 1, scope);
+      const levels: [Bucket, number][] = [];
+      for (const [key, { need, perMinute, reason }] of needs) {
+        if (need > perMinute)
           return {
             ok: false,
-            retryAfterSeconds: Math.max(1, Math.ceil(((1 - bucket.tokens) * 60) / perMinute)),
+            retryAfterSeconds: 60,
+            reason: `${reason}: ${need} at once is more than the ${perMinute}/min limit`,
+          };
+        const bucket = level(key, perMinute, nowMs);
+        if (bucket.tokens < need)
+          return {
+            ok: false,
+            retryAfterSeconds: Math.max(1, Math.ceil(((need - bucket.tokens) * 60) / perMinute)),
             reason,
           };
-        }
+        levels.push([bucket, need]);
       }
-      for (const bucket of levels) bucket.tokens -= 1;
+      for (const [bucket, need] of levels) bucket.tokens -= need;
       return { ok: true };
     },
     enter(principal) {
