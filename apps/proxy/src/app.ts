@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { TokenError } from '@aip/token';
+import { createMemoryReplayCache, TokenError } from '@aip/token';
 import { Pool } from 'undici';
 import { type AuditLog, openAuditLog } from './audit-log.js';
 import { type BudgetLedger, costOf, openBudgetLedger } from './budget-ledger.js';
@@ -101,10 +101,11 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
   const { config } = options;
   const clock = options.now ?? (() => Math.floor(Date.now() / 1000));
   const auditLog = options.auditLog ?? openAuditLog(config.logFile);
-  const gate: TrustGate | undefined = config.trust === undefined ? undefined : openTrustGate(config.trust);
+  let gate: TrustGate | undefined = config.trust === undefined ? undefined : openTrustGate(config.trust);
   const trustHooks = (): TrustHooks =>
     gate === undefined ? {} : { trustIssuer: (issuer: string) => (gate as TrustGate).admits(issuer) };
-  let policy: Policy = buildPolicy(config, trustHooks());
+  const replayCache = createMemoryReplayCache();
+  let policy: Policy = buildPolicy(config, trustHooks(), replayCache);
   const ledger: BudgetLedger | undefined =
     config.budget === undefined ? undefined : openBudgetLedger(config.budget.ledger);
   const oauth: OAuthVerifier | undefined = config.oauth === undefined ? undefined : createOAuthVerifier(config.oauth);
@@ -145,6 +146,7 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
     upstreamOrigin,
     responder,
     oauth: oauth !== undefined,
+    ...(stdio === undefined ? {} : { extraHeaders: stdio.headers }),
     hooks: {
       failed(x) {
         // Nothing reached the server: the call is not paid for.
@@ -157,6 +159,9 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
           sessions.bind(issued, principalKey(x.principal), Date.now());
         const presented = header(x.req, 'mcp-session-id');
         if (x.req.method === 'DELETE' && presented !== undefined && status < 300) sessions.forget(presented);
+      },
+      sessionAnnounced(x, sessionId) {
+        if (x.principal !== undefined) sessions.bind(sessionId, principalKey(x.principal), Date.now());
       },
       ...(metrics === undefined ? {} : { streaming: (delta: 1 | -1) => metrics.streams(delta) }),
     },
@@ -258,7 +263,11 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
       return;
     }
 
-    const sessionId = header(req, 'mcp-session-id');
+    // The session a request belongs to: the Streamable HTTP header, or the legacy query parameter.
+    const sessionId =
+      header(req, 'mcp-session-id') ??
+      new URL(target, 'http://proxy.invalid').searchParams.get('sessionId') ??
+      undefined;
     if (sessionId !== undefined && !sessions.allows(sessionId, principalKey(principal), Date.now())) {
       responder.deny(x, 'aip_session_forbidden', 'this session belongs to another principal');
       return;
@@ -272,11 +281,13 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
     x.method = decision.method;
     x.names = decision.names;
 
-    // Long-lived streams (GET, subscriptions/listen) are not counted as requests.
-    const isStream = req.method === 'GET' || decision.method === 'subscriptions/listen';
+    // Long-lived streams (a GET stream, subscriptions/listen) are not counted as requests; a GET
+    // that calls a tool by path is metered like any call.
+    const scoped = decision.operations.some((op) => op.kind === 'scoped');
+    const isStream = !scoped && (req.method === 'GET' || decision.method === 'subscriptions/listen');
     if (!isStream) {
       const scopes = decision.operations.flatMap((op) => (op.kind === 'scoped' ? [op.scope] : []));
-      const verdict = limiter.take(principal, scopes, Date.now());
+      const verdict = limiter.take(principal, scopes, decision.operations.length, Date.now());
       if (!verdict.ok) {
         responder.deny(
           x,
@@ -362,7 +373,18 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
         ['logging.log_file', config.logFile, next.logFile],
         ['oauth', JSON.stringify(config.oauth, replacer), JSON.stringify(next.oauth, replacer)],
       ];
-      policy = buildPolicy({
+      if (next.budget?.ledger !== config.budget?.ledger)
+        fixed.push(['budget.ledger', config.budget?.ledger, next.budget?.ledger]);
+      if (JSON.stringify(policy.config.trust) !== JSON.stringify(next.trust)) {
+        gate?.close();
+        gate = next.trust === undefined ? undefined : openTrustGate(next.trust);
+      }
+      // What needs a restart keeps its startup value; prices may change, the ledger file may not.
+      const budget =
+        next.budget === undefined || config.budget === undefined
+          ? config.budget
+          : { ...next.budget, ledger: config.budget.ledger };
+      const kept: ProxyConfig = {
         ...next,
         host: config.host,
         port: config.port,
@@ -371,7 +393,9 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
         metrics: config.metrics,
         logFile: config.logFile,
         oauth: config.oauth,
-      });
+        budget,
+      };
+      policy = buildPolicy(kept, trustHooks(), replayCache);
       return fixed.filter(([, before, after]) => before !== after).map(([key]) => key);
     },
     async close(closeOptions = {}) {

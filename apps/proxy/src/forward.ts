@@ -14,6 +14,16 @@ import type { Principal } from './principal.js';
 import { createSseRewriter, type SseEvent } from './sse.js';
 
 const MAX_JSON_RESPONSE = 32 * 1024 * 1024;
+// Errors raised before a connection to the upstream existed.
+const CONNECT_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 const SMALL_BODY = 64 * 1024;
 
 /** The abort signal handed to undici for one upstream request (an EventEmitter is far cheaper than an AbortController). */
@@ -30,10 +40,12 @@ export class UpstreamAbort extends EventEmitter {
 export interface ForwardHooks {
   /** The upstream answered (status and headers known), before the body is relayed. */
   responded?(x: Exchange, status: number, headers: IncomingHttpHeaders): void;
-  /** The upstream could not be reached: nothing was served (not called when the client gave up). */
+  /** The upstream could not be connected to: the request was certainly not delivered. */
   failed?(x: Exchange): void;
   /** A stream opened or closed (metrics). */
   streaming?(delta: 1 | -1): void;
+  /** A legacy HTTP+SSE stream announced its session (in its `endpoint` event). */
+  sessionAnnounced?(x: Exchange, sessionId: string): void;
 }
 
 export interface Forwarder {
@@ -47,6 +59,8 @@ export function createForwarder(deps: {
   upstreamOrigin: URL;
   responder: Responder;
   oauth: boolean;
+  /** Added to every upstream request (the stdio bridge's secret). */
+  extraHeaders?: Record<string, string>;
   hooks?: ForwardHooks;
 }): Forwarder {
   const { pool, responder } = deps;
@@ -54,10 +68,12 @@ export function createForwarder(deps: {
 
   // The legacy HTTP+SSE `endpoint` event may name the upstream's absolute URL: clients must post
   // to the proxy instead, so it becomes a path. List results are filtered in every stream.
-  function rewriteEvent(event: SseEvent, scope: readonly string[]): string | undefined {
+  function rewriteEvent(x: Exchange, event: SseEvent, scope: readonly string[]): string | undefined {
     if (event.event === 'endpoint') {
       try {
         const url = new URL(event.data, deps.upstreamOrigin);
+        const sessionId = url.searchParams.get('sessionId');
+        if (sessionId !== null) deps.hooks?.sessionAnnounced?.(x, sessionId);
         if (url.origin === deps.upstreamOrigin.origin) return `${url.pathname}${url.search}`;
       } catch {
         return undefined;
@@ -81,19 +97,26 @@ export function createForwarder(deps: {
       response = await pool.request({
         method: req.method as 'GET',
         path: target,
-        headers: upstreamHeaders(req.headers, principal, x.id, deps.oauth),
+        headers: { ...upstreamHeaders(req.headers, principal, x.id, deps.oauth), ...deps.extraHeaders },
         body: body.length > 0 ? body : null,
         signal: abort,
       });
-    } catch {
-      // A client that gave up may already have reached the server: only an unreachable upstream
-      // counts as "nothing served".
-      if (!abort.aborted) deps.hooks?.failed?.(x);
+    } catch (err) {
       if (abort.aborted) {
         responder.audit(x, { decision: 'allow', code: null, status: 499 });
         return;
       }
-      responder.deny(x, 'aip_upstream_unavailable', 'the upstream MCP server is unavailable');
+      const code = (err as { code?: string }).code ?? '';
+      // Only a connection that never opened proves the request was not delivered (and so, for
+      // instance, not paid for); a timeout or reset may come after the server acted on it.
+      if (CONNECT_ERRORS.has(code)) {
+        deps.hooks?.failed?.(x);
+        responder.deny(x, 'aip_upstream_unavailable', 'the upstream MCP server is unavailable');
+      } else if (code === 'UND_ERR_HEADERS_TIMEOUT') {
+        responder.deny(x, 'aip_upstream_timeout', 'the upstream MCP server did not answer in time');
+      } else {
+        responder.deny(x, 'aip_upstream_unavailable', 'the upstream MCP server failed to answer');
+      }
       return;
     }
 
@@ -106,7 +129,7 @@ export function createForwarder(deps: {
     if (/^text\/event-stream/i.test(type)) {
       res.writeHead(status, { ...clientHeaders(response.headers, true), 'x-aip-audit': auditValue });
       res.flushHeaders();
-      await relayStream(response.body, res, principal.scope, abort);
+      await relayStream(x, response.body, res, principal.scope, abort);
       return;
     }
     if (decision.lists && status === 200 && /json/i.test(type)) {
@@ -151,12 +174,13 @@ export function createForwarder(deps: {
   // Relays one event stream until either side ends it. Shutdown ends it cleanly: the events
   // already received are delivered, then the stream closes normally (clients reconnect).
   async function relayStream(
+    x: Exchange,
     body: Readable,
     res: ServerResponse,
     scope: readonly string[],
     abort: UpstreamAbort,
   ): Promise<void> {
-    const rewriter = createSseRewriter((event) => rewriteEvent(event, scope));
+    const rewriter = createSseRewriter((event) => rewriteEvent(x, event, scope));
     let ending = false;
     const closed = new Promise<void>((resolve) => res.once('close', resolve));
     body.on('error', () => {

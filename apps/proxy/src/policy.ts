@@ -1,6 +1,6 @@
 // The parts of the proxy that follow its configuration and can be swapped on SIGHUP without a
 // restart: trusted keys and audit policy (the verifier), proofs, rate limits, revocations.
-import { createTokenVerifier, type TokenVerifier } from '@aip/token';
+import { createMemoryReplayCache, createTokenVerifier, type ReplayCache, type TokenVerifier } from '@aip/token';
 import type { ProxyConfig } from './config.js';
 import { createProofGuard, type ProofGuard } from './proof-guard.js';
 import { createRateLimiter, type RateLimiter } from './rate-limiter.js';
@@ -20,7 +20,15 @@ export interface TrustHooks {
   trustIssuer?: (issuer: string, publicKey: Uint8Array) => boolean;
 }
 
-export function buildPolicy(config: ProxyConfig, hooks: TrustHooks = {}): Policy {
+/**
+ * The policy for `config`. `replayCache` is passed in so proofs already seen stay seen across
+ * reloads (a reload must never reopen a replay window).
+ */
+export function buildPolicy(
+  config: ProxyConfig,
+  hooks: TrustHooks = {},
+  replayCache: ReplayCache = createMemoryReplayCache(),
+): Policy {
   const file = config.revocation?.file;
   const revocations =
     config.revocation === undefined || file === undefined ? undefined : createRevocationList(config.revocation, file);
@@ -36,7 +44,7 @@ export function buildPolicy(config: ProxyConfig, hooks: TrustHooks = {}): Policy
   return {
     config,
     verifier,
-    proofs: createProofGuard(config.pop),
+    proofs: createProofGuard(config.pop, replayCache),
     limiter: createRateLimiter(config.rateLimit),
     revocations,
   };

@@ -50,7 +50,9 @@ function replaceData(block: string, data: string): string {
 }
 
 /**
- * A Transform that applies `rewrite` to every complete event of an SSE byte stream.
+ * A Transform that applies `rewrite` to every complete event of an SSE byte stream. Linear in the
+ * stream: a chunk is only searched for an event boundary (with three characters of overlap), and
+ * the text held back is joined once, when its event completes.
  *
  * @example
  * ```ts
@@ -58,13 +60,18 @@ function replaceData(block: string, data: string): string {
  * ```
  */
 export function createSseRewriter(rewrite: SseRewrite): Transform {
-  let pending = '';
   const decoder = new TextDecoder();
-  // Events end at a blank line; accept CRLF, CR and LF line endings (a CR directly followed by
-  // LF is one CRLF, never two line endings).
-  const boundary = /(\r\n|\n|\r(?!\n))(\r\n|\n|\r(?!\n))/g;
-  function drain(push: (text: string) => void, final: boolean): void {
-    boundary.lastIndex = 0;
+  // Text received since the last complete event, kept as chunks until a boundary shows up.
+  let parts: string[] = [];
+  let size = 0;
+  let tail = '';
+
+  // Splits `pending` into complete events (rewritten) and the incomplete rest.
+  function drain(pending: string, final: boolean): { out: string; rest: string } {
+    // Events end at a blank line; accept CRLF, CR and LF line endings (a CR directly followed by
+    // LF is one CRLF, never two line endings).
+    const boundary = /(\r\n|\n|\r(?!\n))(\r\n|\n|\r(?!\n))/g;
+    let out = '';
     let start = 0;
     let match = boundary.exec(pending);
     while (match !== null) {
@@ -74,35 +81,41 @@ export function createSseRewriter(rewrite: SseRewrite): Transform {
       const block = pending.slice(start, match.index);
       const event = parseEvent(block);
       const data = event.data === '' && event.event === undefined ? undefined : rewrite(event);
-      push(data === undefined ? pending.slice(start, end) : `${replaceData(block, data)}${match[0]}`);
+      out += data === undefined ? pending.slice(start, end) : `${replaceData(block, data)}${match[0]}`;
       start = end;
       match = boundary.exec(pending);
     }
-    pending = pending.slice(start);
-    if (final && pending !== '') {
-      push(pending);
-      pending = '';
-    }
+    const rest = pending.slice(start);
+    return final ? { out: out + rest, rest: '' } : { out, rest };
   }
+
+  function accept(text: string, final: boolean): string {
+    const window = tail + text;
+    if (!final && !/(\r\n|\n|\r(?!\n))(\r\n|\n|\r(?!\n))/.test(window)) {
+      parts.push(text);
+      size += text.length;
+      tail = window.slice(-3);
+      return '';
+    }
+    parts.push(text);
+    const { out, rest } = drain(parts.join(''), final);
+    parts = rest === '' ? [] : [rest];
+    size = rest.length;
+    tail = rest.slice(-3);
+    return out;
+  }
+
   return new Transform({
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
-      pending += decoder.decode(chunk, { stream: true });
-      if (pending.length > MAX_EVENT) {
+      const out = accept(decoder.decode(chunk, { stream: true }), false);
+      if (size > MAX_EVENT) {
         callback(new Error('SSE event too large'));
         return;
       }
-      let out = '';
-      drain((text) => {
-        out += text;
-      }, false);
       callback(null, out === '' ? undefined : out);
     },
     flush(callback: TransformCallback) {
-      pending += decoder.decode();
-      let out = '';
-      drain((text) => {
-        out += text;
-      }, true);
+      const out = accept(decoder.decode(), true);
       callback(null, out === '' ? undefined : out);
     },
   });

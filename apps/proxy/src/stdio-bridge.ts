@@ -2,13 +2,15 @@
 // Streamable HTTP endpoint where each session gets its own child process, spawned without a
 // shell; responses and progress go to the request they belong to, everything else to the
 // session's GET stream; children are reaped on DELETE, idle timeout and crash.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { StdioConfig } from './config-features.js';
+
+const SECRET_HEADER = 'x-aip-bridge-secret';
 
 interface Session {
   http: StreamableHTTPServerTransport;
@@ -22,6 +24,11 @@ interface Session {
 export interface StdioBridge {
   /** The loopback URL the proxy forwards to. */
   url: string;
+  /**
+   * Headers the proxy must send: a random per-process secret. The endpoint listens on loopback,
+   * where other local users could otherwise reach the children without going through the proxy.
+   */
+  headers: Record<string, string>;
   /** Child process ids of the live sessions (tests, diagnostics). */
   pids(): number[];
   close(): Promise<void>;
@@ -112,7 +119,19 @@ export async function startStdioBridge(config: StdioConfig): Promise<StdioBridge
     if (sessionId === undefined) await Promise.allSettled([child.close(), http.close()]);
   }
 
+  const secret = randomBytes(32);
+  const presented = (req: IncomingMessage): boolean => {
+    const value = req.headers[SECRET_HEADER];
+    if (typeof value !== 'string') return false;
+    const given = Buffer.from(value, 'base64url');
+    return given.length === secret.length && timingSafeEqual(given, secret);
+  };
+
   const server: Server = createServer((req, res) => {
+    if (!presented(req)) {
+      jsonError(res, 403, 'Forbidden');
+      return;
+    }
     void (async () => {
       const sessionId = req.headers['mcp-session-id'];
       const session = typeof sessionId === 'string' ? sessions.get(sessionId) : undefined;
@@ -148,6 +167,7 @@ export async function startStdioBridge(config: StdioConfig): Promise<StdioBridge
 
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    headers: { [SECRET_HEADER]: secret.toString('base64url') },
     pids: () =>
       [...sessions.values()].map((s) => s.child.pid).filter((pid): pid is number => pid !== null && pid !== undefined),
     async close() {
