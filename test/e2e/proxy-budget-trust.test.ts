@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateIdentity } from '@aip/identity';
 import { createAipFetch } from '@aip/mcp';
-import { openBudgetLedger } from '@aip/proxy';
+import { openBudgetLedger, resolveConfig } from '@aip/proxy';
 import { delegate, issueToken } from '@aip/token';
 import { createRevocation, createVouch, openTrustStore, verifyRevocation, verifyVouch, vouchId } from '@aip/trust';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -179,6 +179,15 @@ describe('trust-gated issuers', () => {
       kind: 'vouch',
       ...verifyVouch(createVouch(colleague, { subject: farAway.did, scope: 'aip:issuer', weight: 0.9 })),
     });
+    expect((await call(tokenFrom(farAway))).status).toBe(200);
+    // A reload with the same [trust] keeps the gate: the proxy trusts no key of its own.
+    const reloaded = proxy.proxy.reload(
+      resolveConfig(
+        { trust: { root: root.did, db, scope: 'aip:issuer', min_score: 0.5, min_corroboration: 1 } },
+        { upstream: upstream.url, trustKeys: [], port: 0 },
+      ),
+    );
+    expect(reloaded).toEqual([]);
     expect((await call(tokenFrom(farAway))).status).toBe(200);
     // A vouch in another scope admits nobody.
     const stranger = generateIdentity();
