@@ -303,9 +303,13 @@ describe('delegation chains', () => {
     it('gives the same answer whatever the cache holds: a cached link is never taken for a root token', () => {
       // A link verified once (even inside a chain that then failed on audience)...
       const root = rawJws(TOKEN_HEADER, rootClaims({ aud: 'x:proxy-a' }), issuer);
-      const link1 = appendLink(root, orchestrator, { sub: worker.did, max_depth: 1 }, orchestrator).split('~')[1] as string;
+      const link1 = appendLink(root, orchestrator, { sub: worker.did, max_depth: 1 }, orchestrator).split(
+        '~',
+      )[1] as string;
       const verifier = createTokenVerifier({ trustedKeys: [issuer.did, orchestrator.did] });
-      expect(codeOf(() => verifier.verify(`${root}~${link1}`, { now: NOW, audience: 'x:proxy-b' }))).toBe('aip_audience_mismatch');
+      expect(codeOf(() => verifier.verify(`${root}~${link1}`, { now: NOW, audience: 'x:proxy-b' }))).toBe(
+        'aip_audience_mismatch',
+      );
       // ...presented alone, where a root token belongs, fails exactly as on a fresh verifier.
       const fresh = createTokenVerifier({ trustedKeys: [issuer.did, orchestrator.did] });
       expect(codeOf(() => fresh.verify(link1, { now: NOW }))).toBe('aip_token_malformed');
