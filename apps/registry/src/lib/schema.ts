@@ -1,0 +1,53 @@
+// The registry's tables, beside the trust store's in the same SQLite file: profiles, the feed (every
+// object in arrival order, filled by triggers so no write path can forget it) and sync cursors.
+
+export const REGISTRY_SCHEMA_VERSION = '1';
+
+/** Feed kinds (the `kind` column). */
+export const FEED_PROFILE = 0;
+export const FEED_VOUCH = 1;
+export const FEED_REVOCATION = 2;
+
+export const REGISTRY_SCHEMA = `
+CREATE TABLE IF NOT EXISTS registry_profiles (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  did TEXT NOT NULL UNIQUE,
+  id TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL,
+  iat INTEGER NOT NULL,
+  object TEXT NOT NULL
+);
+-- AUTOINCREMENT: feed positions are never reused, so a cursor never skips an object.
+CREATE TABLE IF NOT EXISTS registry_feed (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind INTEGER NOT NULL,
+  ref INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS registry_feed_ref ON registry_feed (kind, ref);
+-- Vouches for an agent (the trust store indexes vouches by voucher only).
+CREATE INDEX IF NOT EXISTS registry_vouches_by_subject ON vouches (subject);
+CREATE TRIGGER IF NOT EXISTS registry_feed_vouch AFTER INSERT ON vouches
+  BEGIN INSERT INTO registry_feed (kind, ref) VALUES (${FEED_VOUCH}, NEW.seq); END;
+CREATE TRIGGER IF NOT EXISTS registry_feed_revocation AFTER INSERT ON revocations
+  BEGIN INSERT INTO registry_feed (kind, ref) VALUES (${FEED_REVOCATION}, NEW.seq); END;
+-- A pending revocation that turns out to be foreign is deleted by the trust store: so is its entry.
+CREATE TRIGGER IF NOT EXISTS registry_feed_revocation_gone AFTER DELETE ON revocations
+  BEGIN DELETE FROM registry_feed WHERE kind = ${FEED_REVOCATION} AND ref = OLD.seq; END;
+CREATE TRIGGER IF NOT EXISTS registry_feed_profile AFTER INSERT ON registry_profiles
+  BEGIN INSERT INTO registry_feed (kind, ref) VALUES (${FEED_PROFILE}, NEW.seq); END;
+-- A replaced profile leaves the feed; its successor enters at the end.
+CREATE TRIGGER IF NOT EXISTS registry_feed_profile_gone AFTER DELETE ON registry_profiles
+  BEGIN DELETE FROM registry_feed WHERE kind = ${FEED_PROFILE} AND ref = OLD.seq; END;
+CREATE TABLE IF NOT EXISTS registry_sync (
+  source TEXT PRIMARY KEY,
+  cursor TEXT NOT NULL,
+  updated INTEGER NOT NULL
+) WITHOUT ROWID;
+`;
+
+/** Objects stored before the registry tables existed enter the feed once, vouches first. */
+export const BACKFILL = `
+INSERT OR IGNORE INTO registry_feed (kind, ref) SELECT ${FEED_VOUCH}, seq FROM vouches ORDER BY seq;
+INSERT OR IGNORE INTO registry_feed (kind, ref) SELECT ${FEED_REVOCATION}, seq FROM revocations ORDER BY seq;
+`;
