@@ -1,8 +1,9 @@
 // A small client of the registry API (what `aip publish` and `aip sync` use). The registry is not
 // trusted: its error codes and messages are checked and trimmed before anyone prints them.
+import { AipError } from '@aip/identity';
 import type { Revocation, Vouch } from '@aip/trust';
 import { RegistryError } from './errors.js';
-import type { Profile } from './profile.js';
+import { type Profile, verifyProfile } from './profile.js';
 import type { Challenge, Registration } from './registration.js';
 
 /** What became of a published object. */
@@ -130,6 +131,29 @@ export class RegistryClient {
       throw new RegistryError(code === 'aip_rate_limited' ? 'aip_rate_limited' : 'aip_registry_unreachable', message);
     }
     return challenge as Challenge;
+  }
+
+  /**
+   * The profile the registry holds for `did`, if any, verified here (a registry cannot forge one).
+   *
+   * @example
+   * ```ts
+   * const current = await client.profileOf(me.did);
+   * ```
+   */
+  async profileOf(did: string): Promise<Profile | undefined> {
+    const { status, json } = await this.#request('GET', `/v1/agents/${encodeURIComponent(did)}`);
+    if (status === 404) return undefined;
+    if (status !== 200) throw new RegistryError('aip_registry_unreachable', this.#errorOf(status, json).message);
+    const profile = (json as { profile?: unknown } | null)?.profile;
+    if (profile === null || profile === undefined) return undefined;
+    try {
+      const verified = verifyProfile(profile);
+      return verified.profile.did === did ? verified.profile : undefined;
+    } catch (err) {
+      if (err instanceof AipError) return undefined;
+      throw err;
+    }
   }
 
   /**
