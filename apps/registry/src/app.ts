@@ -46,6 +46,8 @@ export interface RegistryOptions {
   requireChallenge?: boolean;
   /** Challenge lifetime in seconds; default 120. */
   challengeTtl?: number;
+  /** Trust answers kept per store version (an LRU, dropped on every change); default 10 000; 0 turns it off. */
+  cacheSize?: number;
   /** Pre-trusted agents of the global ranking; default: every agent with a profile. */
   rankingSeeds?: string[];
   /** Trust `X-Forwarded-For` from a reverse proxy for the client address (default false). */
@@ -89,9 +91,12 @@ export function buildApp(options: RegistryOptions = {}): FastifyInstance {
     challenges: new ChallengeBook({ ...(options.challengeTtl === undefined ? {} : { ttl: options.challengeTtl }) }),
     identityLimit: identityLimit > 0 ? new IdentityLimiter(identityLimit) : undefined,
     requireChallenge: options.requireChallenge === true,
+    cacheSize: options.cacheSize ?? 10_000,
     now: options.now ?? (() => Math.floor(Date.now() / 1000)),
   };
 
+  // JSON only: fastify's default text/plain parser would hand strings to routes that take objects.
+  app.removeContentTypeParser('text/plain');
   installErrorHandling(app);
   const openapi = collectOpenApi(app, REGISTRY_VERSION);
   const ipLimit = options.ipLimit ?? DEFAULT_IP_LIMIT;

@@ -20,6 +20,8 @@ export interface RegistryContext {
   identityLimit: IdentityLimiter | undefined;
   /** True when `POST /v1/agents` must carry a challenge-response registration. */
   requireChallenge: boolean;
+  /** Trust answers cached per store version (0: none). */
+  cacheSize: number;
   /** Unix seconds. */
   now: () => number;
 }

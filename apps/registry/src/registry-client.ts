@@ -72,21 +72,27 @@ export class RegistryClient {
   }
 
   async #request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
-    let response: Response;
-    let text: string;
-    try {
-      response = await this.#fetch(`${this.url}${path}`, {
-        method,
-        headers:
-          body === undefined
-            ? { accept: 'application/json' }
-            : { 'content-type': 'application/json', accept: 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(this.#timeoutMs),
-      });
-      text = await response.text();
-    } catch (err) {
-      throw new RegistryError('aip_registry_unreachable', `cannot reach the registry at ${this.url}`, { cause: err });
+    let response: Response | undefined;
+    let text = '';
+    // Retried once: a pooled keep-alive connection may have been closed by the server meanwhile.
+    // Safe for writes too, since publishing is idempotent (a repeat is a duplicate).
+    for (let attempt = 0; response === undefined; attempt++) {
+      try {
+        response = await this.#fetch(`${this.url}${path}`, {
+          method,
+          headers:
+            body === undefined
+              ? { accept: 'application/json' }
+              : { 'content-type': 'application/json', accept: 'application/json' },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          signal: AbortSignal.timeout(this.#timeoutMs),
+        });
+        text = await response.text();
+      } catch (err) {
+        response = undefined;
+        if (attempt === 0) continue;
+        throw new RegistryError('aip_registry_unreachable', `cannot reach the registry at ${this.url}`, { cause: err });
+      }
     }
     try {
       return { status: response.status, json: JSON.parse(text) as unknown };

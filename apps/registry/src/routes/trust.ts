@@ -1,8 +1,10 @@
 // Trust queries from any root, answered by the in-memory engine (same JSON as `aip trust score` /
 // `aip trust path`), and the global ranking per scope (display only).
 import { didKeyFromId } from '@aip/identity';
+import { assertScope, type TrustPathResult, type TrustResult } from '@aip/trust';
 import type { FastifyInstance } from 'fastify';
 import type { RoutesOptions } from '../context.js';
+import { ResultCache } from '../result-cache.js';
 import { DID, TRUST_RESULT_PROPERTIES } from './schemas.js';
 
 interface TrustQuery {
@@ -60,11 +62,14 @@ const PATH = {
  * ```
  */
 export async function trustRoutes(app: FastifyInstance, { ctx }: RoutesOptions): Promise<void> {
-  const options = (query: TrustQuery) => ({
-    from: didKeyFromId(query.from),
-    scope: query.scope,
-    now: query.at ?? ctx.now(),
-  });
+  const scores = new ResultCache<TrustResult>(ctx.store, ctx.cacheSize);
+  const paths = new ResultCache<TrustPathResult>(ctx.store, ctx.cacheSize);
+  const question = (query: TrustQuery) => {
+    const from = didKeyFromId(query.from);
+    const to = didKeyFromId(query.to);
+    const now = query.at ?? ctx.now();
+    return { to, options: { from, scope: query.scope, now }, key: `${from} ${to} ${query.scope} ${now}` };
+  };
 
   app.get<{ Querystring: TrustQuery }>(
     '/v1/trust/score',
@@ -76,7 +81,10 @@ export async function trustRoutes(app: FastifyInstance, { ctx }: RoutesOptions):
         response: { 200: { description: 'as `aip trust score --json` prints it', ...SCORE } },
       },
     },
-    async (request) => ctx.engine.score(didKeyFromId(request.query.to), options(request.query)),
+    async (request) => {
+      const { to, options, key } = question(request.query);
+      return scores.get(key, () => ctx.engine.score(to, options));
+    },
   );
 
   app.get<{ Querystring: TrustQuery }>(
@@ -89,7 +97,10 @@ export async function trustRoutes(app: FastifyInstance, { ctx }: RoutesOptions):
         response: { 200: { description: 'as `aip trust path --json` prints it', ...PATH } },
       },
     },
-    async (request) => ctx.engine.path(didKeyFromId(request.query.to), options(request.query)),
+    async (request) => {
+      const { to, options, key } = question(request.query);
+      return paths.get(key, () => ctx.engine.path(to, options));
+    },
   );
 
   app.get<{ Querystring: { scope: string; top: number } }>(
@@ -127,6 +138,7 @@ export async function trustRoutes(app: FastifyInstance, { ctx }: RoutesOptions):
       },
     },
     async (request) => {
+      assertScope(request.query.scope);
       const ranking = await ctx.ranking.get(request.query.scope, ctx.now());
       return {
         ...ranking,
