@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // The Trust Observatory in a real headless Chromium (Debian's, driven by playwright-core): the
 // graph renders and responds to zoom, pan and selection, search finds an agent, the score explorer
 // draws the evidence path, and user-supplied text stays text. Screenshots go to test-artifacts/.
