@@ -13,11 +13,13 @@ const AIP = fileURLToPath(new URL('../../apps/cli/dist/main.js', import.meta.url
 const children = new Set<ChildProcess>();
 let dir: string;
 let registry: { url: string; db: string; child: ChildProcess };
-const dids: Record<string, string> = {};
+type Name = 'alice' | 'bob' | 'carol' | 'dave' | 'erin';
+const dids = {} as Record<Name, string>;
 
 function home(name: string): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) if (value !== undefined && key !== 'AIP_PASSPHRASE') env[key] = value;
+  for (const [key, value] of Object.entries(process.env))
+    if (value !== undefined && key !== 'AIP_PASSPHRASE') env[key] = value;
   return { ...env, AIP_HOME: path.join(dir, name) };
 }
 
@@ -61,7 +63,8 @@ beforeAll(async () => {
     child.on('exit', (code) => reject(new Error(`registry exited with ${code}: ${out}`)));
   });
   registry = { url, db, child };
-  for (const name of ['alice', 'bob', 'carol', 'dave', 'erin']) dids[name] = (await json(name, ['init', '--name', name])).did as string;
+  for (const name of ['alice', 'bob', 'carol', 'dave', 'erin'] as const)
+    dids[name] = (await json(name, ['init', '--name', name])).did as string;
 });
 
 afterAll(async () => {
@@ -72,7 +75,7 @@ afterAll(async () => {
 
 describe('aip publish → registry → aip sync', () => {
   it('two agents publish, a third syncs and computes the same scores offline as the registry', async () => {
-    const { alice, bob, carol, dave, erin } = dids as Record<string, string>;
+    const { alice, bob, carol, dave, erin } = dids;
     // alice vouches for bob and dave; bob for carol and erin; dave for carol (a second chain).
     await json('alice', ['vouch', bob, '--scope', 'tool:search', '--weight', '0.9', '--statement', 'fast and right']);
     await json('alice', ['vouch', dave, '--scope', 'tool:*', '--weight', '0.6']);
@@ -82,9 +85,19 @@ describe('aip publish → registry → aip sync', () => {
     const revoked = await json('bob', ['vouch', dave, '--scope', '*']);
     await json('bob', ['revoke', revoked.id as string]);
 
-    const published = await json('alice', ['publish', registry.url, '--description', 'plans', '--endpoint', 'https://alice.example/mcp']);
+    const published = await json('alice', [
+      'publish',
+      registry.url,
+      '--description',
+      'plans',
+      '--endpoint',
+      'https://alice.example/mcp',
+    ]);
     expect(published).toMatchObject({ profile: { status: 'accepted' }, vouches: { accepted: 2 } });
-    expect(await json('bob', ['publish', registry.url])).toMatchObject({ vouches: { accepted: 3 }, revocations: { accepted: 1 } });
+    expect(await json('bob', ['publish', registry.url])).toMatchObject({
+      vouches: { accepted: 3 },
+      revocations: { accepted: 1 },
+    });
     expect(await json('dave', ['publish', registry.url])).toMatchObject({ vouches: { accepted: 1 } });
 
     const synced = await json('erin', ['sync', registry.url]);
@@ -112,7 +125,9 @@ describe('aip publish → registry → aip sync', () => {
     // Scopes never leak: a tool:* or tool:search vouch says nothing about "*" or github tools.
     expect(positive).toBe(3);
     // alice → carol for tool:search: through bob (0.9 × 0.8 × 0.8) and through dave, corroborated.
-    const best = JSON.parse((await aip('erin', ['trust', 'path', carol, '--from', alice, '--scope', 'tool:search', '--json'])).stdout);
+    const best = JSON.parse(
+      (await aip('erin', ['trust', 'path', carol, '--from', alice, '--scope', 'tool:search', '--json'])).stdout,
+    );
     expect(best).toMatchObject({ score: 0.576, corroboration: 2, hops: 2, path: [alice, bob, carol] });
     expect(best.vouches[1].id).toBe(bc.id);
     // The revoked vouch came along and stays revoked offline.
@@ -125,7 +140,7 @@ describe('aip publish → registry → aip sync', () => {
   });
 
   it('catches a registry that tampers with an object in its database', async () => {
-    const { alice, bob } = dids as Record<string, string>;
+    const { alice, bob } = dids;
     const db = new Database(registry.db);
     // Raise alice's 0.9 vouch for bob to 1 in the stored object (and in the column the registry indexes).
     const row = db
@@ -135,7 +150,10 @@ describe('aip publish → registry → aip sync', () => {
       )
       .get(alice, bob) as { id: string; object: string };
     expect(row.object).toContain('"weight":0.9');
-    db.prepare('UPDATE vouches SET object = ?, weight = 1 WHERE id = ?').run(row.object.replace('"weight":0.9', '"weight":1'), row.id);
+    db.prepare('UPDATE vouches SET object = ?, weight = 1 WHERE id = ?').run(
+      row.object.replace('"weight":0.9', '"weight":1'),
+      row.id,
+    );
     db.close();
 
     const run = await aip('operator', ['sync', registry.url, '--json']);
@@ -144,7 +162,11 @@ describe('aip publish → registry → aip sync', () => {
     expect(summary).toMatchObject({ rejected: 1, rejectedByCode: { aip_signature_invalid: 1 } });
     expect(summary.accepted).toBe(summary.objects - 1);
     expect(summary.errors).toEqual([
-      { object: expect.any(Number), code: 'aip_signature_invalid', message: "the vouch's signature does not verify under its voucher" },
+      {
+        object: expect.any(Number),
+        code: 'aip_signature_invalid',
+        message: "the vouch's signature does not verify under its voucher",
+      },
     ]);
     const text = await aip('operator', ['sync', registry.url, '--restart']);
     expect(text.code).toBe(1);
@@ -154,7 +176,7 @@ describe('aip publish → registry → aip sync', () => {
     expect(offline.code).toBe(1);
     expect(JSON.parse(offline.stdout).score).toBe(0);
     // The registry itself withholds what no longer verifies when it serves the agent.
-    const agent = await (await fetch(`${registry.url}/v1/agents/${bob}`)).json();
+    const agent = (await (await fetch(`${registry.url}/v1/agents/${bob}`)).json()) as { withheld: number };
     expect(agent.withheld).toBe(1);
   });
 });

@@ -30,9 +30,13 @@ const as = (name: string, args: string[]) => runAip(args, { env: homes[name] as 
 
 /** Starts `aip registry serve` and waits for its address. */
 function serve(args: string[] = []): Promise<{ child: ChildProcess; url: string; exit: Promise<number | null> }> {
-  const child = spawn(process.execPath, [AIP_BIN, 'registry', 'serve', '--port', '0', '--db', path.join(dir, 'registry.db'), ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [AIP_BIN, 'registry', 'serve', '--port', '0', '--db', path.join(dir, 'registry.db'), ...args],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   servers.push(child);
   const exit = new Promise<number | null>((resolve) => child.on('exit', resolve));
   let out = '';
@@ -72,10 +76,20 @@ describe('aip registry serve', () => {
 describe('aip publish and aip sync', () => {
   it('publishes profile, vouches and revocations; a second run finds them there', async () => {
     const { url } = await serve();
-    const v1 = JSON.parse((await as('alice', ['vouch', dids.bob as string, '--scope', 'tool:search', '--json'])).stdout);
+    const v1 = JSON.parse(
+      (await as('alice', ['vouch', dids.bob as string, '--scope', 'tool:search', '--json'])).stdout,
+    );
     await as('alice', ['vouch', dids.carol as string, '--json']);
     expect((await as('alice', ['revoke', v1.id])).code).toBe(0);
-    const first = await as('alice', ['publish', url, '--description', 'plans trips', '--endpoint', 'https://alice.example/mcp', '--json']);
+    const first = await as('alice', [
+      'publish',
+      url,
+      '--description',
+      'plans trips',
+      '--endpoint',
+      'https://alice.example/mcp',
+      '--json',
+    ]);
     expect(first.code).toBe(0);
     expect(JSON.parse(first.stdout)).toMatchObject({
       registry: url,
@@ -86,8 +100,19 @@ describe('aip publish and aip sync', () => {
       errors: [],
     });
     const agent = await (await fetch(`${url}/v1/agents/${dids.alice}`)).json();
-    expect(agent).toMatchObject({ name: 'alice', description: 'plans trips', endpoints: ['https://alice.example/mcp'] });
-    const again = await as('alice', ['publish', url, '--description', 'plans trips', '--endpoint', 'https://alice.example/mcp']);
+    expect(agent).toMatchObject({
+      name: 'alice',
+      description: 'plans trips',
+      endpoints: ['https://alice.example/mcp'],
+    });
+    const again = await as('alice', [
+      'publish',
+      url,
+      '--description',
+      'plans trips',
+      '--endpoint',
+      'https://alice.example/mcp',
+    ]);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('profile:     unchanged');
     expect(again.stdout).toContain('vouches    : 0 published, 2 already there');
@@ -128,8 +153,22 @@ describe('aip publish and aip sync', () => {
     const second = await as('carol', ['sync', url]);
     expect(second.code).toBe(0);
     expect(second.stdout).toContain(`0 objects from ${url}: 0 new`);
-    const score = await as('carol', ['trust', 'score', dids.carol as string, '--from', dids.alice as string, '--scope', 'tool:search', '--json']);
-    expect(JSON.parse(score.stdout)).toEqual({ score: 0.72, corroboration: 1, hops: 2, path: [dids.alice, dids.bob, dids.carol] });
+    const score = await as('carol', [
+      'trust',
+      'score',
+      dids.carol as string,
+      '--from',
+      dids.alice as string,
+      '--scope',
+      'tool:search',
+      '--json',
+    ]);
+    expect(JSON.parse(score.stdout)).toEqual({
+      score: 0.72,
+      corroboration: 1,
+      hops: 2,
+      path: [dids.alice, dids.bob, dids.carol],
+    });
   });
 
   it.skipIf(!hasScript)('draws a progress bar when stderr is a terminal', async () => {

@@ -3,7 +3,7 @@
 import { openTrustStore, TrustError, type TrustStore, type TrustStoreOptions } from '@aip/trust';
 import type Database from 'better-sqlite3';
 import { RegistryError } from './errors.js';
-import { BACKFILL, REGISTRY_SCHEMA, REGISTRY_SCHEMA_VERSION } from './lib/schema.js';
+import { BACKFILL, FEED_SCHEMA, REGISTRY_SCHEMA, REGISTRY_SCHEMA_VERSION } from './lib/schema.js';
 import type { Profile, VerifiedProfile } from './profile.js';
 
 /** One feed entry: its position and the signed object's canonical text. */
@@ -21,9 +21,18 @@ export interface StoredProfile {
   profile: Profile;
 }
 
+/** Options of {@link openRegistryStore}. */
+export interface RegistryStoreOptions extends TrustStoreOptions {
+  /**
+   * Keep the feed (default true): needed to serve one. A store that only syncs can do without,
+   * which makes its inserts cheaper; the feed is built (with every stored object) when first wanted.
+   */
+  feed?: boolean;
+}
+
 /**
  * Opens (creating if needed) a registry store: the trust store at `options.path` plus the registry
- * tables. Objects stored before the registry tables existed enter the feed once.
+ * tables. Objects stored before the feed existed enter it once.
  *
  * @example
  * ```ts
@@ -31,8 +40,9 @@ export interface StoredProfile {
  * store.trust.add({ kind: 'vouch', ...verifyVouch(vouch) }); // enters the feed too
  * ```
  */
-export function openRegistryStore(options: TrustStoreOptions = {}): RegistryStore {
-  return new RegistryStore(openTrustStore(options));
+export function openRegistryStore(options: RegistryStoreOptions = {}): RegistryStore {
+  const { feed, ...trust } = options;
+  return new RegistryStore(openTrustStore(trust), { feed: feed !== false });
 }
 
 /** Profiles, feed and sync cursors over a trust store's database. Create it with {@link openRegistryStore}. */
@@ -41,24 +51,34 @@ export class RegistryStore {
   readonly trust: TrustStore;
   readonly #db: Database.Database;
   readonly #sql;
+  readonly #feedSql;
   #writes = 0;
 
-  constructor(trust: TrustStore) {
+  constructor(trust: TrustStore, options: { feed?: boolean } = {}) {
     this.trust = trust;
     this.#db = trust.database;
-    const meta = this.#db.prepare("SELECT value FROM meta WHERE key = 'registry_schema'").pluck();
-    const version = meta.get() as string | undefined;
-    if (version === undefined) {
-      this.#db.transaction(() => {
-        this.#db.exec(REGISTRY_SCHEMA);
+    const meta = this.#db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
+    const ensure = (key: string, create: () => void) => {
+      const version = meta.get(key) as string | undefined;
+      if (version === undefined) {
+        this.#db.transaction(() => {
+          create();
+          this.#db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run(key, REGISTRY_SCHEMA_VERSION);
+        })();
+      } else if (version !== REGISTRY_SCHEMA_VERSION) {
+        trust.close();
+        throw new TrustError('aip_store_corrupt', `${trust.path} holds registry tables of an unsupported version`);
+      }
+    };
+    ensure('registry_schema', () => this.#db.exec(REGISTRY_SCHEMA));
+    if (options.feed !== false) {
+      ensure('registry_feed', () => {
+        this.#db.exec(FEED_SCHEMA);
         this.#db.exec(BACKFILL);
-        this.#db.prepare("INSERT INTO meta (key, value) VALUES ('registry_schema', ?)").run(REGISTRY_SCHEMA_VERSION);
-      })();
-    } else if (version !== REGISTRY_SCHEMA_VERSION) {
-      trust.close();
-      throw new TrustError('aip_store_corrupt', `${trust.path} holds registry tables of an unsupported version`);
+      });
     }
     this.#sql = prepare(this.#db);
+    this.#feedSql = meta.get('registry_feed') === undefined ? undefined : prepareFeed(this.#db);
   }
 
   /** The database connection (shared with the trust store), for the read-only views. */
@@ -122,7 +142,7 @@ export class RegistryStore {
    * ```
    */
   feed(since: number, limit: number): FeedRow[] {
-    return this.#sql.feed.all(since, limit) as FeedRow[];
+    return this.#feedOf().feed.all(since, limit) as FeedRow[];
   }
 
   /**
@@ -134,7 +154,12 @@ export class RegistryStore {
    * ```
    */
   latestSeq(): number {
-    return Number(this.#sql.latest.get() ?? 0);
+    return Number(this.#feedOf().latest.get() ?? 0);
+  }
+
+  #feedOf(): ReturnType<typeof prepareFeed> {
+    if (this.#feedSql === undefined) throw new TypeError('this store was opened without a feed');
+    return this.#feedSql;
   }
 
   /**
@@ -183,6 +208,16 @@ function prepare(db: Database.Database) {
     insertProfile: db.prepare(
       'INSERT INTO registry_profiles (did, id, name, description, iat, object) VALUES (?, ?, ?, ?, ?, ?)',
     ),
+    cursor: db.prepare('SELECT cursor FROM registry_sync WHERE source = ?').pluck(),
+    saveCursor: db.prepare(
+      `INSERT INTO registry_sync (source, cursor, updated) VALUES (?, ?, ?)
+       ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor, updated = excluded.updated`,
+    ),
+  };
+}
+
+function prepareFeed(db: Database.Database) {
+  return {
     feed: db.prepare(
       `SELECT f.seq AS seq,
               CASE f.kind WHEN 1 THEN v.object WHEN 2 THEN r.object ELSE p.object END AS object
@@ -193,10 +228,5 @@ function prepare(db: Database.Database) {
        WHERE f.seq > ? ORDER BY f.seq LIMIT ?`,
     ),
     latest: db.prepare('SELECT max(seq) FROM registry_feed').pluck(),
-    cursor: db.prepare('SELECT cursor FROM registry_sync WHERE source = ?').pluck(),
-    saveCursor: db.prepare(
-      `INSERT INTO registry_sync (source, cursor, updated) VALUES (?, ?, ?)
-       ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor, updated = excluded.updated`,
-    ),
   };
 }

@@ -1,7 +1,7 @@
 import { createRevocation, createVouch, openTrustStore, verifyVouch, vouchId } from '@aip/trust';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createProfile, openRegistryStore } from '../src/index.js';
+import { createProfile, openRegistryStore, verifyProfile } from '../src/index.js';
 import { codeOf, get, identities, NOW, post, type TestRegistry, testRegistry } from './helpers.js';
 
 let registry: TestRegistry;
@@ -90,6 +90,21 @@ describe('registry store', () => {
     store.trust.add({ kind: 'vouch', ...verifyVouch(later, { now: NOW }) });
     expect(store.feed(1, 10).map((row) => JSON.parse(row.object))).toEqual([later]);
     expect(store.latestSeq()).toBe(2);
+    store.close();
+  });
+
+  it('goes without a feed when asked, and builds it with every stored object when first served', async () => {
+    registry = testRegistry();
+    const path = `${registry.dir}/mirror.db`;
+    let store = openRegistryStore({ path, feed: false });
+    const vouch = createVouch(alice, { subject: bob.did, now: NOW });
+    store.trust.add({ kind: 'vouch', ...verifyVouch(vouch, { now: NOW }) });
+    const profile = createProfile(bob, { name: 'bob', now: NOW });
+    store.putProfile(verifyProfile(profile, { now: NOW }));
+    expect(() => store.feed(0, 10)).toThrow(TypeError);
+    store.close();
+    store = openRegistryStore({ path });
+    expect(store.feed(0, 10).map((row) => JSON.parse(row.object))).toEqual([vouch, profile]);
     store.close();
   });
 

@@ -33,7 +33,8 @@ export function registerSync(program: Command): void {
 async function sync(options: SyncOptions & OutputOptions, url?: string): Promise<number> {
   const now = parseUnix(options.at);
   if (Number.isNaN(now)) throw new CliError('aip_usage', '--at must be Unix seconds');
-  const store = openRegistryStore({ path: options.db ?? path.join(defaultAipHome(), TRUST_DB_FILE) });
+  // A store that only syncs needs no feed of its own (cheaper inserts); serving it later builds one.
+  const store = openRegistryStore({ path: options.db ?? path.join(defaultAipHome(), TRUST_DB_FILE), feed: false });
   const bar = progressBar(options, 'syncing');
   const started = Date.now();
   try {

@@ -1,5 +1,6 @@
-// The registry's tables, beside the trust store's in the same SQLite file: profiles, the feed (every
-// object in arrival order, filled by triggers so no write path can forget it) and sync cursors.
+// The registry's tables, beside the trust store's in the same SQLite file: profiles and sync cursors,
+// and, where a feed is served, the feed (every object in arrival order, filled by triggers so no
+// write path can forget it).
 
 export const REGISTRY_SCHEMA_VERSION = '1';
 
@@ -18,6 +19,18 @@ CREATE TABLE IF NOT EXISTS registry_profiles (
   iat INTEGER NOT NULL,
   object TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS registry_sync (
+  source TEXT PRIMARY KEY,
+  cursor TEXT NOT NULL,
+  updated INTEGER NOT NULL
+) WITHOUT ROWID;
+`;
+
+/**
+ * What serving a feed needs (a registry, or a mirror): the feed itself, kept by triggers, and an
+ * index of vouches by subject for agent pages. A store that only syncs goes without: faster inserts.
+ */
+export const FEED_SCHEMA = `
 -- AUTOINCREMENT: feed positions are never reused, so a cursor never skips an object.
 CREATE TABLE IF NOT EXISTS registry_feed (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -39,15 +52,11 @@ CREATE TRIGGER IF NOT EXISTS registry_feed_profile AFTER INSERT ON registry_prof
 -- A replaced profile leaves the feed; its successor enters at the end.
 CREATE TRIGGER IF NOT EXISTS registry_feed_profile_gone AFTER DELETE ON registry_profiles
   BEGIN DELETE FROM registry_feed WHERE kind = ${FEED_PROFILE} AND ref = OLD.seq; END;
-CREATE TABLE IF NOT EXISTS registry_sync (
-  source TEXT PRIMARY KEY,
-  cursor TEXT NOT NULL,
-  updated INTEGER NOT NULL
-) WITHOUT ROWID;
 `;
 
-/** Objects stored before the registry tables existed enter the feed once, vouches first. */
+/** Objects stored before the feed existed enter it once: vouches, then revocations, then profiles. */
 export const BACKFILL = `
 INSERT OR IGNORE INTO registry_feed (kind, ref) SELECT ${FEED_VOUCH}, seq FROM vouches ORDER BY seq;
 INSERT OR IGNORE INTO registry_feed (kind, ref) SELECT ${FEED_REVOCATION}, seq FROM revocations ORDER BY seq;
+INSERT OR IGNORE INTO registry_feed (kind, ref) SELECT ${FEED_PROFILE}, seq FROM registry_profiles ORDER BY seq;
 `;
