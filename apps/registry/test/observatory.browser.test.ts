@@ -13,6 +13,7 @@ import { NOW } from './helpers.js';
 import { type Network, publishNetwork } from './network-fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
+const POLL = { timeout: 10_000 };
 const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 const available = existsSync(CHROMIUM);
 if (!available && process.env.CI === 'true') {
@@ -87,7 +88,7 @@ describe.skipIf(!available)('Trust Observatory in headless Chromium', () => {
     const zoom = Number(await canvas.getAttribute('data-zoom'));
     await page.mouse.move(box.x + 20, box.y + 20);
     await page.mouse.wheel(0, -400);
-    await expect.poll(async () => Number(await canvas.getAttribute('data-zoom'))).toBeGreaterThan(zoom * 1.5);
+    await expect.poll(async () => Number(await canvas.getAttribute('data-zoom')), POLL).toBeGreaterThan(zoom * 1.5);
     const pan = await canvas.getAttribute('data-pan');
     await page.mouse.move(box.x + 15, box.y + 15);
     await page.mouse.down();
@@ -101,10 +102,10 @@ describe.skipIf(!available)('Trust Observatory in headless Chromium', () => {
     await page.fill('[data-testid=search]', 'carto');
     await page.press('[data-testid=search]', 'Enter');
     const result = page.locator('[data-testid=results] button').first();
-    await expect.poll(() => result.textContent()).toContain('cartographer');
+    await expect.poll(() => result.textContent(), POLL).toContain('cartographer');
     await result.click();
     const agent = page.locator('[data-testid=agent]');
-    await expect.poll(() => agent.locator('h2').textContent()).toBe('cartographer');
+    await expect.poll(() => agent.locator('h2').textContent(), POLL).toBe('cartographer');
     const did = (network.agents.get('cartographer') as { did: string }).did;
     expect(await agent.locator('.did').first().textContent()).toBe(did);
     expect(await agent.textContent()).toContain('Vouches received');
@@ -127,8 +128,8 @@ describe.skipIf(!available)('Trust Observatory in headless Chromium', () => {
     }, did);
     if (point === null) throw new Error('atlas is not drawn');
     await page.mouse.click(point.x, point.y);
-    await expect.poll(() => page.getAttribute('[data-testid=graph]', 'data-selected')).toBe(did);
-    await expect.poll(() => page.locator('[data-testid=agent] h2').textContent()).toBe('atlas');
+    await expect.poll(() => page.getAttribute('[data-testid=graph]', 'data-selected'), POLL).toBe(did);
+    await expect.poll(() => page.locator('[data-testid=agent] h2').textContent(), POLL).toBe('atlas');
   });
 
   it('explains a score: value, corroboration and the evidence path drawn on the graph', async () => {
@@ -137,7 +138,7 @@ describe.skipIf(!available)('Trust Observatory in headless Chromium', () => {
     await page.fill('[data-testid=explore-scope]', 'tool:search');
     await page.click('[data-testid=explore]');
     const score = page.locator('[data-testid=score]');
-    await expect.poll(() => score.textContent()).not.toBe(null);
+    await expect.poll(() => score.textContent(), POLL).not.toBe(null);
     const atlas = (network.agents.get('atlas') as { did: string }).did;
     const juror = (network.agents.get('juror') as { did: string }).did;
     const expected = await (
@@ -156,7 +157,7 @@ describe.skipIf(!available)('Trust Observatory in headless Chromium', () => {
     await page.fill('[data-testid=search]', 'img');
     await page.press('[data-testid=search]', 'Enter');
     const result = page.locator('[data-testid=results] button').first();
-    await expect.poll(() => result.textContent()).toContain('<img src=x onerror="window.__xss=1">');
+    await expect.poll(() => result.textContent(), POLL).toContain('<img src=x onerror="window.__xss=1">');
     await result.click();
     await expect
       .poll(() => page.locator('[data-testid=agent] h2').textContent())

@@ -139,9 +139,11 @@ describe('GET /v1/ranking', () => {
     await post(registry.app, '/v1/vouches', createVouch(bob, { subject: erin.did, now: NOW }));
     const during = (await get(registry.app, '/v1/ranking?scope=*')).json();
     expect(during.stale).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The newer ranking is computed in the background; it replaces the stale one when done.
+    await expect
+      .poll(async () => (await get(registry.app, '/v1/ranking?scope=*')).json().stale, { timeout: 10_000 })
+      .toBe(false);
     const after = (await get(registry.app, '/v1/ranking?scope=*')).json();
-    expect(after.stale).toBe(false);
     expect(after.ranking.length).toBeGreaterThan(first.ranking.length);
   });
 
