@@ -1,9 +1,9 @@
 // Trust queries from any root, answered by the in-memory engine (same JSON as `aip trust score` /
 // `aip trust path`), and the global ranking per scope (display only).
-import { didKeyFromId } from '@aip/identity';
 import { assertScope, type TrustPathResult, type TrustResult } from '@aip/trust';
 import type { FastifyInstance } from 'fastify';
 import type { RoutesOptions } from '../context.js';
+import { memoDidKey } from '../lib/did-memo.js';
 import { ResultCache } from '../result-cache.js';
 import { DID, TRUST_RESULT_PROPERTIES } from './schemas.js';
 
@@ -65,8 +65,8 @@ export async function trustRoutes(app: FastifyInstance, { ctx }: RoutesOptions):
   const scores = new ResultCache<TrustResult>(ctx.store, ctx.cacheSize);
   const paths = new ResultCache<TrustPathResult>(ctx.store, ctx.cacheSize);
   const question = (query: TrustQuery) => {
-    const from = didKeyFromId(query.from);
-    const to = didKeyFromId(query.to);
+    const from = memoDidKey(query.from);
+    const to = memoDidKey(query.to);
     const now = query.at ?? ctx.now();
     return { to, options: { from, scope: query.scope, now }, key: `${from} ${to} ${query.scope} ${now}` };
   };
