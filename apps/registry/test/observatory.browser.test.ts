@@ -25,6 +25,7 @@ let network: Network;
 let context: BrowserContext;
 let page: Page;
 let dir: string;
+const consoleErrors: string[] = [];
 
 describe.skipIf(!available)('Trust Observatory in headless Chromium', () => {
   beforeAll(async () => {
@@ -47,8 +48,10 @@ describe.skipIf(!available)('Trust Observatory in headless Chromium', () => {
       viewport: { width: 1440, height: 960 },
     });
     page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (err) => {
-      throw err;
+    page.on('pageerror', (err) => consoleErrors.push(err.message));
+    // Content-Security-Policy violations and failed loads are reported as console errors.
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
     });
     await page.goto(`${registry.url}/`);
     await page.waitForSelector('body[data-ready="true"]');
@@ -167,5 +170,9 @@ describe.skipIf(!available)('Trust Observatory in headless Chromium', () => {
       await page.locator('[data-testid=agent] img, [data-testid=agent] script, [data-testid=results] img').count(),
     ).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+  });
+
+  it('ran without script errors or Content-Security-Policy violations', () => {
+    expect(consoleErrors).toEqual([]);
   });
 });
