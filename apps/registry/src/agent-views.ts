@@ -55,8 +55,7 @@ export class AgentViews {
     const db = store.database;
     this.#sql = {
       agentIdx: db.prepare('SELECT idx FROM agents WHERE did = ?').pluck(),
-      countIn: db.prepare('SELECT count(*) FROM vouches WHERE subject = ? AND revoked_at IS NULL').pluck(),
-      countOut: db.prepare('SELECT count(*) FROM vouches WHERE voucher = ? AND revoked_at IS NULL').pluck(),
+      degrees: db.prepare('SELECT vouches_in, vouches_out FROM registry_degrees WHERE agent = ?'),
       received: db.prepare(
         'SELECT id, object, revoked_at IS NOT NULL AS revoked FROM vouches WHERE subject = ? ORDER BY seq DESC LIMIT ?',
       ),
@@ -168,13 +167,17 @@ export class AgentViews {
    */
   summary(did: string, profile?: Profile): AgentSummary {
     const idx = this.#sql.agentIdx.get(did) as number | undefined;
+    const degrees =
+      idx === undefined
+        ? undefined
+        : (this.#sql.degrees.get(idx) as { vouches_in: number; vouches_out: number } | undefined);
     return {
       did,
       name: profile?.name ?? null,
       description: profile?.description ?? '',
       endpoints: profile?.endpoints ?? [],
-      vouches_in: idx === undefined ? 0 : Number(this.#sql.countIn.get(idx)),
-      vouches_out: idx === undefined ? 0 : Number(this.#sql.countOut.get(idx)),
+      vouches_in: degrees?.vouches_in ?? 0,
+      vouches_out: degrees?.vouches_out ?? 0,
     };
   }
 }

@@ -1,5 +1,6 @@
 // Read-side views of the whole network for the observatory: totals, growth and a drawable subgraph.
-// They scan the database, so each answer is cached until the store changes (and at least `ttlMs`).
+// Totals and growth scan the vouches (about a second at a million), so each answer is kept until
+// the store changes, and, when it was slow to compute, for at least `ttlMs` (30 s) even then.
 import { coveringScopes } from '@aip/trust';
 import type { AgentViews } from './agent-views.js';
 import type { RegistryStore } from './registry-store.js';
@@ -43,6 +44,8 @@ export interface GraphOptions {
 }
 
 const DAY = 86_400;
+/** Answers that took longer than this to compute may be served stale for `ttlMs`. */
+const SLOW_MS = 100;
 
 /**
  * Totals, growth and subgraphs of a registry store, cached per store version.
@@ -57,13 +60,13 @@ export class NetworkViews {
   readonly #store: RegistryStore;
   readonly #agents: AgentViews;
   readonly #ttlMs: number;
-  readonly #cache = new Map<string, { version: string; at: number; value: unknown }>();
+  readonly #cache = new Map<string, { version: string; at: number; value: unknown; slow: boolean }>();
   readonly #sql;
 
   constructor(store: RegistryStore, agents: AgentViews, options: { ttlMs?: number } = {}) {
     this.#store = store;
     this.#agents = agents;
-    this.#ttlMs = options.ttlMs ?? 5000;
+    this.#ttlMs = options.ttlMs ?? 30_000;
     const db = store.database;
     const count = (sql: string) => db.prepare(sql).pluck();
     this.#sql = {
@@ -85,9 +88,8 @@ export class NetworkViews {
         'SELECT iat / 86400 AS day, count(*) AS n FROM revocations WHERE iat >= ? GROUP BY day',
       ),
       topSubjects: db.prepare(
-        `SELECT a.did AS did FROM (
-           SELECT subject, count(*) AS n FROM vouches WHERE revoked_at IS NULL GROUP BY subject
-         ) t JOIN agents a ON a.idx = t.subject ORDER BY t.n DESC, a.tiekey LIMIT ?`,
+        `SELECT a.did AS did FROM registry_degrees d JOIN agents a ON a.idx = d.agent
+         WHERE d.vouches_in > 0 ORDER BY d.vouches_in DESC, a.tiekey LIMIT ?`,
       ),
       profileDids: db.prepare('SELECT did FROM registry_profiles ORDER BY seq DESC LIMIT ?').pluck(),
       allDids: db.prepare('SELECT did FROM agents UNION SELECT did FROM registry_profiles').pluck(),
@@ -112,10 +114,13 @@ export class NetworkViews {
     const version = this.#store.version;
     const hit = this.#cache.get(key);
     const now = Date.now();
-    if (hit !== undefined && (hit.version === version || now - hit.at < this.#ttlMs)) return hit.value as T;
+    // A stale answer is only kept when computing it was slow: small registries are always current.
+    if (hit !== undefined && (hit.version === version || (hit.slow && now - hit.at < this.#ttlMs))) {
+      return hit.value as T;
+    }
     const value = compute();
     if (this.#cache.size > 256) this.#cache.clear();
-    this.#cache.set(key, { version, at: now, value });
+    this.#cache.set(key, { version, at: now, value, slow: Date.now() - now > SLOW_MS });
     return value;
   }
 

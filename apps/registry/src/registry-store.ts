@@ -3,7 +3,7 @@
 import { openTrustStore, TrustError, type TrustStore, type TrustStoreOptions } from '@aip/trust';
 import type Database from 'better-sqlite3';
 import { RegistryError } from './errors.js';
-import { BACKFILL, FEED_SCHEMA, REGISTRY_SCHEMA, REGISTRY_SCHEMA_VERSION } from './lib/schema.js';
+import { BACKFILL, DEGREE_SCHEMA, FEED_SCHEMA, REGISTRY_SCHEMA, REGISTRY_SCHEMA_VERSION } from './lib/schema.js';
 import type { Profile, VerifiedProfile } from './profile.js';
 
 /** One feed entry: its position and the signed object's canonical text. */
@@ -76,6 +76,7 @@ export class RegistryStore {
         this.#db.exec(FEED_SCHEMA);
         this.#db.exec(BACKFILL);
       });
+      ensure('registry_degrees', () => this.#db.exec(DEGREE_SCHEMA));
     }
     this.#sql = prepare(this.#db);
     this.#feedSql = meta.get('registry_feed') === undefined ? undefined : prepareFeed(this.#db);

@@ -1,7 +1,7 @@
-import { createRevocation, createVouch, openTrustStore, verifyVouch, vouchId } from '@aip/trust';
+import { createRevocation, createVouch, openTrustStore, verifyRevocation, verifyVouch, vouchId } from '@aip/trust';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createProfile, openRegistryStore, verifyProfile } from '../src/index.js';
+import { AgentViews, createProfile, openRegistryStore, verifyProfile } from '../src/index.js';
 import { codeOf, get, identities, NOW, post, type TestRegistry, testRegistry } from './helpers.js';
 
 let registry: TestRegistry;
@@ -105,6 +105,31 @@ describe('registry store', () => {
     store.close();
     store = openRegistryStore({ path });
     expect(store.feed(0, 10).map((row) => JSON.parse(row.object))).toEqual([vouch, profile]);
+    expect(new AgentViews(store).summary(alice.did)).toMatchObject({ vouches_out: 1 });
+    store.close();
+  });
+
+  it('keeps active vouch counts per agent as vouches arrive and are revoked, in any order', async () => {
+    registry = testRegistry();
+    const store = openRegistryStore({ path: ':memory:' });
+    const views = new AgentViews(store);
+    const ab = createVouch(alice, { subject: bob.did, now: NOW });
+    const cb = createVouch(carol, { subject: bob.did, now: NOW });
+    store.trust.add({ kind: 'vouch', ...verifyVouch(ab, { now: NOW }) });
+    // A revocation that arrives before its vouch: the vouch is stored revoked and never counts.
+    store.trust.add({
+      kind: 'revocation',
+      ...verifyRevocation(createRevocation(carol, vouchId(cb), { now: NOW }), { now: NOW }),
+    });
+    store.trust.add({ kind: 'vouch', ...verifyVouch(cb, { now: NOW }) });
+    expect(views.summary(bob.did)).toMatchObject({ vouches_in: 1, vouches_out: 0 });
+    expect(views.summary(alice.did)).toMatchObject({ vouches_in: 0, vouches_out: 1 });
+    store.trust.add({
+      kind: 'revocation',
+      ...verifyRevocation(createRevocation(alice, vouchId(ab), { now: NOW }), { now: NOW }),
+    });
+    expect(views.summary(bob.did)).toMatchObject({ vouches_in: 0 });
+    expect(views.summary(alice.did)).toMatchObject({ vouches_out: 0 });
     store.close();
   });
 

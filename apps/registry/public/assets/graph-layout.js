@@ -59,9 +59,12 @@ export class ForceLayout {
           dy = Math.random() - 0.5;
           d2 = 1;
         }
-        if (d2 > 250000) continue;
-        const force = (900 * alpha) / d2;
+        if (d2 > 360000) continue;
         const d = Math.sqrt(d2);
+        const reach = a.r + b.r;
+        let force = ((900 + 8 * reach * reach) * alpha) / d2;
+        // Overlapping agents are pushed apart whatever the temperature.
+        if (d < reach + 6) force += (reach + 6 - d) * 0.5;
         const fx = (dx / d) * force;
         const fy = (dy / d) * force;
         a.vx -= fx;
@@ -75,8 +78,9 @@ export class ForceLayout {
       const dx = b.x - a.x;
       const dy = b.y - a.y;
       const d = Math.sqrt(dx * dx + dy * dy) || 1;
-      const rest = 70 + 6 * Math.sqrt((a.degree ?? 1) + (b.degree ?? 1));
-      const k = ((d - rest) / d) * 0.06 * alpha;
+      const rest = 60 + a.r + b.r;
+      // As in d3-force: a link pulls less on agents that have many, so hubs do not implode.
+      const k = ((d - rest) / d) * (0.3 / Math.max(1, Math.min(a.degree ?? 1, b.degree ?? 1))) * alpha;
       a.vx += dx * k;
       a.vy += dy * k;
       b.vx -= dx * k;

@@ -142,9 +142,14 @@ export class GraphView {
   }
 
   #measure() {
+    // Size by vouches (received and given), relative to the busiest agent drawn: hubs of a large
+    // network stay readable instead of covering everyone else.
+    const total = (n) => (n.vouches_in ?? 0) + (n.vouches_out ?? 0);
+    let busiest = 1;
+    for (const node of this.byDid.values()) busiest = Math.max(busiest, total(node));
     for (const node of this.byDid.values()) {
       node.degree = 0;
-      node.r = 4.5 + 2.6 * Math.log2(1 + (node.vouches_in ?? 0) + (node.vouches_out ?? 0));
+      node.r = 5 + 12 * Math.sqrt(total(node) / busiest);
     }
     for (const e of this.edges) {
       e.source.degree++;
@@ -313,6 +318,8 @@ export class GraphView {
     const onPath = new Set(this.path?.vouches.map((v) => v.id) ?? []);
     const pathNodes = new Set(this.path?.dids ?? []);
     const sel = this.selected;
+    // Dense pictures (thousands of vouches among a few hundred agents) fade their edges.
+    const density = Math.max(0.12, Math.min(1, 500 / Math.max(1, this.edges.length)));
     for (const e of this.edges) {
       if (onPath.has(e.id)) continue;
       const related = sel !== null && (e.source.did === sel || e.target.did === sel);
@@ -320,7 +327,7 @@ export class GraphView {
         ? e.source.did === sel
           ? COLORS.out
           : COLORS.in
-        : `${COLORS.edge}${(0.16 + 0.3 * e.weight).toFixed(2)})`;
+        : `${COLORS.edge}${((0.16 + 0.3 * e.weight) * density).toFixed(3)})`;
       this.#edge(e, color, related ? 2 : 1, sel !== null && !related ? 0.35 : 1);
     }
     for (const e of this.edges) if (onPath.has(e.id)) this.#edge(e, COLORS.path, 3.2, 1, true);

@@ -54,6 +54,37 @@ CREATE TRIGGER IF NOT EXISTS registry_feed_profile_gone AFTER DELETE ON registry
   BEGIN DELETE FROM registry_feed WHERE kind = ${FEED_PROFILE} AND ref = OLD.seq; END;
 `;
 
+/**
+ * Active (unrevoked) vouches received and given per agent, kept by triggers: agent pages and the
+ * graph's best-vouched agents read them instead of counting a million rows.
+ */
+export const DEGREE_SCHEMA = `
+CREATE TABLE IF NOT EXISTS registry_degrees (
+  agent INTEGER PRIMARY KEY,
+  vouches_in INTEGER NOT NULL DEFAULT 0,
+  vouches_out INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS registry_degrees_in ON registry_degrees (vouches_in);
+CREATE TRIGGER IF NOT EXISTS registry_degree_vouch AFTER INSERT ON vouches WHEN NEW.revoked_at IS NULL BEGIN
+  INSERT OR IGNORE INTO registry_degrees (agent) VALUES (NEW.subject);
+  INSERT OR IGNORE INTO registry_degrees (agent) VALUES (NEW.voucher);
+  UPDATE registry_degrees SET vouches_in = vouches_in + 1 WHERE agent = NEW.subject;
+  UPDATE registry_degrees SET vouches_out = vouches_out + 1 WHERE agent = NEW.voucher;
+END;
+CREATE TRIGGER IF NOT EXISTS registry_degree_revoke AFTER UPDATE OF revoked_at ON vouches
+  WHEN OLD.revoked_at IS NULL AND NEW.revoked_at IS NOT NULL BEGIN
+  UPDATE registry_degrees SET vouches_in = vouches_in - 1 WHERE agent = NEW.subject;
+  UPDATE registry_degrees SET vouches_out = vouches_out - 1 WHERE agent = NEW.voucher;
+END;
+INSERT OR IGNORE INTO registry_degrees (agent) SELECT idx FROM agents;
+UPDATE registry_degrees SET vouches_in = t.n
+  FROM (SELECT subject, count(*) AS n FROM vouches WHERE revoked_at IS NULL GROUP BY subject) t
+  WHERE registry_degrees.agent = t.subject;
+UPDATE registry_degrees SET vouches_out = t.n
+  FROM (SELECT voucher, count(*) AS n FROM vouches WHERE revoked_at IS NULL GROUP BY voucher) t
+  WHERE registry_degrees.agent = t.voucher;
+`;
+
 /** Objects stored before the feed existed enter it once: vouches, then revocations, then profiles. */
 export const BACKFILL = `
 INSERT OR IGNORE INTO registry_feed (kind, ref) SELECT ${FEED_VOUCH}, seq FROM vouches ORDER BY seq;
