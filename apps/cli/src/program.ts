@@ -5,8 +5,11 @@ import { registerBudget } from './commands/budget.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDid } from './commands/did.js';
 import { registerInit } from './commands/init.js';
+import { registerPublish } from './commands/publish.js';
+import { registerRegistry } from './commands/registry.js';
 import { registerRevoke } from './commands/revoke.js';
 import { registerSign } from './commands/sign.js';
+import { registerSync } from './commands/sync.js';
 import { registerToken } from './commands/token.js';
 import { registerTrust } from './commands/trust.js';
 import { registerVerify } from './commands/verify.js';
@@ -43,6 +46,9 @@ export function createProgram(): Command {
   registerVouch(program);
   registerRevoke(program);
   registerTrust(program);
+  registerPublish(program);
+  registerSync(program);
+  registerRegistry(program);
   // Sub-commands inherit exitOverride so every usage error reaches runCli's handler.
   const inherit = (command: Command) => {
     for (const sub of command.commands) {

@@ -29,6 +29,7 @@ export function progressBar(options: OutputOptions, label: string): ProgressBar 
     },
     finish() {
       if (drawn) stream.write('\n');
+      drawn = false;
     },
   };
 }

@@ -136,6 +136,15 @@ describe('aip revoke', () => {
     expect(foreign.code).toBe(2);
     expect(JSON.parse(foreign.stdout).error.code).toBe('aip_revocation_unauthorized');
   });
+
+  it('takes an id that starts with "-" as an id, and refuses what is not an id', async () => {
+    const dash = await as('alice', ['revoke', `-${'B'.repeat(42)}`, '--json']);
+    expect(dash.code).toBe(2);
+    expect(JSON.parse(dash.stdout).error.code).toBe('aip_vouch_unknown');
+    const option = await as('alice', ['revoke', '--bogus', '--json']);
+    expect(option.code).toBe(2);
+    expect(JSON.parse(option.stdout).error.code).toBe('aip_usage');
+  });
 });
 
 describe('aip trust import / export', () => {

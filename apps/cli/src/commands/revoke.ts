@@ -3,10 +3,13 @@ import { readIdentityInfo } from '@aip/identity';
 import { createRevocation, TrustError, verifyRevocation } from '@aip/trust';
 import type { Command } from 'commander';
 import { action } from '../action.js';
+import { CliError } from '../cli-error.js';
 import { EXIT_OK } from '../exit-codes.js';
 import { loadLocalIdentity } from '../local-identity.js';
 import { openLocalStore, type TrustDbOptions } from '../local-trust.js';
 import { type OutputOptions, printResult } from '../output.js';
+
+const VOUCH_ID = /^[A-Za-z0-9_-]{43}$/;
 
 export function registerRevoke(program: Command): void {
   program
@@ -14,10 +17,15 @@ export function registerRevoke(program: Command): void {
     .description('revoke one of your vouches by id (it never becomes active again)')
     .argument('<vouch-id>', 'the id printed by "aip vouch" (43 characters)')
     .option('--db <file>', 'trust store (default $AIP_HOME/trust.db)')
+    // Ids are base64url: one in 64 starts with "-" and must not be taken for an option.
+    .allowUnknownOption()
     .action(action(revoke));
 }
 
 async function revoke(options: TrustDbOptions & OutputOptions, id?: string): Promise<number> {
+  if (id === undefined || !VOUCH_ID.test(id)) {
+    throw new CliError('aip_usage', `expected a vouch id (43 base64url characters), got "${String(id).slice(0, 50)}"`);
+  }
   const store = openLocalStore(options);
   try {
     const stored = store.getVouch(id as string);

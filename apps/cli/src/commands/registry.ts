@@ -1,0 +1,98 @@
+// `aip registry serve [--port N] [--db FILE]`: run a registry and its Trust Observatory (DESIGN §6)
+// on an embedded SQLite database, on 127.0.0.1 unless told otherwise, until SIGINT/SIGTERM.
+import path from 'node:path';
+import { AipError, defaultAipHome, didKeyFromId } from '@aip/identity';
+import {
+  DEFAULT_IDENTITY_LIMIT,
+  DEFAULT_IP_LIMIT,
+  DEFAULT_PORT,
+  OPENAPI_PATH,
+  type RunningRegistry,
+  startRegistry,
+} from '@aip/registry';
+import { Command } from 'commander';
+import { action } from '../action.js';
+import { integerOption, repeatOption } from '../arguments.js';
+import { CliError } from '../cli-error.js';
+import { EXIT_OK } from '../exit-codes.js';
+import { type OutputOptions, printResult } from '../output.js';
+
+/** The registry database in `$AIP_HOME` when `--db` is not given. */
+export const REGISTRY_DB_FILE = 'registry.db';
+
+interface ServeOptions {
+  port: number;
+  host: string;
+  db?: string;
+  ipLimit: number;
+  identityLimit: number;
+  requireChallenge?: boolean;
+  seed: string[];
+  log?: boolean;
+}
+
+export function registerRegistry(program: Command): void {
+  const registry = new Command('registry').description('run an AIP registry and its Trust Observatory');
+  registry
+    .command('serve')
+    .description('serve the registry API, its OpenAPI description and the observatory page until interrupted')
+    .option('--port <n>', `port to listen on (0 picks one)`, integerOption('--port', 0, 65535), DEFAULT_PORT)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--db <file>', `SQLite database (default $AIP_HOME/${REGISTRY_DB_FILE})`)
+    .option(
+      '--ip-limit <n>',
+      'requests a minute per client address (0: no limit)',
+      integerOption('--ip-limit', 0),
+      DEFAULT_IP_LIMIT,
+    )
+    .option(
+      '--identity-limit <n>',
+      'objects a minute per signing identity (0: no limit)',
+      integerOption('--identity-limit', 0),
+      DEFAULT_IDENTITY_LIMIT,
+    )
+    .option('--require-challenge', 'accept profiles only with a challenge-response registration')
+    .option('--seed <did>', 'pre-trusted agent of the global ranking; repeatable', repeatOption, [])
+    .option('--log', 'log every request as a JSON line on stdout')
+    .action(action(serve));
+  program.addCommand(registry);
+}
+
+async function serve(options: ServeOptions & OutputOptions): Promise<number> {
+  const db = path.resolve(options.db ?? path.join(defaultAipHome(), REGISTRY_DB_FILE));
+  const rankingSeeds = options.seed.map((seed) => didKeyFromId(seed));
+  let running: RunningRegistry;
+  try {
+    running = await startRegistry({
+      db,
+      port: options.port,
+      host: options.host,
+      ipLimit: options.ipLimit,
+      identityLimit: options.identityLimit,
+      requireChallenge: options.requireChallenge === true,
+      rankingSeeds,
+      logger: options.log === true,
+    });
+  } catch (err) {
+    if (err instanceof AipError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new CliError('aip_usage', `cannot listen on ${options.host}:${options.port} (${code ?? 'failed'})`);
+  }
+  printResult(options, { url: running.url, db, openapi: `${running.url}${OPENAPI_PATH}` }, () =>
+    [
+      `aip registry listening on ${running.url}`,
+      `  database:    ${db}`,
+      `  observatory: ${running.url}/`,
+      `  api:         ${running.url}/v1 (described at ${running.url}${OPENAPI_PATH})`,
+      `  limits:      ${options.ipLimit || 'no'} requests/min per address, ${options.identityLimit || 'no'} objects/min per identity`,
+      `  profiles:    ${options.requireChallenge === true ? 'challenge-response required' : 'signed profile or challenge-response'}`,
+    ].join('\n'),
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  if (!options.json) process.stderr.write('aip registry: shutting down\n');
+  await running.close();
+  return EXIT_OK;
+}

@@ -1,0 +1,32 @@
+// What every route plugin shares: the store and its views, the trust engine, the challenge book,
+// the per-identity limiter and the clock.
+import type { TrustEngine } from '@aip/trust';
+import type { AgentViews } from './agent-views.js';
+import type { IdentityLimiter } from './identity-limiter.js';
+import type { NetworkViews } from './network-views.js';
+import type { RankingCache } from './ranking-cache.js';
+import type { ChallengeBook } from './registration.js';
+import type { RegistryStore } from './registry-store.js';
+
+/** The registry's state, handed to each route plugin as its options. */
+export interface RegistryContext {
+  store: RegistryStore;
+  engine: TrustEngine;
+  agents: AgentViews;
+  network: NetworkViews;
+  ranking: RankingCache;
+  challenges: ChallengeBook;
+  /** Undefined when per-identity limits are off. */
+  identityLimit: IdentityLimiter | undefined;
+  /** True when `POST /v1/agents` must carry a challenge-response registration. */
+  requireChallenge: boolean;
+  /** Trust answers cached per store version (0: none). */
+  cacheSize: number;
+  /** Unix seconds. */
+  now: () => number;
+}
+
+/** Plugin options carrying the context. */
+export interface RoutesOptions {
+  ctx: RegistryContext;
+}

@@ -1,0 +1,52 @@
+// @aip/registry: the AIP registry and Trust Observatory (DESIGN §6) — publish and discover signed
+// agent profiles, vouches and revocations; trust queries from any root; a feed to sync from.
+export { type AgentSummary, type AgentView, AgentViews, type ServedVouch } from './agent-views.js';
+export {
+  buildApp,
+  DEFAULT_BODY_LIMIT,
+  DEFAULT_IDENTITY_LIMIT,
+  DEFAULT_IP_LIMIT,
+  REGISTRY_VERSION,
+  type RegistryOptions,
+} from './app.js';
+export type { ErrorBody } from './error-handler.js';
+export { RegistryError, type RegistryErrorCode } from './errors.js';
+export { formatCursor, parseCursor } from './feed-cursor.js';
+export { errorCodeTable, httpStatusOf } from './http-status.js';
+export { IdentityLimiter } from './identity-limiter.js';
+export { DEFAULT_PORT, type RunningRegistry, type StartOptions, startRegistry } from './main.js';
+export { type GraphOptions, type NetworkGraph, type NetworkStats, NetworkViews } from './network-views.js';
+export { OPENAPI_PATH } from './openapi.js';
+export {
+  type CreateProfileOptions,
+  createProfile,
+  MAX_DESCRIPTION_LENGTH,
+  MAX_ENDPOINT_LENGTH,
+  MAX_ENDPOINTS,
+  MAX_NAME_LENGTH,
+  PROFILE_TYPE,
+  type Profile,
+  type ProfileClockOptions,
+  parseProfile,
+  type VerifiedProfile,
+  verifyProfile,
+} from './profile.js';
+export {
+  type Challenge,
+  ChallengeBook,
+  createRegistration,
+  DEFAULT_CHALLENGE_TTL,
+  parseRegistration,
+  REGISTRATION_TYPE,
+  type Registration,
+  verifyRegistration,
+} from './registration.js';
+export { type FeedPage, type PublishOutcome, RegistryClient, type RegistryClientOptions } from './registry-client.js';
+export {
+  type FeedRow,
+  openRegistryStore,
+  type ProfileOutcome,
+  RegistryStore,
+  type StoredProfile,
+} from './registry-store.js';
+export { type SyncOptions, type SyncProgress, type SyncRejection, type SyncSummary, syncFromRegistry } from './sync.js';

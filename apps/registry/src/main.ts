@@ -1,0 +1,47 @@
+// Starting the registry: the only place that listens. Loopback unless told otherwise.
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { buildApp, type RegistryOptions } from './app.js';
+
+/** Options of {@link startRegistry}. */
+export interface StartOptions extends RegistryOptions {
+  /** Default 8470; 0 picks a free port. */
+  port?: number;
+  /** Default `127.0.0.1`. */
+  host?: string;
+}
+
+/** A listening registry. */
+export interface RunningRegistry {
+  app: FastifyInstance;
+  /** `http://host:port`, as clients reach it. */
+  url: string;
+  /** Stops accepting connections, finishes in-flight requests, saves the index snapshot, closes the store. */
+  close(): Promise<void>;
+}
+
+/** The default port of `aip registry serve`. */
+export const DEFAULT_PORT = 8470;
+
+/**
+ * Builds the registry and listens (on 127.0.0.1 unless `host` says otherwise).
+ *
+ * @example
+ * ```ts
+ * const registry = await startRegistry({ db: 'registry.db', port: 0 });
+ * console.log(registry.url);
+ * await registry.close();
+ * ```
+ */
+export async function startRegistry(options: StartOptions = {}): Promise<RunningRegistry> {
+  const app = buildApp(options);
+  try {
+    await app.listen({ port: options.port ?? DEFAULT_PORT, host: options.host ?? '127.0.0.1' });
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+  const address = app.server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return { app, url: `http://${host}:${address.port}`, close: () => app.close() };
+}

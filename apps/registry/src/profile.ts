@@ -1,0 +1,160 @@
+// Agent profiles (`aip-profile/1`): what an agent says about itself — a name, a description and
+// where to reach it — signed by its own key, so publishing one proves possession of that key.
+import { type Ed25519Options, encodeBase64Url, type Identity, signJson, verifyJson } from '@aip/identity';
+import { DEFAULT_CLOCK_SKEW, TrustError } from '@aip/trust';
+import { RegistryError } from './errors.js';
+import { base64UrlMember, didKeyMember, recordOf, textMember, timeMember } from './lib/fields.js';
+import { canonicalWithId } from './lib/object-id.js';
+
+/** The object type, also the signature's domain-separation type. */
+export const PROFILE_TYPE = 'aip-profile/1' as const;
+/** The longest `name`, in UTF-16 code units. */
+export const MAX_NAME_LENGTH = 64;
+/** The longest `description`. */
+export const MAX_DESCRIPTION_LENGTH = 1024;
+/** At most this many endpoints, each an http(s) URL of at most {@link MAX_ENDPOINT_LENGTH} characters. */
+export const MAX_ENDPOINTS = 8;
+export const MAX_ENDPOINT_LENGTH = 512;
+
+const FIELDS = new Set(['type', 'did', 'name', 'description', 'endpoints', 'iat', 'signature']);
+const MALFORMED = 'aip_profile_malformed';
+
+/** A signed agent profile, as serialized to JSON. */
+export interface Profile {
+  type: typeof PROFILE_TYPE;
+  /** The agent, a `did:key`; it signs the profile. */
+  did: string;
+  /** A display name, 1 to 64 characters. */
+  name: string;
+  /** What the agent does, at most 1024 characters (may be empty). */
+  description: string;
+  /** Where to reach it: http(s) URLs, at most 8 (may be empty). */
+  endpoints: string[];
+  /** Issue time, Unix seconds: a newer profile replaces an older one. */
+  iat: number;
+  /** Ed25519 over `"aip-signature-v1" NUL "aip-profile/1" NUL JCS(profile without signature)`, base64url. */
+  signature: string;
+}
+
+/** A profile that passed every check, with its id and canonical text. */
+export interface VerifiedProfile {
+  id: string;
+  profile: Profile;
+  canonical: string;
+}
+
+/** Options of {@link createProfile}. */
+export interface CreateProfileOptions {
+  name: string;
+  description?: string;
+  endpoints?: string[];
+  /** Unix seconds; defaults to the clock. */
+  now?: number;
+}
+
+/** Time options of {@link verifyProfile}. */
+export interface ProfileClockOptions extends Ed25519Options {
+  /** Unix seconds; defaults to the clock. */
+  now?: number;
+  /** Seconds an `iat` may lie in the future; default 300. */
+  clockSkew?: number;
+}
+
+/**
+ * Creates and signs the profile of `identity`. Argument errors are `RegistryError`s
+ * `aip_profile_malformed`, as a verifier would report them.
+ *
+ * @example
+ * ```ts
+ * const profile = createProfile(me, { name: 'scout', description: 'searches the web', endpoints: ['https://scout.example/mcp'] });
+ * ```
+ */
+export function createProfile(identity: Identity, options: CreateProfileOptions): Profile {
+  const unsigned: Omit<Profile, 'signature'> = {
+    type: PROFILE_TYPE,
+    did: identity.did,
+    name: options.name,
+    description: options.description ?? '',
+    endpoints: options.endpoints ?? [],
+    iat: Math.floor(options.now ?? Date.now() / 1000),
+  };
+  parseProfile({ ...unsigned, signature: encodeBase64Url(new Uint8Array(64)) });
+  return { ...unsigned, signature: signJson(identity, PROFILE_TYPE, unsigned) };
+}
+
+/**
+ * Checks a value against the profile schema without cryptography: known fields only, a `did:key`
+ * with an acceptable key, bounded printable name and description, http(s) endpoints, an integer
+ * `iat`, a 64-byte signature. Throws `RegistryError` `aip_profile_malformed`.
+ *
+ * @example
+ * ```ts
+ * const profile = parseProfile(JSON.parse(text));
+ * ```
+ */
+export function parseProfile(value: unknown): Profile {
+  const record = recordOf(value, FIELDS, MALFORMED, 'a profile');
+  if (record.type !== PROFILE_TYPE) throw new RegistryError(MALFORMED, `type must be "${PROFILE_TYPE}"`);
+  didKeyMember(record, 'did', MALFORMED);
+  textMember(record, 'name', MALFORMED, { min: 1, max: MAX_NAME_LENGTH });
+  if (typeof record.name === 'string' && record.name.trim() === '') {
+    throw new RegistryError(MALFORMED, 'name must not be blank');
+  }
+  textMember(record, 'description', MALFORMED, { min: 0, max: MAX_DESCRIPTION_LENGTH, newlines: true });
+  const endpoints = record.endpoints;
+  if (!Array.isArray(endpoints) || endpoints.length > MAX_ENDPOINTS) {
+    throw new RegistryError(MALFORMED, `endpoints must be a list of at most ${MAX_ENDPOINTS} URLs`);
+  }
+  for (const endpoint of endpoints) {
+    if (!isEndpoint(endpoint)) {
+      throw new RegistryError(
+        MALFORMED,
+        `each endpoint must be an http or https URL of at most ${MAX_ENDPOINT_LENGTH} characters`,
+      );
+    }
+  }
+  if (new Set(endpoints).size !== endpoints.length) throw new RegistryError(MALFORMED, 'endpoints repeat a URL');
+  timeMember(record, 'iat', MALFORMED);
+  base64UrlMember(record, 'signature', MALFORMED, 64);
+  return record as unknown as Profile;
+}
+
+/**
+ * Verifies a profile completely: the schema ({@link parseProfile}), the issue time (not beyond the
+ * clock skew), then the agent's own signature. Throws `RegistryError` `aip_profile_malformed`, or
+ * `TrustError` `aip_object_not_yet_valid` / `aip_signature_invalid` (the codes every signed object shares).
+ *
+ * @example
+ * ```ts
+ * const { id, profile } = verifyProfile(body, { now });
+ * ```
+ */
+export function verifyProfile(value: unknown, options: ProfileClockOptions = {}): VerifiedProfile {
+  const profile = parseProfile(value);
+  const now = options.now ?? Math.floor(Date.now() / 1000);
+  if (profile.iat > now + (options.clockSkew ?? DEFAULT_CLOCK_SKEW)) {
+    throw new TrustError(
+      'aip_object_not_yet_valid',
+      `the profile is issued in the future (iat ${profile.iat}, now ${now})`,
+    );
+  }
+  const { signature: _signature, ...unsigned } = profile;
+  const record = profile as unknown as Record<string, unknown>;
+  const key = didKeyMember(record, 'did', MALFORMED);
+  const bytes = base64UrlMember(record, 'signature', MALFORMED, 64);
+  if (!verifyJson(bytes, PROFILE_TYPE, unsigned, key, options)) {
+    throw new TrustError('aip_signature_invalid', "the profile's signature does not verify under its did");
+  }
+  return { ...canonicalWithId(profile), profile };
+}
+
+function isEndpoint(value: unknown): boolean {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ENDPOINT_LENGTH) return false;
+  if (/[\s\p{Cc}]/u.test(value)) return false;
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.username === '' && url.password === '';
+  } catch {
+    return false;
+  }
+}
