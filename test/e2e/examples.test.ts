@@ -38,4 +38,16 @@ describe('examples', () => {
       'researcher tries to delegate tool:* -> refused (aip_scope_insufficient)',
     ]);
   });
+
+  it('registry-sync.ts: publish, a forgery refused, sync and the same score offline', () => {
+    const { status, stdout, stderr } = run('registry-sync.ts');
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(stdout).toMatch(/^alice: profile accepted, vouch for did:key:z6Mk\w+\.\.\. accepted$/m);
+    expect(stdout).toMatch(/^bob: profile accepted, vouch for did:key:z6Mk\w+\.\.\. accepted$/m);
+    expect(stdout).toContain('forged vouch: refused (aip_signature_invalid)');
+    expect(stdout).toContain('sync: 4 objects, 4 accepted, 0 rejected');
+    expect(stdout).toContain('alice -> carol offline: score 0.576, 2 hops');
+    expect(stdout).toContain('same answer as the registry: true');
+  });
 });
