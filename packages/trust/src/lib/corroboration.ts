@@ -1,25 +1,34 @@
 // Corroboration k: vertex-disjoint chains of at most maxHops, found greedily (shortest chain first,
 // its inner agents removed, repeat). A lower bound on the true maximum, and never above the number
 // of attack edges into a Sybil region: every chain into it crosses a distinct attack edge.
-import type { GraphLayer } from './graph-layer.js';
+import { type GraphLayer, rowOf } from './graph-layer.js';
 import type { SearchSpace } from './path-search.js';
 
-export function countDisjointChains(
-  space: SearchSpace,
-  input: {
-    layers: readonly GraphLayer[];
-    tieKeys: Float64Array;
-    root: number;
-    target: number;
-    now: number;
-    maxHops: number;
-  },
-  cap: number,
-): number {
+interface ChainInput {
+  layers: readonly GraphLayer[];
+  tieKeys: Float64Array;
+  root: number;
+  target: number;
+  now: number;
+  maxHops: number;
+}
+
+export function countDisjointChains(space: SearchSpace, input: ChainInput, cap: number): number {
+  // Chains never share their second agent (an inner agent, or the target for the one direct
+  // chain) nor their last but one, so k is at most the root's distinct active out-neighbours and
+  // the target's distinct active in-neighbours. Stopping there skips the final search, the one
+  // that fails, which is the costly one: it explores the whole bounded neighbourhood.
+  const bound = activeNeighbours(
+    input.layers,
+    input.target,
+    false,
+    input.now,
+    activeNeighbours(input.layers, input.root, true, input.now, cap),
+  );
   space.clearBlocked(input.tieKeys.length);
   let count = 0;
   let skipDirect = false;
-  while (count < cap) {
+  while (count < bound) {
     const hit = space.search({ ...input, mode: 'shortest', skipDirect });
     if (hit === undefined) break;
     count++;
@@ -27,4 +36,39 @@ export function countDisjointChains(
     for (let i = 1; i < hit.path.length - 1; i++) space.block(hit.path[i] as number);
   }
   return count;
+}
+
+/** Distinct agents `node` has an active vouch to (forward) or from (backward), counted up to `limit`. */
+export function activeNeighbours(
+  layers: readonly GraphLayer[],
+  node: number,
+  forward: boolean,
+  now: number,
+  limit: number,
+): number {
+  const seen: number[] = [];
+  const note = (v: number) => {
+    if (!seen.includes(v)) seen.push(v);
+  };
+  for (const layer of layers) {
+    const a = layer.arrays;
+    const rows = forward ? a.out : a.in;
+    const row = rowOf(rows, node);
+    if (row >= 0) {
+      for (let s = rows.offsets[row] as number, end = rows.offsets[row + 1] as number; s < end; s++) {
+        if (seen.length >= limit) return limit;
+        const e = forward ? s : (a.mirror[s] as number);
+        if ((a.weights[e] as number) > 0 && (a.expiries[e] as number) > now) {
+          note((forward ? a.targets[e] : a.sources[s]) as number);
+        }
+      }
+    }
+    for (const d of (forward ? layer.dOut : layer.dIn).get(node) ?? []) {
+      if (seen.length >= limit) return limit;
+      if ((layer.dWeights[d] as number) > 0 && (layer.dExpiries[d] as number) > now) {
+        note((forward ? layer.dTargets[d] : layer.dSources[d]) as number);
+      }
+    }
+  }
+  return Math.min(seen.length, limit);
 }
