@@ -118,7 +118,8 @@ export class SearchSpace {
         (f.frontier.length > 0 && this.#cost(input, f.frontier, true) <= this.#cost(input, b.frontier, false));
       const side = forward ? f : b;
       const other = forward ? b : f;
-      const next = this.#expand(input, side, forward, epoch);
+      const bar = input.mode === 'best' && meet >= 0 ? meetProduct : 0;
+      const next = this.#expand(input, side, other, forward, epoch, bar);
       for (const v of next) {
         if (other.stamp[v] !== epoch) continue;
         const product = (side.best[v] as number) * (other.best[v] as number);
@@ -168,11 +169,18 @@ export class SearchSpace {
     return cost;
   }
 
-  /** Relaxes every edge out of the frontier by one hop; returns the nodes improved at this level. */
-  #expand(input: SearchInput, side: Side, forward: boolean, epoch: number): number[] {
+  /**
+   * Relaxes every edge out of the frontier by one hop; returns the nodes improved at this level.
+   * Frontier nodes whose value, times one more hop, is below `bar` (the best product found so far)
+   * are not expanded: no chain through them can win or tie. On the last level a node matters only
+   * where it meets the other side, so nothing else is recorded.
+   */
+  #expand(input: SearchInput, side: Side, other: Side, forward: boolean, epoch: number, bar: number): number[] {
     const k = side.depth + 1;
     const frontier = side.frontier;
     const values = frontier.map((u) => side.best[u] as number);
+    const meetOnly = k + other.depth >= input.maxHops;
+    const otherStamp = other.stamp;
     const { now, mode, tieKeys } = input;
     const best = side.best;
     const level = side.level;
@@ -185,6 +193,7 @@ export class SearchSpace {
     const next: number[] = [];
     const relax = (u: number, value: number, v: number, weight: number) => {
       if (blocked[v] === blockedEpoch || (v === skip && u === origin)) return;
+      if (meetOnly && otherStamp[v] !== epoch) return;
       const candidate = value * (HOP_DAMPING * weight);
       if (stamp[v] !== epoch) {
         stamp[v] = epoch;
@@ -217,6 +226,7 @@ export class SearchSpace {
       for (let i = 0; i < frontier.length; i++) {
         const u = frontier[i] as number;
         const value = values[i] as number;
+        if (value * HOP_DAMPING < bar) continue;
         const row = rowOf(rows, u);
         if (row >= 0) {
           const end = rows.offsets[row + 1] as number;
