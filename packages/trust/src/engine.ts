@@ -88,6 +88,7 @@ export class TrustEngine {
   readonly #snapshot: string | undefined;
   readonly #loadedFrom: 'snapshot' | 'rebuilt';
   readonly #agents = new Map<string, number>();
+  readonly #dids = new Map<number, string>();
   readonly #scopes = new Map<string, number>();
   #seenLocal: number;
   #seenData: number;
@@ -187,7 +188,7 @@ export class TrustEngine {
     const hit = this.#space.search({ ...input, mode: 'best' });
     if (hit === undefined) return { result: NO_PATH, nodes: [], scopes, now };
     const corroboration = cap === 0 ? 0 : countDisjointChains(this.#space, input, cap);
-    const path = hit.path.map((node) => this.#sql.agentDid.get(node) as string);
+    const path = hit.path.map((node) => this.didOf(node));
     const score = Math.round((hit.product / HOP_DAMPING) * 1e6) / 1e6;
     return { result: { score, corroboration, hops: hit.path.length - 1, path }, nodes: hit.path, scopes, now };
   }
@@ -283,9 +284,15 @@ export class TrustEngine {
     return this.#layers(coveringScopes(scope));
   }
 
-  /** @internal DID of a node id. */
+  /** @internal DID of a node id (agents are never renumbered, so the answer can be kept). */
   didOf(node: number): string {
-    return this.#sql.agentDid.get(node) as string;
+    let did = this.#dids.get(node);
+    if (did === undefined) {
+      did = this.#sql.agentDid.get(node) as string;
+      if (this.#dids.size >= MAX_CACHED) this.#dids.clear();
+      this.#dids.set(node, did);
+    }
+    return did;
   }
 
   /** @internal Node id of a DID. */

@@ -34,7 +34,14 @@ class Side {
   stamp = new Int32Array(0);
   parents: Int32Array[] = [];
   frontier: number[] = [];
+  /** The work of expanding `frontier` (edges to relax), -1 until computed. */
+  cost = -1;
   depth = 0;
+
+  clear(): void {
+    this.frontier = [];
+    this.cost = -1;
+  }
 
   resize(size: number, maxHops: number): void {
     if (this.best.length >= size && this.parents.length > maxHops) return;
@@ -98,6 +105,7 @@ export class SearchSpace {
       side.level[origin] = 0;
       side.stamp[origin] = epoch;
       side.frontier = [origin];
+      side.cost = -1;
       side.depth = 0;
     }
     let meet = -1;
@@ -109,13 +117,12 @@ export class SearchSpace {
     while (f.depth + b.depth < input.maxHops) {
       if (input.mode === 'best' && meet >= 0) {
         // Any new chain extends a frontier by at least one hop of cost <= 0.8.
-        if (maxValue(f) * HOP_DAMPING < meetProduct) f.frontier = [];
-        if (maxValue(b) * HOP_DAMPING < meetProduct) b.frontier = [];
+        if (maxValue(f) * HOP_DAMPING < meetProduct) f.clear();
+        if (maxValue(b) * HOP_DAMPING < meetProduct) b.clear();
       }
       if (f.frontier.length === 0 && b.frontier.length === 0) break;
       const forward =
-        b.frontier.length === 0 ||
-        (f.frontier.length > 0 && this.#cost(input, f.frontier, true) <= this.#cost(input, b.frontier, false));
+        b.frontier.length === 0 || (f.frontier.length > 0 && this.#cost(input, f, true) <= this.#cost(input, b, false));
       const side = forward ? f : b;
       const other = forward ? b : f;
       const bar = input.mode === 'best' && meet >= 0 ? meetProduct : 0;
@@ -155,7 +162,9 @@ export class SearchSpace {
   }
 
   /** Edges leaving (forward) or entering (backward) the frontier: the work of expanding it. */
-  #cost(input: SearchInput, frontier: number[], forward: boolean): number {
+  #cost(input: SearchInput, side: Side, forward: boolean): number {
+    if (side.cost >= 0) return side.cost;
+    const frontier = side.frontier;
     let cost = 0;
     for (const layer of input.layers) {
       const rows = forward ? layer.arrays.out : layer.arrays.in;
@@ -166,6 +175,7 @@ export class SearchSpace {
         if (delta.size > 0) cost += delta.get(u)?.length ?? 0;
       }
     }
+    side.cost = cost;
     return cost;
   }
 
@@ -256,6 +266,7 @@ export class SearchSpace {
     }
     side.depth = k;
     side.frontier = next;
+    side.cost = -1;
     return next;
   }
 }
