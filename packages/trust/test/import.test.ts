@@ -189,6 +189,25 @@ describe('importJsonl', () => {
     60_000,
   );
 
+  it('leaves the connection as it found it, after a whole import and after a failed one', async () => {
+    const store = openTrustStore({ path: path.join(dir, 'bulk.db') });
+    const settings = () => [
+      store.database.pragma('cache_size', { simple: true }),
+      store.database.pragma('wal_autocheckpoint', { simple: true }),
+    ];
+    const before = settings();
+    const summary = await importJsonl(store, [`${line(vouch(alice, bob))}\n`], { now: NOW, workers: 0 });
+    expect(summary.accepted).toBe(1);
+    expect(settings()).toEqual(before);
+    async function* broken() {
+      yield `${line(vouch(bob, carol))}\n`;
+      throw new Error('input stream failed');
+    }
+    await expect(importJsonl(store, broken(), { now: NOW, workers: 0 })).rejects.toThrow('input stream failed');
+    expect(settings()).toEqual(before);
+    store.close();
+  });
+
   it('refuses a bad batch size', async () => {
     const store = openTrustStore({ path: ':memory:' });
     await expect(importJsonl(store, [''], { batchSize: 0 })).rejects.toThrow(RangeError);

@@ -138,6 +138,23 @@ describe('TrustStore', () => {
     expect(() => openTrustStore({ path: other })).toThrow(expect.objectContaining({ code: 'aip_store_corrupt' }));
   });
 
+  it('tunes the connection for bulk writes and puts it back, with the WAL bounded afterwards', () => {
+    const store = openTrustStore({ path: path.join(dir, 'bulk.db') });
+    const pragma = (name: string) => store.database.pragma(name, { simple: true });
+    const defaults = { cache: pragma('cache_size'), checkpoint: pragma('wal_autocheckpoint') };
+    expect(pragma('journal_size_limit')).toBe(64 << 20);
+    const restore = store.beginBulkWrites();
+    expect(pragma('cache_size')).toBe(-(128 << 10));
+    expect(pragma('wal_autocheckpoint')).toBe(50_000);
+    storeVouch(store, vouch(alice, bob));
+    restore();
+    expect({ cache: pragma('cache_size'), checkpoint: pragma('wal_autocheckpoint') }).toEqual(defaults);
+    expect(store.counts().vouches).toBe(1);
+    store.close();
+    // Restoring after the store was closed is harmless.
+    expect(() => restore()).not.toThrow();
+  });
+
   it('opens read-only stores for inspection', () => {
     const file = path.join(dir, 't.db');
     const writer = openTrustStore({ path: file });
