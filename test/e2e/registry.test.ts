@@ -137,7 +137,8 @@ describe('aip publish → registry → aip sync', () => {
     await json('carol', ['vouch', alice, '--scope', 'tool:search']);
     await json('carol', ['publish', registry.url]);
     expect(await json('erin', ['sync', registry.url])).toMatchObject({ objects: 2, accepted: 2 });
-  });
+    // About 25 CLI processes in turn: 15 s alone, twice that beside the rest of the suite.
+  }, 120_000);
 
   it('catches a registry that tampers with an object in its database', async () => {
     const { alice, bob } = dids;

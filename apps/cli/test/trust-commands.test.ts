@@ -74,7 +74,7 @@ describe('aip vouch / trust score / trust path', () => {
     const text = await as('alice', ['trust', 'score', dids.carol as string, '--scope', 'tool:search']);
     expect(text.stdout).toContain('score 0.72');
     expect(text.stdout).toContain(dids.bob);
-  });
+  }, 90_000); // a dozen CLI processes in turn: 7 s alone, four times that beside the rest of the suite
 
   it('exits 1 with score 0 and an empty path when there is no trust path, or in another scope', async () => {
     await as('alice', ['vouch', dids.bob as string, '--scope', 'tool:search']);
