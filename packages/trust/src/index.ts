@@ -21,6 +21,7 @@ export {
   importJsonlFile,
 } from './import.js';
 export { type ClockOptions, DEFAULT_CLOCK_SKEW } from './lib/clock.js';
+export { openTrustQueryPool, TrustQueryPool, type TrustQueryPoolOptions } from './query-pool.js';
 export { computeRanking, type RankEntry, type RankingOptions } from './ranking.js';
 export {
   createRevocation,

@@ -1,47 +1,9 @@
 // A pool of worker threads verifying JSONL batches in parallel (Ed25519 verification is the cost
 // of an import: ~11k/s per core). Falls back to the calling thread when no compiled worker exists.
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { type LineResult, verifyLines } from './verify-lines.js';
-
-/**
- * The compiled worker script. From the sources (tests through the `@aip/source` condition) it is
- * the built copy in `dist/`, when present.
- */
-function workerFile(): string | undefined {
-  const here = import.meta.url;
-  const url = here.endsWith('.ts')
-    ? new URL('../../dist/lib/verify-worker.js', here)
-    : new URL('./verify-worker.js', here);
-  const file = fileURLToPath(url);
-  return existsSync(file) ? file : undefined;
-}
-
-const SOURCE_CONDITION = /^(--conditions|-C)(=|$)/;
-
-function compiledExecArgv(): string[] {
-  const out: string[] = [];
-  const args = process.execArgv;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    if (SOURCE_CONDITION.test(arg)) {
-      if (!arg.includes('=')) i++;
-      continue;
-    }
-    out.push(arg);
-  }
-  return out;
-}
-
-function compiledEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  if (env.NODE_OPTIONS !== undefined) {
-    env.NODE_OPTIONS = env.NODE_OPTIONS.replace(/(--conditions|-C)[= ]\S+/g, '').trim();
-  }
-  return env;
-}
+import { startWorker } from './worker-thread.js';
 
 export class VerifyPool {
   readonly #workers: Worker[] = [];
@@ -52,12 +14,9 @@ export class VerifyPool {
 
   /** `size` workers (default: one per core); 0, or no compiled worker, verifies in-thread. */
   constructor(size: number = availableParallelism()) {
-    const file = size > 0 ? workerFile() : undefined;
-    if (file === undefined) return;
     for (let i = 0; i < size; i++) {
-      // The compiled worker loads compiled dependencies: drop a source-only export condition
-      // inherited from a test runner.
-      const worker = new Worker(file, { execArgv: compiledExecArgv(), env: compiledEnv() });
+      const worker = startWorker('verify-worker');
+      if (worker === undefined) return;
       worker.on('message', (message: { id: number; results: LineResult[] }) => {
         this.#pending.get(message.id)?.resolve(message.results);
         this.#pending.delete(message.id);
