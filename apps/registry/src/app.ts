@@ -1,7 +1,7 @@
 // The registry (DESIGN §6) as a fastify application: `buildApp(options)` wires the store, the trust
 // engine and one encapsulated plugin per feature; `main.ts` is the only place that listens.
 
-import { openTrustEngine } from '@aip/trust';
+import { openTrustEngine, openTrustQueryPool } from '@aip/trust';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { AgentViews } from './agent-views.js';
@@ -48,6 +48,11 @@ export interface RegistryOptions {
   challengeTtl?: number;
   /** Trust answers kept per store version (an LRU, dropped on every change); default 10 000; 0 turns it off. */
   cacheSize?: number;
+  /**
+   * Worker threads answering trust scores and paths, each with its own engine over the database;
+   * default one per core (an in-memory database is always answered in-thread); 0: in-thread.
+   */
+  queryThreads?: number;
   /** Pre-trusted agents of the global ranking; default: every agent with a profile. */
   rankingSeeds?: string[];
   /** Trust `X-Forwarded-For` from a reverse proxy for the client address (default false). */
@@ -80,11 +85,17 @@ export function buildApp(options: RegistryOptions = {}): FastifyInstance {
   });
   const store = options.store ?? openRegistryStore({ path: options.db ?? ':memory:' });
   const engine = openTrustEngine(store.trust);
+  const queries = openTrustQueryPool(
+    store.trust,
+    engine,
+    options.queryThreads === undefined ? {} : { threads: options.queryThreads },
+  );
   const agents = new AgentViews(store);
   const identityLimit = options.identityLimit ?? DEFAULT_IDENTITY_LIMIT;
   const ctx: RegistryContext = {
     store,
     engine,
+    queries,
     agents,
     network: new NetworkViews(store, agents),
     ranking: new RankingCache(store, engine, { seeds: options.rankingSeeds ?? [] }),
@@ -125,6 +136,7 @@ export function buildApp(options: RegistryOptions = {}): FastifyInstance {
     try {
       if (store.trust.path !== ':memory:') await engine.saveSnapshot();
     } finally {
+      await queries.close();
       engine.close();
       if (options.store === undefined) store.close();
     }

@@ -1,6 +1,6 @@
 // What every route plugin shares: the store and its views, the trust engine, the challenge book,
 // the per-identity limiter and the clock.
-import type { TrustEngine } from '@aip/trust';
+import type { TrustEngine, TrustQueryPool } from '@aip/trust';
 import type { AgentViews } from './agent-views.js';
 import type { IdentityLimiter } from './identity-limiter.js';
 import type { NetworkViews } from './network-views.js';
@@ -12,6 +12,8 @@ import type { RegistryStore } from './registry-store.js';
 export interface RegistryContext {
   store: RegistryStore;
   engine: TrustEngine;
+  /** Score and path questions, answered in worker threads (in-thread for an in-memory store). */
+  queries: TrustQueryPool;
   agents: AgentViews;
   network: NetworkViews;
   ranking: RankingCache;

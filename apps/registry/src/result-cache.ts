@@ -8,7 +8,7 @@ import type { RegistryStore } from './registry-store.js';
  * @example
  * ```ts
  * const cache = new ResultCache(store, 10_000);
- * const result = cache.get(key, () => engine.score(to, { from, scope, now }));
+ * const result = await cache.get(key, () => pool.score(to, { from, scope, now }));
  * ```
  */
 export class ResultCache<T> {
@@ -22,8 +22,12 @@ export class ResultCache<T> {
     this.#capacity = capacity;
   }
 
-  /** The cached answer to `key`, or `compute()`'s (then cached). A capacity of 0 caches nothing. */
-  get(key: string, compute: () => T): T {
+  /**
+   * The cached answer to `key`, or `compute()`'s. A fresh answer is kept only if the store did not
+   * change while it was computed (it may come from a worker thread), so no cached answer is older
+   * than the version it is filed under. A capacity of 0 caches nothing.
+   */
+  async get(key: string, compute: () => Promise<T>): Promise<T> {
     if (this.#capacity === 0) return compute();
     const version = this.#store.version;
     if (version !== this.#version) {
@@ -32,14 +36,15 @@ export class ResultCache<T> {
     }
     const hit = this.#entries.get(key);
     if (hit !== undefined) {
-      // Most recently used last: Map keeps insertion order.
       this.#entries.delete(key);
       this.#entries.set(key, hit);
       return hit;
     }
-    const value = compute();
-    if (this.#entries.size >= this.#capacity) this.#entries.delete(this.#entries.keys().next().value as string);
-    this.#entries.set(key, value);
+    const value = await compute();
+    if (this.#store.version === version && this.#version === version) {
+      if (this.#entries.size >= this.#capacity) this.#entries.delete(this.#entries.keys().next().value as string);
+      this.#entries.set(key, value);
+    }
     return value;
   }
 

@@ -1,6 +1,6 @@
 import { createRevocation, createVouch, openTrustEngine, openTrustStore, verifyVouch, vouchId } from '@aip/trust';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createProfile } from '../src/index.js';
+import { buildApp, createProfile } from '../src/index.js';
 import { codeOf, get, identities, NOW, post, type TestRegistry, testRegistry } from './helpers.js';
 
 let registry: TestRegistry;
@@ -107,6 +107,31 @@ describe('GET /v1/trust/score and /v1/trust/path', () => {
 });
 
 describe('GET /v1/ranking', () => {
+  it('answers from worker threads exactly as from the main thread, before and after a revocation', async () => {
+    const vouches = await graph();
+    const inThread = buildApp({ db: registry.db, now: () => NOW, queryThreads: 0 });
+    const everyone = [alice, bob, carol, dave, erin];
+    const compare = async () => {
+      for (const scope of ['*', 'tool:search', 'tool:x']) {
+        for (const from of everyone) {
+          for (const to of everyone) {
+            const url = `/v1/trust/path?from=${from.did}&to=${to.did}&scope=${scope}`;
+            expect((await get(registry.app, url)).json()).toEqual((await get(inThread, url)).json());
+          }
+        }
+      }
+    };
+    await compare();
+    const revocation = createRevocation(bob, vouchId(vouches[1] as never), { now: NOW });
+    expect((await post(registry.app, '/v1/revocations', revocation)).statusCode).toBe(201);
+    expect((await score(alice.did, carol.did, '&scope=tool:search')).json()).toMatchObject({
+      hops: 2,
+      corroboration: 1,
+    });
+    await compare();
+    await inThread.close();
+  });
+
   it('ranks agents per scope with their profile names, for display', async () => {
     await graph();
     // The agents with a profile are the seeds (pre-trusted) when none are configured.

@@ -28,6 +28,7 @@ interface ServeOptions {
   identityLimit: number;
   requireChallenge?: boolean;
   seed: string[];
+  queryThreads?: number;
   log?: boolean;
 }
 
@@ -53,6 +54,11 @@ export function registerRegistry(program: Command): void {
     )
     .option('--require-challenge', 'accept profiles only with a challenge-response registration')
     .option('--seed <did>', 'pre-trusted agent of the global ranking; repeatable', repeatOption, [])
+    .option(
+      '--query-threads <n>',
+      'worker threads answering trust scores and paths (0: the main thread; default one per core)',
+      integerOption('--query-threads', 0, 64),
+    )
     .option('--log', 'log every request as a JSON line on stdout')
     .action(action(serve));
   program.addCommand(registry);
@@ -71,6 +77,7 @@ async function serve(options: ServeOptions & OutputOptions): Promise<number> {
       identityLimit: options.identityLimit,
       requireChallenge: options.requireChallenge === true,
       rankingSeeds,
+      ...(options.queryThreads === undefined ? {} : { queryThreads: options.queryThreads }),
       logger: options.log === true,
     });
   } catch (err) {

@@ -83,7 +83,7 @@ export async function trustRoutes(app: FastifyInstance, { ctx }: RoutesOptions):
     },
     async (request) => {
       const { to, options, key } = question(request.query);
-      return scores.get(key, () => ctx.engine.score(to, options));
+      return scores.get(key, () => ctx.queries.score(to, options));
     },
   );
 
@@ -99,7 +99,7 @@ export async function trustRoutes(app: FastifyInstance, { ctx }: RoutesOptions):
     },
     async (request) => {
       const { to, options, key } = question(request.query);
-      return paths.get(key, () => ctx.engine.path(to, options));
+      return paths.get(key, () => ctx.queries.path(to, options));
     },
   );
 
