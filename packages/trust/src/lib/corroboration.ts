@@ -2,16 +2,10 @@
 // its inner agents removed, repeat). A lower bound on the true maximum, and never above the number
 // of attack edges into a Sybil region: every chain into it crosses a distinct attack edge.
 import { type GraphLayer, rowOf } from './graph-layer.js';
-import type { SearchSpace } from './path-search.js';
+import type { SearchInput, SearchSpace } from './path-search.js';
 
-interface ChainInput {
-  layers: readonly GraphLayer[];
-  tieKeys: Float64Array;
-  root: number;
-  target: number;
-  now: number;
-  maxHops: number;
-}
+/** A search question without its mode: corroboration always asks for shortest chains. */
+type ChainInput = Omit<SearchInput, 'mode' | 'skipDirect'>;
 
 export function countDisjointChains(space: SearchSpace, input: ChainInput, cap: number): number {
   // Chains never share their second agent (an inner agent, or the target for the one direct

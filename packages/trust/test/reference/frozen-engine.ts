@@ -3,21 +3,14 @@
 // equivalence tests compare `TrustEngine.score` with.
 import { DEFAULT_CORROBORATION_CAP, MAX_HOPS, type TrustEngine, type TrustResult } from '../../src/index.js';
 import type { GraphLayer } from '../../src/lib/graph-layer.js';
-import { HOP_DAMPING, SearchSpace } from './path-search.js';
+import { HOP_DAMPING, type SearchInput, SearchSpace } from './path-search.js';
 
 const space = new SearchSpace();
 
 /** Corroboration k exactly as the engine first counted it. */
 export function frozenDisjointChains(
   search: SearchSpace,
-  input: {
-    layers: readonly GraphLayer[];
-    tieKeys: Float64Array;
-    root: number;
-    target: number;
-    now: number;
-    maxHops: number;
-  },
+  input: Omit<SearchInput, 'mode' | 'skipDirect'>,
   cap: number,
 ): number {
   search.clearBlocked(input.tieKeys.length);
