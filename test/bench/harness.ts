@@ -1,5 +1,6 @@
 // Benchmark plumbing: throughput and latency measurement, results as DESIGN §8 rows
 // ({"name","value","unit","baseline","ratio","target","ok"}), every baseline from the same run.
+import crypto from 'node:crypto';
 
 export interface BenchResult {
   name: string;
@@ -100,4 +101,21 @@ function check(target: string | null, value: number, ratio: number | null): bool
 
 function round(n: number): number {
   return Math.abs(n) >= 100 ? Math.round(n) : Math.round(n * 1000) / 1000;
+}
+
+/**
+ * One core's raw node:crypto Ed25519 verify rate (a valid signature over a vouch-sized message,
+ * the key imported once): the floor under every verified import, the baseline of ingest and sync.
+ */
+export function rawVerifyRate(ms = 500): number {
+  const { publicKey, privateKey } = crypto.generateKeyPairSync('ed25519');
+  const message = Buffer.from('x'.repeat(300));
+  const signature = crypto.sign(null, message, privateKey);
+  const start = performance.now();
+  let n = 0;
+  while (performance.now() - start < ms) {
+    if (!crypto.verify(null, message, publicKey, signature)) throw new Error('the baseline signature does not verify');
+    n++;
+  }
+  return (n / (performance.now() - start)) * 1000;
 }

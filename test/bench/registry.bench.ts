@@ -3,14 +3,12 @@
 // process while the registry runs as `aip registry serve` in another; and `aip sync` of the whole
 // feed (1M objects, every one verified) into an empty local store.
 import { type ChildProcess, spawn } from 'node:child_process';
-import crypto from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateIdentity, signJson } from '@aip/identity';
 import { Pool } from 'undici';
-import { percentile, result, type Suite } from './harness.js';
+import { percentile, rawVerifyRate, result, type Suite } from './harness.js';
 import { loadRegistryDataset } from './registry-dataset.js';
 import { BENCH_NOW, QUERY_SCOPE, SCALES, seeded } from './trust-dataset.js';
 
@@ -116,22 +114,6 @@ async function paced(url: string, perSecond: number, nextPath: () => string): Pr
   await Promise.all(inflight);
   await pool.close();
   return { p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
-}
-
-/** One core's raw node:crypto Ed25519 verify rate: the cost every synced object must pay. */
-function rawVerifyRate(): number {
-  const identity = generateIdentity();
-  const spki = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), identity.publicKey]);
-  const key = crypto.createPublicKey({ key: spki, format: 'der', type: 'spki' });
-  const message = Buffer.from('x'.repeat(300));
-  const signature = Buffer.from(signJson(identity, 'aip-vouch/1', 'x'.repeat(250)), 'base64url');
-  const start = performance.now();
-  let n = 0;
-  while (performance.now() - start < 500) {
-    crypto.verify(null, message, key, signature);
-    n++;
-  }
-  return (n / (performance.now() - start)) * 1000;
 }
 
 function runSync(url: string, db: string): Promise<{ seconds: number; summary: Record<string, number> }> {

@@ -3,14 +3,12 @@
 // run. `pnpm bench trust` runs 100k agents / 1M vouches; `pnpm bench trust --scale=10m` the
 // 1M / 10M manual run.
 import { spawn } from 'node:child_process';
-import crypto from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateIdentity, signJson } from '@aip/identity';
 import { coveringScopes, importJsonlFile, openTrustEngine, openTrustStore, type TrustEngine } from '@aip/trust';
-import { median, percentile, result, type Suite } from './harness.js';
+import { median, percentile, rawVerifyRate, result, type Suite } from './harness.js';
 import { BENCH_DIR, BENCH_NOW, type Dataset, loadDataset, QUERY_SCOPE, SCALES } from './trust-dataset.js';
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
@@ -18,22 +16,6 @@ const log = (message: string) => process.stderr.write(`${message}\n`);
 function scaleArg(): string {
   const arg = process.argv.find((a) => a.startsWith('--scale='));
   return arg === undefined ? '1m' : arg.slice('--scale='.length);
-}
-
-/** One core's raw node:crypto verify rate, the reference for the parallel ingest. */
-function rawVerifyRate(): number {
-  const identity = generateIdentity();
-  const spki = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), identity.publicKey]);
-  const key = crypto.createPublicKey({ key: spki, format: 'der', type: 'spki' });
-  const message = Buffer.from('x'.repeat(300));
-  const signature = Buffer.from(signJson(identity, 'aip-vouch/1', 'x'.repeat(250)), 'base64url');
-  const start = performance.now();
-  let n = 0;
-  while (performance.now() - start < 500) {
-    crypto.verify(null, message, key, signature);
-    n++;
-  }
-  return (n / (performance.now() - start)) * 1000;
 }
 
 /** A naive query still running after this long is stopped; its time then counts as this (a lower bound). */
