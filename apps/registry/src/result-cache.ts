@@ -41,7 +41,7 @@ export class ResultCache<T> {
       return hit;
     }
     const value = await compute();
-    if (this.#store.version === version && this.#version === version) {
+    if (this.#store.version === version && this.#version === version && !this.#entries.has(key)) {
       if (this.#entries.size >= this.#capacity) this.#entries.delete(this.#entries.keys().next().value as string);
       this.#entries.set(key, value);
     }

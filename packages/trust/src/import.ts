@@ -77,8 +77,14 @@ export async function importJsonl(
   const batchSize = options.batchSize ?? 2000;
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError('batchSize must be a positive integer');
   const maxErrors = options.maxErrors ?? 100;
-  const pool = new VerifyPool(options.workers);
   const restore = store.beginBulkWrites();
+  let pool: VerifyPool;
+  try {
+    pool = new VerifyPool(options.workers);
+  } catch (err) {
+    restore();
+    throw err;
+  }
   const verifyOptions = options.clockSkew === undefined ? { now } : { now, clockSkew: options.clockSkew };
   const summary: ImportSummary = { lines: 0, accepted: 0, duplicates: 0, rejected: 0, rejectedByCode: {}, errors: [] };
   let bytes = 0;
@@ -159,8 +165,11 @@ export async function importJsonl(
     if (lines.length + unreadable.length > 0 || batchBytes > 0) await submit();
     while (queue.length > 0) await drain();
   } finally {
-    restore();
-    await pool.close();
+    try {
+      restore();
+    } finally {
+      await pool.close();
+    }
   }
   return summary;
 }

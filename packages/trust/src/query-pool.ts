@@ -13,7 +13,7 @@ import type { TrustStore } from './store.js';
 export interface TrustQueryPoolOptions {
   /** Worker threads; default one per core. 0 answers on the calling thread. */
   threads?: number;
-  /** The index snapshot the workers load (never write); default the engine's, `<db>.idx`. */
+  /** The index snapshot the workers load (never write); default `<db>.idx`; `false`: rebuild. */
   snapshot?: string | false;
 }
 
@@ -63,6 +63,8 @@ export class TrustQueryPool {
       const member: Member = { worker, busy: 0 };
       worker.on('message', (response: QueryResponse) => this.#settle(response));
       worker.on('error', (err) => this.#lose(member, err));
+      worker.on('messageerror', (err) => this.#lose(member, err));
+      worker.on('exit', (code) => this.#lose(member, new Error(`exited with code ${code}`)));
       // An idle pool does not keep the process alive; a question waiting for its answer does.
       worker.unref();
       this.#members.push(member);
@@ -107,9 +109,15 @@ export class TrustQueryPool {
     const request: QueryRequest = { id, kind, target, options };
     const chosen = member;
     return new Promise((resolve, reject) => {
+      try {
+        chosen.worker.postMessage(request);
+      } catch (err) {
+        // Options that cannot cross to a thread (a function, a symbol): nothing was sent.
+        reject(new TypeError('the trust query options cannot be sent to a worker thread', { cause: err }));
+        return;
+      }
       this.#pending.set(id, { resolve, reject, member: chosen });
       if (chosen.busy++ === 0) chosen.worker.ref();
-      chosen.worker.postMessage(request);
     });
   }
 
@@ -125,13 +133,15 @@ export class TrustQueryPool {
     const { name, code, message } = response.error;
     if (name === 'TrustError' && code !== undefined) pending.reject(new TrustError(code, message));
     else if (name === 'RangeError') pending.reject(new RangeError(message));
+    else if (name === 'TypeError') pending.reject(new TypeError(message));
     else pending.reject(new Error(message));
   }
 
   /** A dead worker leaves the pool; its questions fail, later ones go to the others. */
   #lose(member: Member, err: Error): void {
     const at = this.#members.indexOf(member);
-    if (at >= 0) this.#members.splice(at, 1);
+    if (at < 0) return;
+    this.#members.splice(at, 1);
     for (const [id, pending] of this.#pending) {
       if (pending.member !== member) continue;
       this.#pending.delete(id);

@@ -71,6 +71,11 @@ describe('TrustQueryPool', () => {
     });
     await expect(queries.score('did:web:example.com', { from })).rejects.toBeInstanceOf(TrustError);
     await expect(queries.score(to, { from, corroborationCap: -1 })).rejects.toBeInstanceOf(RangeError);
+    await expect(queries.score(to, { from, now: Number.NaN })).rejects.toBeInstanceOf(TypeError);
+    // Options that cannot cross to a thread are refused without leaving a question behind.
+    const odd = { from, now: NOW, extra: () => 1 } as never;
+    await expect(queries.score(to, odd)).rejects.toThrow('cannot be sent to a worker thread');
+    expect(await queries.score(to, { from, now: NOW })).toEqual(engine.score(to, { from, now: NOW }));
     const waiting = expect(queries.score(to, { from, now: NOW })).rejects.toThrow('the trust query pool is closed');
     await queries.close();
     await waiting;

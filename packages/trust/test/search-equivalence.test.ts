@@ -128,6 +128,53 @@ describe('optimised search and corroboration (equivalence with the reference)', 
     fc.assert(fc.property(hubby, checkAllPairs), { numRuns: 40 });
   });
 
+  it('finds the same one of several equal chains as the reference (weights 1 and 0.5 only)', () => {
+    // A case where expanding a different side first would meet at another agent and return
+    // [2, 11, 5, 1, 10] instead of [2, 9, 6, 4, 10]: both products are 0.4096, to the last bit or two.
+    const src = [2, 4, 0, 2, 1, 2, 1, 8, 3, 3, 2, 9, 5, 5, 9, 10, 10, 11, 2, 8, 11, 10, 4, 10, 5, 0, 0, 6, 6, 6];
+    const dst = [11, 10, 10, 7, 3, 10, 10, 11, 4, 2, 9, 6, 1, 2, 11, 3, 2, 5, 0, 0, 5, 1, 6, 8, 4, 6, 6, 1, 9, 4];
+    const halves = new Set([2, 4, 5, 7, 8, 16, 21, 22, 25, 26, 27]);
+    const edges: EdgeSpec[] = src.map((from, i) => ({
+      from,
+      to: dst[i] as number,
+      weight: halves.has(i) ? 0.5 : 1,
+      exp: 0,
+      layer: 0,
+      how: 0,
+    }));
+    const keys = Float64Array.from([
+      0.09169688797555864, 0.12462344113737345, 0.25339880981482565, 0.46323346882127225, 0.7087662003468722,
+      0.8895238640252501, 0.21692931512370706, 0.39368252479471266, 0.44871339411474764, 0.449665620457381,
+      0.6148433841299266, 0.48698749858886003,
+    ]);
+    const layers = layersOf(edges, 1);
+    const expected = frozenSearch(layers, keys, 2, 10, NOW, DEFAULT_CORROBORATION_CAP);
+    expect(expected?.path).toEqual([2, 9, 6, 4, 10]);
+    expect(optimised(layers, keys, 2, 10, DEFAULT_CORROBORATION_CAP)).toEqual(expected);
+    // And graphs like it: few nodes, many equal products.
+    const tied = fc.integer({ min: 6, max: 12 }).chain((nodes) =>
+      fc.record({
+        nodes: fc.constant(nodes),
+        layers: fc.constant(1),
+        seed: fc.nat(),
+        edges: fc.array(
+          fc
+            .record({
+              from: fc.nat(nodes - 1),
+              to: fc.nat(nodes - 1),
+              weight: fc.constantFrom(1, 0.5),
+              exp: fc.constant(0),
+              layer: fc.constant(0),
+              how: fc.constant(0),
+            })
+            .filter((e) => e.from !== e.to),
+          { minLength: 10, maxLength: 36 },
+        ),
+      }),
+    );
+    fc.assert(fc.property(tied, checkAllPairs), { numRuns: 400 });
+  });
+
   it('answers layered random graphs of a few hundred nodes as the reference does', () => {
     fc.assert(
       fc.property(fc.nat(), (seed) => {

@@ -150,8 +150,18 @@ describe('TrustStore', () => {
     restore();
     expect({ cache: pragma('cache_size'), checkpoint: pragma('wal_autocheckpoint') }).toEqual(defaults);
     expect(store.counts().vouches).toBe(1);
+    // Overlapping imports: the last one out restores; restoring twice counts once.
+    const first = store.beginBulkWrites();
+    const second = store.beginBulkWrites();
+    first();
+    first();
+    expect(pragma('cache_size')).toBe(-(128 << 10));
+    second();
+    expect({ cache: pragma('cache_size'), checkpoint: pragma('wal_autocheckpoint') }).toEqual(defaults);
+    const late = store.beginBulkWrites();
     store.close();
     // Restoring after the store was closed is harmless.
+    expect(() => late()).not.toThrow();
     expect(() => restore()).not.toThrow();
   });
 

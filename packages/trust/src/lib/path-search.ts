@@ -181,9 +181,11 @@ export class SearchSpace {
 
   /**
    * Relaxes every edge out of the frontier by one hop; returns the nodes improved at this level.
-   * Frontier nodes whose value, times one more hop, is below `bar` (the best product found so far)
-   * are not expanded: no chain through them can win or tie. On the last level a node matters only
-   * where it meets the other side, so nothing else is recorded.
+   * On the last level a node matters only where it meets the other side, so nothing else is
+   * recorded, and frontier nodes whose value, times one more hop, is below `bar` (the best product
+   * so far) are not expanded: no chain through them can win or tie. (Skipping them on an earlier
+   * level would shrink the next frontier, change which side grows next, and so which of two equal
+   * chains is found: the answer must not depend on it.)
    */
   #expand(input: SearchInput, side: Side, other: Side, forward: boolean, epoch: number, bar: number): number[] {
     const k = side.depth + 1;
@@ -236,7 +238,7 @@ export class SearchSpace {
       for (let i = 0; i < frontier.length; i++) {
         const u = frontier[i] as number;
         const value = values[i] as number;
-        if (value * HOP_DAMPING < bar) continue;
+        if (meetOnly && value * HOP_DAMPING < bar) continue;
         const row = rowOf(rows, u);
         if (row >= 0) {
           const end = rows.offsets[row + 1] as number;

@@ -14,5 +14,5 @@ export type QueryResponse =
   | {
       id: number;
       result?: undefined;
-      error: { name: 'TrustError' | 'RangeError' | 'Error'; code?: TrustErrorCode; message: string };
+      error: { name: 'TrustError' | 'RangeError' | 'TypeError' | 'Error'; code?: TrustErrorCode; message: string };
     };

@@ -19,14 +19,14 @@ parentPort?.on('message', (request: QueryRequest) => {
         : engine.score(request.target, request.options);
     response = { id: request.id, result };
   } catch (err) {
-    response = {
-      id: request.id,
-      error:
-        err instanceof TrustError
-          ? { name: 'TrustError', code: err.code, message: err.message }
-          : { name: err instanceof RangeError ? 'RangeError' : 'Error', message: 'the trust query failed' },
-    };
-    if (err instanceof RangeError) response.error.message = err.message;
+    // Codes and the engine's own argument messages cross; anything else stays in this thread.
+    const error: Extract<QueryResponse, { error: object }>['error'] =
+      err instanceof TrustError
+        ? { name: 'TrustError', code: err.code, message: err.message }
+        : err instanceof RangeError || err instanceof TypeError
+          ? { name: err instanceof RangeError ? 'RangeError' : 'TypeError', message: err.message }
+          : { name: 'Error', message: 'the trust query failed' };
+    response = { id: request.id, error };
   }
   parentPort?.postMessage(response);
 });
