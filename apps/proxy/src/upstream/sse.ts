@@ -1,6 +1,7 @@
 // A streaming Server-Sent Events rewriter: splits the upstream stream into events as they arrive,
-// hands each to a rewrite function and writes it on immediately. Events it does not change are
-// passed through byte for byte; nothing is held back beyond the current, incomplete event.
+// hands each to a rewrite function (which may take its time: events stay in order) and writes it
+// on at once. Events it does not change pass through byte for byte; nothing is held back beyond
+// the current, incomplete event.
 import { Transform, type TransformCallback } from 'node:stream';
 
 /** One parsed SSE event. */
@@ -10,16 +11,23 @@ export interface SseEvent {
   data: string;
 }
 
-/** Returns the new data for an event, or `undefined` to keep it unchanged. */
-export type SseRewrite = (event: SseEvent) => string | undefined;
+/** New values for an event's fields; `undefined` (or a field left out) keeps it. */
+export interface SseChange {
+  data?: string;
+  id?: string;
+}
+
+export type SseRewrite = (event: SseEvent) => SseChange | undefined | Promise<SseChange | undefined>;
 
 const MAX_EVENT = 16 * 1024 * 1024;
+const LINE = /\r\n|\r|\n/;
+const BOUNDARY_SOURCE = '(\\r\\n|\\n|\\r(?!\\n))(\\r\\n|\\n|\\r(?!\\n))';
 
 function parseEvent(block: string): SseEvent {
   let event: string | undefined;
   let id: string | undefined;
   const data: string[] = [];
-  for (const line of block.split(/\r\n|\r|\n/)) {
+  for (const line of block.split(LINE)) {
     if (line === '' || line.startsWith(':')) continue;
     const colon = line.indexOf(':');
     const field = colon < 0 ? line : line.slice(0, colon);
@@ -32,16 +40,17 @@ function parseEvent(block: string): SseEvent {
   return { event, id, data: data.join('\n') };
 }
 
-// Rewrites only the data lines of an event block, keeping every other field and comment in place.
-function replaceData(block: string, data: string): string {
-  const eol = /\r\n|\r|\n/.exec(block)?.[0] ?? '\n';
-  const lines = block.split(/\r\n|\r|\n/);
+// Rewrites the data and id lines of an event block, keeping every other field and comment in place.
+function applyChange(block: string, change: SseChange): string {
+  const eol = LINE.exec(block)?.[0] ?? '\n';
   const out: string[] = [];
-  let written = false;
-  for (const line of lines) {
-    if (line === 'data' || line.startsWith('data:')) {
-      if (!written) for (const d of data.split('\n')) out.push(`data: ${d}`);
-      written = true;
+  let dataWritten = false;
+  for (const line of block.split(LINE)) {
+    if (change.data !== undefined && (line === 'data' || line.startsWith('data:'))) {
+      if (!dataWritten) for (const d of change.data.split('\n')) out.push(`data: ${d}`);
+      dataWritten = true;
+    } else if (change.id !== undefined && (line === 'id' || line.startsWith('id:'))) {
+      out.push(`id: ${change.id}`);
     } else {
       out.push(line);
     }
@@ -56,7 +65,7 @@ function replaceData(block: string, data: string): string {
  *
  * @example
  * ```ts
- * pipeline(upstreamBody, createSseRewriter((e) => (e.event === 'endpoint' ? '/message' : undefined)), res);
+ * pipeline(upstreamBody, createSseRewriter((e) => (e.event === 'endpoint' ? { data: '/message' } : undefined)), res);
  * ```
  */
 export function createSseRewriter(rewrite: SseRewrite): Transform {
@@ -66,12 +75,12 @@ export function createSseRewriter(rewrite: SseRewrite): Transform {
   let size = 0;
   let tail = '';
 
-  // Splits `pending` into complete events (rewritten) and the incomplete rest.
-  function drain(pending: string, final: boolean): { out: string; rest: string } {
+  // Splits `pending` into complete events (each rewritten) and the incomplete rest.
+  function drain(pending: string, final: boolean): { out: (string | Promise<string>)[]; rest: string } {
     // Events end at a blank line; accept CRLF, CR and LF line endings (a CR directly followed by
     // LF is one CRLF, never two line endings).
-    const boundary = /(\r\n|\n|\r(?!\n))(\r\n|\n|\r(?!\n))/g;
-    let out = '';
+    const boundary = new RegExp(BOUNDARY_SOURCE, 'g');
+    const out: (string | Promise<string>)[] = [];
     let start = 0;
     let match = boundary.exec(pending);
     while (match !== null) {
@@ -79,23 +88,28 @@ export function createSseRewriter(rewrite: SseRewrite): Transform {
       if (!final && match.index + match[0].length === pending.length && pending.endsWith('\r')) break;
       const end = match.index + match[0].length;
       const block = pending.slice(start, match.index);
+      const whole = pending.slice(start, end);
+      const separator = match[0];
       const event = parseEvent(block);
-      const data = event.data === '' && event.event === undefined ? undefined : rewrite(event);
-      out += data === undefined ? pending.slice(start, end) : `${replaceData(block, data)}${match[0]}`;
+      const change =
+        event.data === '' && event.event === undefined && event.id === undefined ? undefined : rewrite(event);
+      const render = (c: SseChange | undefined) => (c === undefined ? whole : `${applyChange(block, c)}${separator}`);
+      out.push(change instanceof Promise ? change.then(render) : render(change));
       start = end;
       match = boundary.exec(pending);
     }
     const rest = pending.slice(start);
-    return final ? { out: out + rest, rest: '' } : { out, rest };
+    if (final && rest !== '') out.push(rest);
+    return { out, rest: final ? '' : rest };
   }
 
-  function accept(text: string, final: boolean): string {
+  function accept(text: string, final: boolean): (string | Promise<string>)[] {
     const window = tail + text;
-    if (!final && !/(\r\n|\n|\r(?!\n))(\r\n|\n|\r(?!\n))/.test(window)) {
+    if (!final && !new RegExp(BOUNDARY_SOURCE).test(window)) {
       parts.push(text);
       size += text.length;
       tail = window.slice(-3);
-      return '';
+      return [];
     }
     parts.push(text);
     const { out, rest } = drain(parts.join(''), final);
@@ -105,6 +119,18 @@ export function createSseRewriter(rewrite: SseRewrite): Transform {
     return out;
   }
 
+  function emit(out: (string | Promise<string>)[], callback: TransformCallback): void {
+    if (out.every((p) => typeof p === 'string')) {
+      const text = (out as string[]).join('');
+      callback(null, text === '' ? undefined : text);
+      return;
+    }
+    Promise.all(out).then(
+      (texts) => callback(null, texts.join('') || undefined),
+      (err: Error) => callback(err),
+    );
+  }
+
   return new Transform({
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
       const out = accept(decoder.decode(chunk, { stream: true }), false);
@@ -112,11 +138,10 @@ export function createSseRewriter(rewrite: SseRewrite): Transform {
         callback(new Error('SSE event too large'));
         return;
       }
-      callback(null, out === '' ? undefined : out);
+      emit(out, callback);
     },
     flush(callback: TransformCallback) {
-      const out = accept(decoder.decode(), true);
-      callback(null, out === '' ? undefined : out);
+      emit(accept(decoder.decode(), true), callback);
     },
   });
 }

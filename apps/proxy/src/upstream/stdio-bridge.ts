@@ -1,18 +1,22 @@
 // stdio MCP servers behind the proxy (`[stdio]`, `aip-proxy --stdio -- cmd args`): a loopback
 // Streamable HTTP endpoint where each session gets its own child process, spawned without a
 // shell; responses and progress go to the request they belong to, everything else to the
-// session's GET stream; children are reaped on DELETE, idle timeout and crash.
+// session's GET stream; children are reaped on DELETE, idle timeout and crash. Each grant (the
+// proxy names it in X-AIP-Grant) may hold only its share of the children.
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
-import type { StdioConfig } from './config-features.js';
+import type { ProxyConfig } from '../config/sections.js';
+
+type StdioConfig = NonNullable<ProxyConfig['stdio']>;
 
 const SECRET_HEADER = 'x-aip-bridge-secret';
 
 interface Session {
+  grant: string;
   http: StreamableHTTPServerTransport;
   child: StdioClientTransport;
   /** progressToken -> the request it reports on. */
@@ -51,6 +55,8 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 
 export async function startStdioBridge(config: StdioConfig): Promise<StdioBridge> {
   const sessions = new Map<string, Session>();
+  const perGrant = new Map<string, number>();
+  let reserved = 0;
   const [command, ...args] = config.command as [string, ...string[]];
 
   async function end(id: string): Promise<void> {
@@ -58,14 +64,44 @@ export async function startStdioBridge(config: StdioConfig): Promise<StdioBridge
     if (session === undefined || session.closed) return;
     session.closed = true;
     sessions.delete(id);
+    unreserve(session.grant);
     await Promise.allSettled([session.child.close(), session.http.close()]);
   }
 
+  // A slot per child, reserved before it is spawned (concurrent initializes count) and given back
+  // when the session ends or never starts.
+  function unreserve(grant: string): void {
+    reserved--;
+    const held = (perGrant.get(grant) ?? 1) - 1;
+    if (held <= 0) perGrant.delete(grant);
+    else perGrant.set(grant, held);
+  }
+
   async function open(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
-    if (sessions.size >= config.maxSessions) {
+    const grantHeader = req.headers['x-aip-grant'];
+    const grant = typeof grantHeader === 'string' ? grantHeader : '';
+    if ((perGrant.get(grant) ?? 0) >= config.max_sessions_per_principal) {
+      jsonError(res, 429, 'too many sessions for this principal');
+      return;
+    }
+    if (reserved >= config.max_sessions) {
       jsonError(res, 503, 'too many sessions');
       return;
     }
+    reserved++;
+    perGrant.set(grant, (perGrant.get(grant) ?? 0) + 1);
+    try {
+      await start(req, res, body, grant);
+    } catch (err) {
+      if (!started.has(res)) unreserve(grant);
+      throw err;
+    }
+  }
+
+  // Responses whose session was initialized (its slot is then given back by end()).
+  const started = new WeakSet<ServerResponse>();
+
+  async function start(req: IncomingMessage, res: ServerResponse, body: unknown, grant: string): Promise<void> {
     const child = new StdioClientTransport({ command, args, stderr: 'inherit' });
     const progress = new Map<string | number, RequestId>();
     let sessionId: string | undefined;
@@ -73,10 +109,11 @@ export async function startStdioBridge(config: StdioConfig): Promise<StdioBridge
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
         sessionId = id;
+        started.add(res);
         sessions.set(id, session);
       },
     });
-    const session: Session = { http, child, progress, lastUsed: Date.now(), closed: false };
+    const session: Session = { grant, http, child, progress, lastUsed: Date.now(), closed: false };
     http.onmessage = (message: JSONRPCMessage) => {
       const meta =
         'params' in message
@@ -111,12 +148,16 @@ export async function startStdioBridge(config: StdioConfig): Promise<StdioBridge
     try {
       await child.start();
     } catch {
+      unreserve(grant);
       jsonError(res, 502, 'the stdio server could not be started');
       return;
     }
     await http.start();
     await http.handleRequest(req, res, body);
-    if (sessionId === undefined) await Promise.allSettled([child.close(), http.close()]);
+    if (sessionId === undefined) {
+      unreserve(grant);
+      await Promise.allSettled([child.close(), http.close()]);
+    }
   }
 
   const secret = randomBytes(32);
@@ -158,10 +199,10 @@ export async function startStdioBridge(config: StdioConfig): Promise<StdioBridge
 
   const sweep = setInterval(
     () => {
-      const limit = Date.now() - config.idleTimeoutSeconds * 1000;
+      const limit = Date.now() - config.idle_timeout_seconds * 1000;
       for (const [id, session] of sessions) if (session.lastUsed < limit) void end(id);
     },
-    Math.min(config.idleTimeoutSeconds * 1000, 10_000),
+    Math.min(config.idle_timeout_seconds * 1000, 10_000),
   );
   sweep.unref();
 
