@@ -35,7 +35,9 @@ export function bodyStage(s: Pick<ProxyServices, 'clock' | 'config' | 'admission
       if (typeof release === 'string') return refusal('aip_rate_limited', release, { 'retry-after': '1', ...unread });
       ctx.cleanups.push(release);
       const now = s.clock.nowMs();
-      if (!(await s.limiter.admits(principal, now)))
+      const limits = config.rate_limit;
+      const limited = limits.principal_per_minute !== undefined || limits.issuer_per_minute !== undefined;
+      if (limited && !(await s.limiter.admits(principal, now)))
         return refusal('aip_rate_limited', 'rate limit reached (principal)', { 'retry-after': '1', ...unread });
       if (!body) {
         ctx.parsed = { kind: 'empty' };
