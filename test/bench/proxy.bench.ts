@@ -167,9 +167,10 @@ export const proxySuite: Suite = {
         path.join(dir, `${name}.jsonl`),
         ...extra,
       ];
+      // The proxy logs JSON lines: "metrics" (when asked) comes before "listening".
       const match = await startProcess(
         args,
-        /(?:metrics on (http:\/\/\S+)\/metrics\n)?aip-proxy listening on (http:\/\/\S+)[\s\S]*audit log/,
+        /(?:"url":"(http:[^"]+)\/metrics","msg":"metrics"[\s\S]*)?"url":"(http:[^"]+)",[^\n]*"msg":"listening"/,
         'stderr',
         children,
       );

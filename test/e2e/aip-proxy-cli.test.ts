@@ -39,7 +39,20 @@ interface Started {
   url: string;
   stderr: () => string;
   stdout: () => string;
+  /** The fields of the first log line with this message. */
+  logged: (msg: string) => Record<string, unknown> | undefined;
   exit: Promise<number | null>;
+}
+
+/** The JSON log lines written to stderr. */
+function logLines(stderr: string): Record<string, unknown>[] {
+  return stderr.split('\n').flatMap((line) => {
+    try {
+      return [JSON.parse(line) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
 }
 
 /** Starts aip-proxy and waits for its startup summary. */
@@ -53,9 +66,16 @@ function start(args: string[]): Promise<Started> {
   return new Promise((resolve, reject) => {
     child.stderr?.on('data', (d: Buffer) => {
       stderr += d.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(stderr);
-      if (match !== null && stderr.includes('audit log:'))
-        resolve({ child, url: match[1] as string, stderr: () => stderr, stdout: () => stdout, exit });
+      const listening = logLines(stderr).find((line) => line.msg === 'listening');
+      if (listening !== undefined)
+        resolve({
+          child,
+          url: listening.url as string,
+          stderr: () => stderr,
+          stdout: () => stdout,
+          logged: (msg) => logLines(stderr).find((line) => line.msg === msg),
+          exit,
+        });
     });
     void exit.then((code) => reject(new Error(`aip-proxy exited with ${code}: ${stderr}`)));
   });
@@ -74,10 +94,15 @@ async function refuse(args: string[]): Promise<{ code: number | null; stderr: st
 describe('aip-proxy command', () => {
   it('starts like the reference (--upstream --port --trust-key), prints its state and proxies', async () => {
     const proxy = await start(['--upstream', upstream.url, '--port', '0', '--trust-key', rawKey]);
-    expect(proxy.stderr()).toContain(`upstream:     ${upstream.url}`);
-    expect(proxy.stderr()).toMatch(/trusted keys: z\w{9}…\w{4}/);
-    expect(proxy.stderr()).toContain('audit:        max ttl 3600s, max budget $10, max depth 5 (warnings only)');
-    expect(proxy.stderr()).toContain('audit log:    stdout');
+    expect(proxy.logged('listening')).toMatchObject({
+      level: 30,
+      name: 'aip-proxy',
+      upstream: upstream.url,
+      trusted_keys: [expect.stringMatching(/^z\w{9}…\w{4}$/)],
+      audit: 'max ttl 3600s, max budget $10, max depth 5 (warnings only)',
+      audit_log: 'stdout',
+      proofs: expect.stringContaining('a stolen token alone is enough'),
+    });
     const res = await fetch(`${proxy.url}/mcp/tools/search`, {
       method: 'POST',
       headers: { 'x-aip-token': p.token(['tool:search']) },
@@ -117,9 +142,11 @@ describe('aip-proxy command', () => {
       ].join('\n'),
     );
     const proxy = await start(['--config', config, '--upstream', upstream.url, '--port', '0']);
-    expect(proxy.stderr()).toContain(`upstream:     ${upstream.url}`);
-    expect(proxy.stderr()).toContain('max ttl 600s, max budget $2.5');
-    expect(proxy.stderr()).toContain(`audit log:    ${logFile}`);
+    expect(proxy.logged('listening')).toMatchObject({
+      upstream: upstream.url,
+      audit: expect.stringContaining('max ttl 600s, max budget $2.5'),
+      audit_log: logFile,
+    });
     const long = await fetch(`${proxy.url}/mcp/tools/search`, {
       method: 'POST',
       headers: { 'x-aip-token': p.token(['tool:search'], { ttl: 3600 }) },
@@ -149,8 +176,8 @@ describe('aip-proxy command', () => {
       process.execPath,
       server,
     ]);
-    expect(proxy.stderr()).toContain(`upstream:     stdio: ${process.execPath} ${server} (one process per session)`);
-    const metricsUrl = /metrics on (http:\/\/\S+)\/metrics/.exec(proxy.stderr())?.[1];
+    expect(proxy.logged('listening')?.upstream).toBe(`stdio: ${process.execPath} ${server} (one process per session)`);
+    const metricsUrl = (proxy.logged('metrics')?.url as string).replace(/\/metrics$/, '');
     const client = new Client({ name: 'cli-e2e', version: '1' });
     await client.connect(
       new StreamableHTTPClientTransport(new URL(`${proxy.url}/mcp`), {
@@ -219,7 +246,7 @@ describe('aip-proxy command', () => {
     const garbage = path.join(dir, 'garbage.db');
     await writeFile(garbage, 'this is not SQLite');
     const busy = await start(['--upstream', upstream.url, '--port', '0', '--trust-key', rawKey, '--metrics-port', '0']);
-    const busyMetrics = Number(/metrics on http:\/\/[^:]+:(\d+)/.exec(busy.stderr())?.[1]);
+    const busyMetrics = Number(new URL(busy.logged('metrics')?.url as string).port);
     const cases: [string[], string][] = [
       [['--log-file', path.join(missing, 'audit.jsonl')], 'logging.log_file: cannot open'],
       [['--config', await toml(`[budget]\nledger = "${path.join(missing, 'b.db')}"\n`)], 'budget.ledger: cannot open'],

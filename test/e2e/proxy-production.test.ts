@@ -275,14 +275,37 @@ describe('metrics and health', () => {
     expect(text).toContain('aip_proxy_active_streams 0');
   });
 
-  it('reports health with the upstream reachable, and degraded without it', async () => {
-    const ok = await fetch(`${metricsUrl}/healthz`);
-    expect(ok.status).toBe(200);
-    expect(await ok.json()).toEqual({ status: 'ok' });
+  it('reports liveness and readiness without a token, on its own port and on the metrics port', async () => {
+    for (const base of [proxy.url, metricsUrl]) {
+      const live = await fetch(`${base}/healthz`);
+      expect(live.status).toBe(200);
+      expect(await live.json()).toEqual({ status: 'ok' });
+      const ready = await fetch(`${base}/readyz`);
+      expect(ready.status, base).toBe(200);
+      expect(await ready.json()).toEqual({ status: 'ready', checks: { upstream: 'ok', audit_log: 'ok' } });
+    }
     await upstream.close();
-    const degraded = await fetch(`${metricsUrl}/healthz`);
-    expect(degraded.status).toBe(503);
+    await new Promise((r) => setTimeout(r, 1100)); // the upstream probe is reused for a second
+    for (const base of [proxy.url, metricsUrl]) {
+      expect((await fetch(`${base}/healthz`)).status).toBe(200); // still alive
+      const notReady = await fetch(`${base}/readyz`);
+      expect(notReady.status).toBe(503);
+      expect(await notReady.json()).toMatchObject({
+        status: 'not ready',
+        checks: { upstream: expect.stringContaining('unreachable'), audit_log: 'ok' },
+      });
+    }
     upstream = await startPlainUpstream();
+  });
+
+  it("exports the process's own metrics", async () => {
+    const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+    for (const name of [
+      'aip_proxy_process_cpu_seconds_total',
+      'aip_proxy_process_resident_memory_bytes',
+      'aip_proxy_nodejs_eventloop_lag_seconds',
+    ])
+      expect(text).toContain(name);
   });
 });
 

@@ -10,6 +10,7 @@ import type { AuditLog } from './audit/audit-log.js';
 import { openProxyAuditLog } from './audit/open-proxy-audit-log.js';
 import type { ProxyConfig } from './config/sections.js';
 import { closeProxy } from './lifecycle/close.js';
+import { createHealth } from './lifecycle/health.js';
 import { type ProxyLogger, silentLogger } from './lifecycle/logger.js';
 import { reloadProxy } from './lifecycle/reload.js';
 import { createMetrics, type ProxyMetrics } from './metrics.js';
@@ -124,7 +125,10 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
     const publicBase = () => state.config.proxy.public_url ?? listenBase();
     const audience = () => state.config.proxy.audience ?? state.config.proxy.public_url ?? listenBase();
 
+    const health = createHealth({ pool, auditLog, ledger, policy: () => state.policy, clock });
     const respond = createResponder({
+      logger,
+      access: () => state.config.logging.access,
       auditLog,
       clock,
       refusalDelayMs: () => state.config.rate_limit.refusal_delay_ms,
@@ -146,6 +150,7 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
       tasks: options.stores?.tasks ?? createMemoryTaskBindings(),
       ledger,
       auditLog,
+      health,
     };
     const streams = new StreamRegistry();
     const stages: Stage[] = [
@@ -159,6 +164,7 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
       meterStage(services),
       forwardStage({
         ...services,
+        logger,
         pool,
         upstreamOrigin,
         extraHeaders: stdio?.headers ?? {},
@@ -176,15 +182,7 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
       else socket.destroy();
     });
 
-    const metricsServer = metrics?.serve(async () => {
-      try {
-        const res = await pool.request({ method: 'HEAD', path: '/', headersTimeout: 2000 });
-        await res.body.dump();
-        return true;
-      } catch {
-        return false;
-      }
-    });
+    const metricsServer = metrics?.serve(health);
 
     return {
       server,

@@ -10,7 +10,7 @@ import { type AipProxy, createProxy } from './app.js';
 import { flagOptions, flagsLayer } from './config/flags.js';
 import { type ConfigSources, loadProxyConfig } from './config/resolve.js';
 import type { ProxyConfig } from './config/sections.js';
-import type { ProxyLogger } from './lifecycle/logger.js';
+import { createJsonLogger, type LogLevel, type ProxyLogger } from './lifecycle/logger.js';
 
 const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 const EXIT_OK = 0;
@@ -19,7 +19,10 @@ const EXIT_USAGE = 2;
 /** Where the command writes (tests pass their own). */
 export interface CliIo {
   env: Record<string, string | undefined>;
+  /** Refusals to start: one plain line each. */
   stderr: (text: string) => void;
+  /** The logger of a running proxy, at the configured level; JSON lines on stderr by default. */
+  logger?: (level: LogLevel) => ProxyLogger;
 }
 
 function shortKey(id: string): string {
@@ -27,41 +30,30 @@ function shortKey(id: string): string {
   return key.length > 16 ? `${key.slice(0, 10)}…${key.slice(-4)}` : key;
 }
 
-function describe(config: ProxyConfig, listening: string, audience: string): string {
+// What the proxy says when it starts listening: where, in front of what, trusting whom, and plainly
+// whether a stolen token is enough.
+function startFields(config: ProxyConfig, url: string, audience: string): Record<string, unknown> {
   const { audit } = config;
-  const enforce =
-    audit.enforce === true
-      ? 'enforcing all'
-      : audit.enforce === false
-        ? 'warnings only'
-        : `enforcing ${audit.enforce.join(', ')}`;
-  return [
-    `aip-proxy listening on ${listening}`,
-    `  upstream:     ${config.stdio === undefined ? config.proxy.upstream.origin : `stdio: ${config.stdio.command.join(' ')} (one process per session)`}`,
-    `  trusted keys: ${config.proxy.trust_keys.map(shortKey).join(', ')}`,
-    `  audience:     ${audience}`,
-    `  audit:        max ttl ${audit.max_ttl_seconds}s, max budget $${audit.max_budget_usd}, max depth ${audit.max_depth} (${enforce})`,
-    `  audit log:    ${config.logging.log_file ?? 'stdout'}`,
-    config.pop.required
-      ? '  proofs:       required (X-AIP-Proof)'
-      : '  proofs:       off: a stolen token alone is enough to call tools (--require-proof turns them on)',
-    ...(config.oauth === undefined
-      ? []
-      : [`  oauth:        ${config.oauth.issuer} (audience ${config.oauth.audience})`]),
-  ].join('\n');
-}
-
-function stderrLogger(write: (text: string) => void): ProxyLogger {
-  const line = (level: string, message: string, fields?: Record<string, unknown>) =>
-    write(
-      `aip-proxy: ${level === 'info' ? '' : `${level}: `}${message}${
-        fields === undefined || Object.keys(fields).length === 0 ? '' : ` ${JSON.stringify(fields)}`
-      }\n`,
-    );
   return {
-    info: (m, f) => line('info', m, f),
-    warn: (m, f) => line('warn', m, f),
-    error: (m, f) => line('error', m, f),
+    url,
+    upstream:
+      config.stdio === undefined
+        ? config.proxy.upstream.origin
+        : `stdio: ${config.stdio.command.join(' ')} (one process per session)`,
+    trusted_keys: config.proxy.trust_keys.map(shortKey),
+    audience,
+    audit: `max ttl ${audit.max_ttl_seconds}s, max budget $${audit.max_budget_usd}, max depth ${audit.max_depth} (${
+      audit.enforce === true
+        ? 'enforcing all'
+        : audit.enforce === false
+          ? 'warnings only'
+          : `enforcing ${audit.enforce.join(', ')}`
+    })`,
+    audit_log: config.logging.log_file ?? 'stdout',
+    proofs: config.pop.required
+      ? 'required (X-AIP-Proof)'
+      : 'off: a stolen token alone is enough to call tools (--require-proof turns them on)',
+    ...(config.oauth === undefined ? {} : { oauth: `${config.oauth.issuer} (audience ${config.oauth.audience})` }),
   };
 }
 
@@ -139,11 +131,12 @@ export async function runProxyCli(
     env: io.env,
     flags: flagsLayer(flags),
   };
-  const logger = stderrLogger(io.stderr);
   let config: ProxyConfig;
   let proxy: AipProxy;
+  let logger: ProxyLogger;
   try {
     config = await loadProxyConfig(sources);
+    logger = io.logger?.(config.logging.level) ?? createJsonLogger(config.logging.level);
     proxy = await createProxy({ config, logger });
   } catch (err) {
     if (!(err instanceof AipError)) throw err;
@@ -169,7 +162,7 @@ export async function runProxyCli(
       return EXIT_USAGE;
     }
     const m = proxy.metricsServer.address() as AddressInfo;
-    io.stderr(`aip-proxy metrics on http://${m.address}:${m.port}/metrics\n`);
+    logger.info('metrics', { url: `http://${m.address}:${m.port}/metrics` });
   }
   // SIGHUP: re-read everything and apply what can change without a restart; a bad file changes nothing.
   const reload = () => {
@@ -182,16 +175,18 @@ export async function runProxyCli(
       );
   };
   process.on('SIGHUP', reload);
-  // The banner comes once the signal handlers are in place: a SIGHUP right after it reloads.
+  // Said once the signal handlers are in place: a SIGHUP right after it reloads.
   const address = proxy.server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  io.stderr(`${describe(config, `http://${host}:${address.port}`, proxy.audience())}\n`);
+  logger.info('listening', startFields(config, `http://${host}:${address.port}`, proxy.audience()));
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
   process.off('SIGHUP', reload);
-  io.stderr('aip-proxy: shutting down\n');
+  logger.info('shutting down');
   await proxy.close();
+  logger.info('stopped');
+  logger.flush?.();
   return EXIT_OK;
 }

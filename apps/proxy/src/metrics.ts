@@ -1,20 +1,23 @@
-// Prometheus metrics (`[metrics]`) on their own loopback port, with /healthz: decisions by code,
-// calls per tool (label cardinality capped), request latency, open streams.
+// Prometheus metrics (`[metrics]`) on their own loopback port, with /healthz and /readyz: decisions
+// by code, calls per tool (label cardinality capped), request latency, open streams, and the
+// process's own (CPU, memory, event-loop lag, handles).
 import { createServer, type Server } from 'node:http';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { ProxyConfig } from './config/sections.js';
+import { type Health, LIVENESS_PATH, READINESS_PATH } from './lifecycle/health.js';
 import type { Clock } from './pipeline/clock.js';
 import type { DecisionObserver } from './pipeline/respond.js';
 
 export interface ProxyMetrics extends DecisionObserver {
   registry: Registry;
   streams(delta: 1 | -1): void;
-  /** Serves /metrics and /healthz; `healthy` decides the health answer. */
-  serve(healthy: () => Promise<boolean>): Server;
+  /** Serves /metrics, /healthz (liveness) and /readyz (readiness). */
+  serve(health: Health): Server;
 }
 
 export function createMetrics(config: NonNullable<ProxyConfig['metrics']>, clock: Clock): ProxyMetrics {
   const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'aip_proxy_' });
   const decisions = new Counter({
     name: 'aip_proxy_decisions_total',
     help: 'Decisions by outcome and AIP code',
@@ -55,7 +58,7 @@ export function createMetrics(config: NonNullable<ProxyConfig['metrics']>, clock
     streams(delta) {
       active.inc(delta);
     },
-    serve(healthy) {
+    serve(health) {
       return createServer((req, res) => {
         const path = (req.url ?? '').split('?')[0];
         if (req.method === 'GET' && path === '/metrics') {
@@ -65,15 +68,20 @@ export function createMetrics(config: NonNullable<ProxyConfig['metrics']>, clock
           });
           return;
         }
-        if (req.method === 'GET' && path === '/healthz') {
-          void healthy().then((ok) => {
-            res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
-            res.end(JSON.stringify({ status: ok ? 'ok' : 'degraded' }));
+        if (req.method === 'GET' && path === LIVENESS_PATH) {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ status: 'ok' }));
+          return;
+        }
+        if (req.method === 'GET' && path === READINESS_PATH) {
+          void health.ready().then((readiness) => {
+            res.writeHead(readiness.ready ? 200 : 503, { 'content-type': 'application/json' });
+            res.end(JSON.stringify({ status: readiness.ready ? 'ready' : 'not ready', checks: readiness.checks }));
           });
           return;
         }
         res.writeHead(404, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { code: 'aip_not_found', message: 'try /metrics or /healthz' } }));
+        res.end(JSON.stringify({ error: { code: 'aip_not_found', message: 'try /metrics, /healthz or /readyz' } }));
       });
     },
   };

@@ -12,6 +12,8 @@ import type { Clock } from './pipeline/clock.js';
 export interface TrustGate {
   /** True when `issuer` is the root or reaches the thresholds from it. */
   admits(issuer: string): boolean;
+  /** True while the trust store can be read. */
+  usable(): boolean;
   close(): void;
 }
 
@@ -73,6 +75,13 @@ export function openTrustGate(config: NonNullable<ProxyConfig['trust']>, clock: 
       if (decisions.size > 10_000) decisions.clear();
       decisions.set(issuer, { admitted, until: now + DECISION_TTL_MS });
       return admitted;
+    },
+    usable() {
+      try {
+        return statSync(config.db).isFile();
+      } catch {
+        return false;
+      }
     },
     close() {
       engine.close();

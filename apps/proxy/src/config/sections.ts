@@ -152,6 +152,20 @@ export const SECTIONS = {
         defaultNote: 'stdout',
         doc: 'appended (0600); the chain continues across restarts, a torn last line is closed off',
       }),
+      level: setting(
+        oneOf(['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const),
+        'info' as 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent',
+        {
+          reload: true,
+          flag: { name: '--log-level', argument: '<level>' },
+          doc: 'operational messages (JSON lines on stderr): start, reload, shutdown, failures with their cause',
+        },
+      ),
+      access: setting(boolean, false, {
+        reload: true,
+        flag: { name: '--access-log' },
+        doc: 'also one JSON line per request on stderr (method, path, status, decision, code, latency)',
+      }),
       on_failure: setting(oneOf(['refuse', 'continue'] as const), 'refuse' as 'refuse' | 'continue', {
         reload: true,
         doc: 'while the log cannot be written (a full disk): refuse requests (503) or serve them unaudited',

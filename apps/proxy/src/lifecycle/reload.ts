@@ -28,6 +28,7 @@ export function reloadProxy(
   state.config = plan.config;
   state.policy = policy;
   if (previous.gate !== policy.gate) previous.close();
+  logger.setLevel?.(plan.config.logging.level);
   logger.info('configuration reloaded', plan.restart.length === 0 ? {} : { restart_to_apply: plan.restart });
   return plan.restart;
 }

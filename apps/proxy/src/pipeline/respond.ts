@@ -3,6 +3,7 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { AuditLog, AuditRecord } from '../audit/audit-log.js';
 import { httpStatusOf } from '../http-status.js';
+import type { ProxyLogger } from '../lifecycle/logger.js';
 import { METADATA_PATH } from '../metadata.js';
 import type { Principal } from '../principal.js';
 import { auditHeader } from '../upstream/forward-headers.js';
@@ -47,6 +48,9 @@ const MAX_DELAYED = 4096;
 
 export function createResponder(deps: {
   auditLog: AuditLog;
+  /** Where access lines go when `access()` says so. */
+  logger?: ProxyLogger;
+  access?: () => boolean;
   clock: Clock;
   /** How long a 429 waits before it is sent (ms); read per refusal. */
   refusalDelayMs?: () => number;
@@ -87,6 +91,18 @@ export function createResponder(deps: {
         ...(fields.cause === undefined ? {} : { cause: fields.cause }),
       });
       deps.observer?.decided(ctx, fields.decision, fields.code, fields.status);
+      if (deps.access?.() === true)
+        deps.logger?.info('request', {
+          request_id: ctx.id,
+          http: ctx.http,
+          method: ctx.method,
+          status: fields.status,
+          decision: fields.decision,
+          code: fields.code,
+          subject: ctx.principal?.subject ?? null,
+          latency_ms: Math.round((deps.clock.monotonicMs() - ctx.started) * 1000) / 1000,
+          ...(fields.cause === undefined ? {} : { cause: fields.cause }),
+        });
     },
 
     refuse(ctx, refusal) {

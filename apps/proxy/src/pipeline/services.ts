@@ -2,6 +2,7 @@
 // clock, the responder, and the stores (each an asynchronous seam a shared implementation can fill).
 import type { AuditLog } from '../audit/audit-log.js';
 import type { ProxyConfig } from '../config/sections.js';
+import type { Health } from '../lifecycle/health.js';
 import type { OAuthVerifier } from '../oauth-verifier.js';
 import type { Policy } from '../policy.js';
 import type { Admission } from '../state/admission.js';
@@ -31,4 +32,5 @@ export interface ProxyServices {
   tasks: TaskBindings;
   ledger: BudgetLedger | undefined;
   auditLog: AuditLog;
+  health: Health;
 }

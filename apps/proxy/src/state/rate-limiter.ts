@@ -18,7 +18,7 @@ export interface RateLimiter {
   /** Takes `bytes` of request body from the grant's byte bucket (before the body is read). */
   takeBytes(principal: Principal, bytes: number, nowMs: number): Promise<RateVerdict>;
   /** Could the principal's own buckets (grant, issuer) give one request now? Nothing is taken. */
-  admits(principal: Principal, nowMs: number): Promise<boolean>;
+  admits(principal: Principal, nowMs: number): Promise<RateVerdict>;
   /** May a request without a valid credential from `address` be looked at? (Nothing is taken.) */
   admitsAnonymous(address: string, nowMs: number): boolean;
   /** Counts one request without a valid credential from `address`. */
@@ -67,12 +67,15 @@ export function createRateLimiter(limits: () => ProxyConfig['rate_limit'], bucke
     },
     admits(principal, nowMs) {
       const config = limits();
-      const ok =
-        (config.principal_per_minute === undefined ||
-          buckets.has(`g ${principal.grant}`, config.principal_per_minute, 1, nowMs)) &&
-        (config.issuer_per_minute === undefined ||
-          buckets.has(`i ${principal.issuer}`, config.issuer_per_minute, 1, nowMs));
-      return Promise.resolve(ok);
+      const wait = Math.max(
+        config.principal_per_minute === undefined
+          ? 0
+          : buckets.waitSeconds(`g ${principal.grant}`, config.principal_per_minute, 1, nowMs),
+        config.issuer_per_minute === undefined
+          ? 0
+          : buckets.waitSeconds(`i ${principal.issuer}`, config.issuer_per_minute, 1, nowMs),
+      );
+      return Promise.resolve(wait === 0 ? { ok: true } : { ok: false, retryAfterSeconds: wait, reason: 'principal' });
     },
     admitsAnonymous(address, nowMs) {
       return buckets.has(`a ${address}`, limits().unauthenticated_per_minute, 1, nowMs);

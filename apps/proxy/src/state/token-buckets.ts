@@ -87,9 +87,15 @@ export class TokenBuckets {
 
   /** True when `key` could give `need` now (nothing is taken). */
   has(key: string, perMinute: number, need: number, nowMs: number): boolean {
+    return this.waitSeconds(key, perMinute, need, nowMs) === 0;
+  }
+
+  /** Whole seconds until `key` could give `need` (0: now). Nothing is taken. */
+  waitSeconds(key: string, perMinute: number, need: number, nowMs: number): number {
     const bucket = this.#buckets.get(key);
-    if (bucket === undefined) return need <= perMinute;
+    if (bucket === undefined) return need <= perMinute ? 0 : 60;
+    bucket.perMinute = perMinute;
     this.#level(bucket, nowMs);
-    return bucket.tokens >= need;
+    return bucket.tokens >= need ? 0 : Math.max(1, Math.ceil(((need - bucket.tokens) * 60) / perMinute));
   }
 }

@@ -149,6 +149,7 @@ export function fakeWorld(document: ConfigDocument = {}) {
     tasks: createMemoryTaskBindings(),
     ledger: undefined,
     auditLog: { write() {}, healthy: () => true, close() {} },
+    health: { ready: () => Promise.resolve({ ready: true, checks: {} }) },
   };
   const token = (scope: string[], options: { ttl?: number } = {}) =>
     issueToken(operator, { sub: agent.did, scope, ttl: options.ttl ?? 600, now: Math.floor(clock.nowMs() / 1000) });

@@ -58,3 +58,26 @@ describe('stage metadata', () => {
     expect(metadataStage(serving.services).run(fakeContext())).toBeUndefined();
   });
 });
+
+describe('stage metadata, health', () => {
+  it('answers liveness at once and readiness from the checks, without a token', async () => {
+    const world = fakeWorld();
+    let ready = true;
+    world.services.health = {
+      ready: () => Promise.resolve({ ready, checks: { upstream: ready ? 'ok' : 'unreachable (ECONNREFUSED)' } }),
+    };
+    const stage = metadataStage(world.services);
+    const live = fakeContext({ method: 'GET', url: '/healthz' });
+    expect(stage.run(live)).toBe(ANSWERED);
+    expect(world.respond.sent.at(-1)).toEqual({ status: 'ok' });
+    expect(await stage.run(fakeContext({ method: 'GET', url: '/readyz' }))).toBe(ANSWERED);
+    expect(world.respond.sent.at(-1)).toEqual({ status: 'ready', checks: { upstream: 'ok' } });
+    ready = false;
+    const notReady = fakeContext({ method: 'GET', url: '/readyz' });
+    await stage.run(notReady);
+    expect((notReady.res as unknown as { written(): { status: number } }).written().status).toBe(503);
+    expect(stage.run(fakeContext({ method: 'POST', url: '/healthz' }))).toMatchObject({
+      code: 'aip_method_not_allowed',
+    });
+  });
+});

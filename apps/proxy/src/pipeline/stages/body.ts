@@ -37,8 +37,12 @@ export function bodyStage(s: Pick<ProxyServices, 'clock' | 'config' | 'admission
       const now = s.clock.nowMs();
       const limits = config.rate_limit;
       const limited = limits.principal_per_minute !== undefined || limits.issuer_per_minute !== undefined;
-      if (limited && !(await s.limiter.admits(principal, now)))
-        return refusal('aip_rate_limited', 'rate limit reached (principal)', { 'retry-after': '1', ...unread });
+      const rate = limited ? await s.limiter.admits(principal, now) : undefined;
+      if (rate !== undefined && !rate.ok)
+        return refusal('aip_rate_limited', `rate limit reached (${rate.reason}); retry in ${rate.retryAfterSeconds}s`, {
+          'retry-after': String(rate.retryAfterSeconds),
+          ...unread,
+        });
       if (!body) {
         ctx.parsed = { kind: 'empty' };
         return undefined;

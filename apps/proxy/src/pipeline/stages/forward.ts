@@ -5,6 +5,7 @@
 // becomes known. While no byte of a response has been sent, any failure is answered with a JSON
 // error; every outcome is audited, failures as `error` with their cause.
 import type { Dispatcher, Pool } from 'undici';
+import type { ProxyLogger } from '../../lifecycle/logger.js';
 import { formatTarget } from '../../request/target.js';
 import { auditHeader, clientHeaders, upstreamHeaders } from '../../upstream/forward-headers.js';
 import { ResponseTooLarge, readAll, relayStream, type StreamRegistry, UpstreamAbort } from '../../upstream/relay.js';
@@ -29,6 +30,8 @@ const CONNECT_ERRORS = new Set([
 ]);
 
 export interface ForwardDeps extends Pick<ProxyServices, 'clock' | 'config' | 'respond' | 'seal' | 'tasks' | 'ledger'> {
+  /** Upstream failures are logged with their cause. */
+  logger?: ProxyLogger;
   pool: Pool;
   upstreamOrigin: URL;
   /** Added to every upstream request (the stdio bridge's secret). */
@@ -127,6 +130,7 @@ export function forwardStage(d: ForwardDeps): Stage {
           status,
           cause: code,
         });
+        d.logger?.warn('upstream failed', { request_id: ctx.id, cause: code, status });
         return ANSWERED;
       }
       await settle(ctx, 'delivered');

@@ -1,13 +1,17 @@
-// Stage 1, metadata: the request target read once into its canonical form, the RFC 9728 protected
-// resource document answered (no token needed), and nothing let further while the audit log cannot
-// be written (unless the operator chose to serve unaudited).
+// Stage 1, metadata: the request target read once into its canonical form; what is answered without
+// a token answered — the RFC 9728 protected resource document, `/healthz` and `/readyz` — and
+// nothing let further while the audit log cannot be written (unless the operator chose to serve
+// unaudited).
+import { LIVENESS_PATH, READINESS_PATH } from '../../lifecycle/health.js';
 import { METADATA_PATH, protectedResourceMetadata } from '../../metadata.js';
 import { parseTarget } from '../../request/target.js';
 import { refusal } from '../refusal.js';
 import type { ProxyServices } from '../services.js';
 import { ANSWERED, type Stage } from '../stage.js';
 
-export function metadataStage(s: Pick<ProxyServices, 'config' | 'audience' | 'respond' | 'auditLog'>): Stage {
+export function metadataStage(
+  s: Pick<ProxyServices, 'config' | 'audience' | 'respond' | 'auditLog' | 'health'>,
+): Stage {
   return {
     name: 'metadata',
     run(ctx) {
@@ -24,6 +28,20 @@ export function metadataStage(s: Pick<ProxyServices, 'config' | 'audience' | 're
         });
         s.respond.sendJson(ctx, 200, document, { 'cache-control': 'max-age=300' });
         return ANSWERED;
+      }
+      const path = parsed.target.path;
+      if (path === LIVENESS_PATH || path === READINESS_PATH) {
+        if (ctx.req.method !== 'GET' && ctx.req.method !== 'HEAD')
+          return refusal('aip_method_not_allowed', 'health checks are read-only');
+        if (path === LIVENESS_PATH) {
+          s.respond.sendJson(ctx, 200, { status: 'ok' }, { 'cache-control': 'no-store' });
+          return ANSWERED;
+        }
+        return s.health.ready().then((readiness) => {
+          const body = { status: readiness.ready ? 'ready' : 'not ready', checks: readiness.checks };
+          s.respond.sendJson(ctx, readiness.ready ? 200 : 503, body, { 'cache-control': 'no-store' });
+          return ANSWERED;
+        });
       }
       if (!s.auditLog.healthy() && config.logging.on_failure === 'refuse')
         return refusal('aip_audit_unavailable', 'the audit log cannot be written: requests are refused until it can');
