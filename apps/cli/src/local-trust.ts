@@ -1,5 +1,5 @@
 // The local trust store ($AIP_HOME/trust.db, or --db) and its engine, for the trust commands.
-import { defaultAipHome } from '@aip/identity';
+import { defaultAipHome } from '@aip/identity/node';
 import { openTrustEngine, openTrustStore, type TrustEngine, type TrustStore } from '@aip/trust';
 
 export interface TrustDbOptions {

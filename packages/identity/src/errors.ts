@@ -42,6 +42,11 @@ export type IdentityErrorCode =
   | 'aip_identity_exists'
   /** The identity file is unreadable, inconsistent or corrupt. */
   | 'aip_keystore_corrupt'
+  /**
+   * The key store cannot be read or written: permissions, a read-only file system, a full disk, or
+   * `identity.json` is not a regular file (a FIFO, a device, a directory). The message names the cause.
+   */
+  | 'aip_keystore_unavailable'
   /** The identity file is readable by other users. */
   | 'aip_keystore_permissions'
   /** The identity is encrypted and no passphrase was supplied. */

@@ -1,5 +1,6 @@
 // `aip init [--name N] [--force] [--encrypt]`: mint an identity into $AIP_HOME.
-import { defaultAipHome, generateIdentity, IdentityError, identityExists, saveIdentity } from '@aip/identity';
+import { generateIdentity, IdentityError } from '@aip/identity';
+import { defaultAipHome, identityExists, saveIdentity } from '@aip/identity/node';
 import type { Command } from 'commander';
 import { action } from '../action.js';
 import { EXIT_OK } from '../exit-codes.js';

@@ -1,6 +1,6 @@
 // `aip publish URL`: push the local identity's signed profile (proving key possession through a
 // challenge-response), and its vouches and revocations from the local trust store, to a registry.
-import { readIdentityInfo } from '@aip/identity';
+import { readIdentityInfo } from '@aip/identity/node';
 import {
   createProfile,
   createRegistration,

@@ -1,7 +1,8 @@
 // `aip registry serve [--port N] [--db FILE]`: run a registry and its Trust Observatory (DESIGN §6)
 // on an embedded SQLite database, on 127.0.0.1 unless told otherwise, until SIGINT/SIGTERM.
 import path from 'node:path';
-import { AipError, defaultAipHome, didKeyFromId } from '@aip/identity';
+import { AipError, didKeyFromId } from '@aip/identity';
+import { defaultAipHome } from '@aip/identity/node';
 import {
   DEFAULT_IDENTITY_LIMIT,
   DEFAULT_IP_LIMIT,

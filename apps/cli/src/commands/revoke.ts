@@ -1,5 +1,5 @@
 // `aip revoke VOUCH_ID`: withdraw one of the local identity's vouches (signed revocation, stored).
-import { readIdentityInfo } from '@aip/identity';
+import { readIdentityInfo } from '@aip/identity/node';
 import { createRevocation, TrustError, verifyRevocation } from '@aip/trust';
 import type { Command } from 'commander';
 import { action } from '../action.js';

@@ -1,5 +1,6 @@
 // `aip sign [FILE|-] [--out F] [--force]`: a detached signature of a file or stdin.
-import { createDetachedSignature, writeFileAtomic } from '@aip/identity';
+import { createDetachedSignature } from '@aip/identity';
+import { writeFileAtomic } from '@aip/identity/node';
 import type { Command } from 'commander';
 import { action } from '../action.js';
 import { CliError } from '../cli-error.js';

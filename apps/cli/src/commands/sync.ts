@@ -1,7 +1,7 @@
 // `aip sync URL`: pull a registry's feed into the local trust store, re-verifying every object (the
 // registry is never trusted), resuming from the cursor saved by the previous sync.
 import path from 'node:path';
-import { defaultAipHome } from '@aip/identity';
+import { defaultAipHome } from '@aip/identity/node';
 import { openRegistryStore, syncFromRegistry } from '@aip/registry';
 import { openTrustEngine, TRUST_DB_FILE } from '@aip/trust';
 import type { Command } from 'commander';

@@ -1,5 +1,6 @@
 // `aip token issue | delegate | verify | inspect` (DESIGN §7).
-import { AipError, readIdentityInfo } from '@aip/identity';
+import { AipError } from '@aip/identity';
+import { readIdentityInfo } from '@aip/identity/node';
 import { httpStatusOf } from '@aip/proxy';
 import { createTokenVerifier, decodeToken, delegate, issueToken, type VerifiedToken } from '@aip/token';
 import { Command } from 'commander';

@@ -1,6 +1,7 @@
 // `aip trust score|path|import|export|rank`: personalised trust from the local store (DESIGN §4, §7).
 import { promises as fs } from 'node:fs';
-import { didKeyFromId, readIdentityInfo, writeFileAtomic } from '@aip/identity';
+import { didKeyFromId } from '@aip/identity';
+import { readIdentityInfo, writeFileAtomic } from '@aip/identity/node';
 import { computeRanking, importJsonlFile, openTrustEngine, type TrustQueryOptions, type TrustResult } from '@aip/trust';
 import { Command } from 'commander';
 import { action } from '../action.js';

@@ -1,5 +1,5 @@
 // `aip whoami [--json]`: show the local identity (no passphrase needed).
-import { readIdentityInfo } from '@aip/identity';
+import { readIdentityInfo } from '@aip/identity/node';
 import type { Command } from 'commander';
 import { action } from '../action.js';
 import { EXIT_OK } from '../exit-codes.js';
