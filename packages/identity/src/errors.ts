@@ -1,4 +1,5 @@
 // Typed errors for @aip/identity: one base class shared by every AIP package, stable string codes.
+// Also the `@aip/identity/errors` entry, for programs that only need to recognise AIP errors.
 
 /**
  * Base class of every error an AIP package throws for bad *data* (as opposed to a wrong argument
@@ -70,3 +71,5 @@ export class IdentityError extends AipError {
     this.name = 'IdentityError';
   }
 }
+
+export { describeIoError, isIoError } from './io-error.js';

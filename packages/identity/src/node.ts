@@ -1,7 +1,6 @@
 // @aip/identity/node: the parts that need a file system (Node, Bun, Deno): the key store in
 // $AIP_HOME, crash-safe file writes and the passphrase box they use.
 export { removeStaleTempFiles, writeFileAtomic } from './atomic-file.js';
-export { describeIoError, isIoError } from './io-error.js';
 export {
   defaultAipHome,
   IDENTITY_FILE,

@@ -63,8 +63,16 @@ function nativeWorks(): boolean {
   }
 }
 
-/** True when verification and signing go through node:crypto. */
-export const hasNativeEd25519 = nativeWorks();
+let native: boolean | undefined;
+
+/**
+ * True when verification and signing go through node:crypto. Decided on the first call (the
+ * self-test initialises OpenSSL, which a program that never signs need not pay for at start-up).
+ */
+export function hasNativeEd25519(): boolean {
+  native ??= nativeWorks();
+  return native;
+}
 
 function cachedPublicKey(publicKey: Uint8Array): KeyObject | null {
   const cacheKey = String.fromCharCode.apply(null, publicKey as unknown as number[]);

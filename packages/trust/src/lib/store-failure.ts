@@ -3,7 +3,7 @@
 // really is not an AIP trust store.
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
-import { describeIoError, isIoError } from '@aip/identity/node';
+import { describeIoError, isIoError } from '@aip/identity/errors';
 import { TrustError } from '../errors.js';
 
 // SQLite result codes (extended codes share the prefix) that mean "cannot get at the file".
