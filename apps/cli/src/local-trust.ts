@@ -29,10 +29,3 @@ export async function withEngine<T>(
     store.close();
   }
 }
-
-/** Parses a Unix-seconds option (`--at`). */
-export function parseUnix(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  return Number.isSafeInteger(n) && n >= 0 ? n : Number.NaN;
-}

@@ -1,6 +1,5 @@
 // `aip audit verify FILE`: check the hash chain of an aip-proxy audit log (exit 0 intact, 1 broken).
 import { readFile } from 'node:fs/promises';
-import { verifyAuditLog } from '@aip/proxy';
 import { Command } from 'commander';
 import { action } from '../action.js';
 import { EXIT_NEGATIVE, EXIT_OK } from '../exit-codes.js';
@@ -17,6 +16,7 @@ export function registerAudit(program: Command): void {
 }
 
 async function verify(options: OutputOptions, file?: string): Promise<number> {
+  const { verifyAuditLog } = await import('@aip/proxy');
   const result = verifyAuditLog(await readFile(file as string, 'utf8'));
   if (result.ok) {
     printResult(

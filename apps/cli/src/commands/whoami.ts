@@ -1,5 +1,4 @@
 // `aip whoami [--json]`: show the local identity (no passphrase needed).
-import { readIdentityInfo } from '@aip/identity/node';
 import type { Command } from 'commander';
 import { action } from '../action.js';
 import { EXIT_OK } from '../exit-codes.js';
@@ -10,6 +9,7 @@ export function registerWhoami(program: Command): void {
 }
 
 async function whoami(options: OutputOptions): Promise<number> {
+  const { readIdentityInfo } = await import('@aip/identity/node');
   const info = await readIdentityInfo();
   if (!info.permissionsOk)
     notice(options, `warning: ${info.path} is readable by other users; run: chmod 600 ${info.path}`);
@@ -18,6 +18,9 @@ async function whoami(options: OutputOptions): Promise<number> {
     aip_id: info.aipId,
     public_key_multibase: info.publicKeyMultibase,
     name: info.name,
+    platform: info.platform,
+    // A claim the agent made about itself: nothing has checked it, and `aip` never does.
+    platform_verified: false,
     encrypted: info.encrypted,
     created_at: info.createdAt,
     path: info.path,
@@ -28,6 +31,7 @@ async function whoami(options: OutputOptions): Promise<number> {
       `  did:        ${info.did}`,
       `  aip id:     ${info.aipId}`,
       `  public key: ${info.publicKeyMultibase}`,
+      ...(info.platform === null ? [] : [`  platform:   ${info.platform} (self-asserted, unverified)`]),
       `  created:    ${info.createdAt}`,
       `  file:       ${info.path}${info.encrypted ? ' (encrypted)' : ''}`,
     ].join('\n'),
