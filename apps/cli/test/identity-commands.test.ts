@@ -29,6 +29,7 @@ describe('aip init / whoami', () => {
       platform: 'github/myrepo',
       platform_verified: false,
     });
+    expect((await runAip(['whoami', '--did'], { env })).stdout).toBe(`${JSON.parse(init.stdout).did}\n`);
     const bad = await runAip(['init', '--force', '--platform', 'my repo', '--json'], { env });
     expect(bad.code).toBe(2);
     expect(JSON.parse(bad.stdout).error.code).toBe('aip_usage');

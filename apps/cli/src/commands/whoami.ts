@@ -5,12 +5,20 @@ import { EXIT_OK } from '../exit-codes.js';
 import { notice, type OutputOptions, printResult } from '../output.js';
 
 export function registerWhoami(program: Command): void {
-  program.command('whoami').description('show the local identity').action(action(whoami));
+  program
+    .command('whoami')
+    .description('show the local identity')
+    .option('--did', 'print only the did:key (for scripts: SCOUT=$(aip whoami --did))')
+    .action(action(whoami));
 }
 
-async function whoami(options: OutputOptions): Promise<number> {
+async function whoami(options: { did?: boolean } & OutputOptions): Promise<number> {
   const { readIdentityInfo } = await import('@aip/identity/node');
   const info = await readIdentityInfo();
+  if (options.did === true && !options.json) {
+    process.stdout.write(`${info.did}\n`);
+    return EXIT_OK;
+  }
   if (!info.permissionsOk)
     notice(options, `warning: ${info.path} is readable by other users; run: chmod 600 ${info.path}`);
   const result = {
