@@ -14,7 +14,14 @@ const SECTIONS = ['dependencies', 'peerDependencies', 'optionalDependencies', 'd
 const PNPM_ONLY = /^(workspace|catalog):/;
 
 const manifest = JSON.parse(readFileSync('package.json', 'utf8'));
-const packer = /^(\S+?)\//.exec(process.env.npm_config_user_agent ?? '')?.[1] ?? 'an unknown tool';
+// The package manager running this script sets npm_execpath to itself (npm_config_user_agent alone
+// can be inherited: npm reads npm_config_* variables of an outer pnpm run as its own configuration).
+const execPath = path.basename(process.env.npm_execpath ?? '');
+const packer = /pnpm/.test(execPath)
+  ? 'pnpm'
+  : execPath === ''
+    ? 'an unknown tool'
+    : execPath.replace(/(-cli)?\.c?js$/, '');
 
 if (packer !== 'pnpm') {
   const unresolved = SECTIONS.flatMap((section) =>
