@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openTrustEngine, openTrustStore } from '../src/index.js';
 import { agent, storeVouch, tempDir, vouch } from './helpers.js';
@@ -62,4 +63,24 @@ describe('index snapshot leftovers', () => {
     engine.close();
     store.close();
   });
+
+  it('removes what a snapshot writer killed mid-write really left behind', async () => {
+    const file = path.join(dir, 'k.db');
+    const store = openTrustStore({ path: file });
+    const child = spawn(
+      process.execPath,
+      [fileURLToPath(new URL('./fixtures/snapshot-writer-child.mjs', import.meta.url)), `${file}.idx`],
+      { stdio: 'ignore' },
+    );
+    const closed = new Promise((resolve) => child.once('close', resolve));
+    const temps = async () => (await fs.readdir(dir)).filter((name) => /^\.k\.db\.idx\..+\.tmp$/.test(name));
+    for (let i = 0; i < 2000 && (await temps()).length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    child.kill('SIGKILL');
+    await closed;
+    expect(await temps()).toHaveLength(1);
+    const engine = openTrustEngine(store);
+    expect(await temps()).toEqual([]);
+    engine.close();
+    store.close();
+  }, 30_000);
 });
