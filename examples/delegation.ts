@@ -13,11 +13,11 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 const operator = generateIdentity();
 const server = await startDemoServer();
 const proxy = await createProxy({
-  config: resolveConfig(
-    { budget: { ledger: ':memory:', costs: { 'tool:*': 0.05 } } },
-    { upstream: server.url, trustKeys: [operator.did], port: 0 },
-  ),
-  auditLog: { write() {}, close() {} },
+  config: resolveConfig({
+    proxy: { upstream: server.url, trust_keys: [operator.did], port: 0 },
+    budget: { ledger: ':memory:', costs: { 'tool:*': 0.05 } },
+  }),
+  auditLog: { write() {}, healthy: () => true, close() {} },
 });
 await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
 const url = proxy.audience();

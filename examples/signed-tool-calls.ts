@@ -16,9 +16,13 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 const operator = generateIdentity();
 const server = await startDemoServer();
 const proxy = await createProxy({
-  config: resolveConfig({ pop: { required: true } }, { upstream: server.url, trustKeys: [operator.did], port: 0 }),
+  config: resolveConfig({
+    proxy: { upstream: server.url, trust_keys: [operator.did], port: 0 },
+    pop: { required: true },
+  }),
   auditLog: {
     write: (line) => console.log(`  audit: ${line.decision} ${line.status} ${line.method} ${line.tool ?? ''}`),
+    healthy: () => true,
     close() {},
   },
 });

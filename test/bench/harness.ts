@@ -34,6 +34,15 @@ export function opsPerSecond(fn: (i: number) => void, ms = 300): number {
   return (iterations / elapsed) * 1000;
 }
 
+/** Operations per second of an asynchronous `fn`, one at a time, over about `ms` milliseconds. */
+export async function asyncOpsPerSecond(fn: (i: number) => Promise<unknown>, ms = 300): Promise<number> {
+  for (let i = 0; i < 200; i++) await fn(i);
+  let iterations = 0;
+  const start = performance.now();
+  while (performance.now() - start < ms) await fn(iterations++);
+  return (iterations / (performance.now() - start)) * 1000;
+}
+
 /**
  * Compares `candidate` with `baseline` in interleaved rounds (so drift on a busy machine hits
  * both alike) and returns the median rate of each.

@@ -12,7 +12,7 @@ import { generateIdentity } from '@aip/identity';
 import { openBudgetLedger } from '@aip/proxy';
 import { issueToken, signRequest } from '@aip/token';
 import { Pool } from 'undici';
-import { median, opsPerSecond, result, type Suite } from './harness.js';
+import { asyncOpsPerSecond, median, result, type Suite } from './harness.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PROXY_BIN = path.resolve(here, '../../apps/cli/dist/proxy-main.js');
@@ -208,10 +208,9 @@ export const proxySuite: Suite = {
         { id: 'link-2', budget: null },
       ];
       const meta = { subject: agent.did, tools: ['search'], now: Math.floor(Date.now() / 1000) };
-      const charges = opsPerSecond(() => {
-        ledger.charge(chain, 0.001, meta);
-      }, 2000);
-      ledger.close();
+      let charged = 0;
+      const charges = await asyncOpsPerSecond(() => ledger.charge(`bench-${charged++}`, chain, 0.001, meta), 2000);
+      await ledger.close();
 
       return [
         result('proxy.throughput', median(rounds.plain), 'req/s', median(rounds.direct), '>= 0.6'),

@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { principals } from '../fixtures/proxy.js';
 import { startPlainUpstream, type Upstream } from '../fixtures/upstreams.js';
 
-const BIN = fileURLToPath(new URL('../../apps/cli/dist/proxy-main.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../apps/proxy/dist/main.js', import.meta.url));
 const p = principals();
 const rawKey = p.operator.aipId.slice('aip:key:ed25519:'.length);
 let upstream: Upstream;
@@ -128,7 +128,9 @@ describe('aip-proxy command', () => {
     proxy.child.kill('SIGTERM');
     expect(await proxy.exit).toBe(0);
     const text = await readFile(logFile, 'utf8');
-    expect(verifyAuditLog(text)).toMatchObject({ ok: true, lines: 1 });
+    // One decision, between the log's own start and stop records, sealed by a signed checkpoint.
+    expect(verifyAuditLog(text)).toMatchObject({ ok: true, lines: 4, checkpoints: 1, notes: [] });
+    expect(text.split('\n').filter((line) => line.includes('"decision"'))).toHaveLength(1);
   });
 
   it('serves a stdio server with --stdio -- cmd args, and leaves no child behind on shutdown', async () => {

@@ -11,7 +11,7 @@ import { createRevocation, createVouch, openTrustStore, verifyRevocation, verify
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorOf, principals, type RunningProxy, startProxy } from '../fixtures/proxy.js';
+import { errorOf, principals, proxyDocument, type RunningProxy, startProxy } from '../fixtures/proxy.js';
 import { startStatefulUpstream, type Upstream } from '../fixtures/upstreams.js';
 
 const p = principals();
@@ -69,14 +69,14 @@ describe('budgets', () => {
     expect(upstream.log.tools.filter((t) => t.name === 'search').length - toolsBefore).toBe(10);
 
     const ledger = openBudgetLedger(ledgerFile());
-    const [rootSpend] = ledger.report([proxy.audit.findLast((a) => a.chain.length === 2)?.chain[0] as string]);
+    const [rootSpend] = await ledger.report([proxy.audit.findLast((a) => a.chain.length === 2)?.chain[0] as string]);
     expect(rootSpend).toMatchObject({ spent_usd: 1, budget_usd: 1, calls: 10 });
     const linkIds = [...new Set(proxy.audit.filter((a) => a.chain.length === 2).map((a) => a.chain[1] as string))];
-    const links = ledger.report(linkIds);
+    const links = await ledger.report(linkIds);
     expect(links).toHaveLength(2);
     expect(links.reduce((sum, l) => sum + l.spent_usd, 0)).toBeCloseTo(1, 10);
     for (const link of links) expect(link.spent_usd).toBeLessThanOrEqual(0.8);
-    ledger.close();
+    await ledger.close();
     for (const client of clients) await client.close();
   });
 
@@ -119,8 +119,8 @@ describe('budgets', () => {
     expect(res.status).toBe(502);
     await down.close({ graceMs: 100 });
     const ledger = openBudgetLedger(file);
-    expect(ledger.report().map((s) => s.spent_usd)).toEqual([0]);
-    ledger.close();
+    expect((await ledger.report()).map((s) => s.spent_usd)).toEqual([0]);
+    await ledger.close();
   });
 });
 
@@ -183,8 +183,9 @@ describe('trust-gated issuers', () => {
     // A reload with the same [trust] keeps the gate: the proxy trusts no key of its own.
     const reloaded = proxy.proxy.reload(
       resolveConfig(
-        { trust: { root: root.did, db, scope: 'aip:issuer', min_score: 0.5, min_corroboration: 1 } },
-        { upstream: upstream.url, trustKeys: [], port: 0 },
+        proxyDocument(upstream.url, [], {
+          trust: { root: root.did, db, scope: 'aip:issuer', min_score: 0.5, min_corroboration: 1 },
+        }),
       ),
     );
     expect(reloaded).toEqual([]);

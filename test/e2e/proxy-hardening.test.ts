@@ -16,7 +16,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorOf, principals, type RunningProxy, startProxy } from '../fixtures/proxy.js';
+import { errorOf, principals, proxyDocument, type RunningProxy, startProxy } from '../fixtures/proxy.js';
 import {
   startPlainUpstream,
   startSseUpstream,
@@ -289,8 +289,8 @@ describe('budgets once a request was sent', () => {
     upstream.closeAllConnections();
     await new Promise<void>((resolve) => upstream.close(() => resolve()));
     const ledger = openBudgetLedger(file);
-    expect(ledger.report().map((s) => s.spent_usd)).toEqual([0.25]);
-    ledger.close();
+    expect((await ledger.report()).map((s) => s.spent_usd)).toEqual([0.25]);
+    await ledger.close();
   });
 });
 
@@ -356,9 +356,7 @@ describe('reloading the configuration', () => {
     const used = sent.find((s) => s.body.includes('"tools/call"'));
     if (used === undefined) throw new Error('no tools/call was sent');
 
-    expect(
-      proxy.proxy.reload(resolveConfig(document, { upstream: upstream.url, trustKeys: [p.operator.did], port: 0 })),
-    ).toEqual([]);
+    expect(proxy.proxy.reload(resolveConfig(proxyDocument(upstream.url, [p.operator.did], document)))).toEqual([]);
     const replay = await fetch(used.url, { method: 'POST', headers: used.headers, body: used.body });
     expect(replay.status).toBe(401);
     expect((await errorOf(replay)).message).toContain('already used');

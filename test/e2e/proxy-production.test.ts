@@ -174,12 +174,12 @@ describe('rate limits and concurrency', () => {
     await proxyB.close({ graceMs: 100 });
   });
 
-  it('caps in-flight requests per principal, not counting streams', async () => {
+  it('caps in-flight requests per principal, its open stream included', async () => {
     const stateful = await startStatefulUpstream();
-    const limited = await startProxy(stateful.url, [p.operator.did], {}, { rate_limit: { max_concurrent: 1 } });
+    const limited = await startProxy(stateful.url, [p.operator.did], {}, { rate_limit: { max_concurrent: 2 } });
     const token = p.token(['tool:slow']);
     const client = await connect(limited.url, createAipFetch({ token }));
-    // The client's GET stream is open the whole time: it does not use up the one slot.
+    // The client's GET stream holds one slot the whole time; one call takes the other.
     const slow = client.callTool({ name: 'slow', arguments: { steps: 3, delayMs: 100 } });
     await new Promise((r) => setTimeout(r, 80));
     await expect(client.callTool({ name: 'slow', arguments: { steps: 1, delayMs: 1 } })).rejects.toThrow(
@@ -327,12 +327,7 @@ describe('revocation list', () => {
   it('fails closed while the list is stale or unreadable, and recovers when it is fresh again', async () => {
     const file = path.join(dir, 'fresh.txt');
     await writeFile(file, '');
-    const proxy = await startProxy(
-      upstream.url,
-      [p.operator.did],
-      {},
-      { revocation: { file, max_age_seconds: 2, fail_closed: true } },
-    );
+    const proxy = await startProxy(upstream.url, [p.operator.did], {}, { revocation: { file, max_age_seconds: 2 } });
     const token = p.token(['tool:search']);
     expect((await call(proxy.url, token)).status).toBe(200);
     const old = new Date(Date.now() - 10_000);
@@ -353,10 +348,28 @@ describe('revocation list', () => {
   it('fails closed on a revocation list with a line it cannot read, naming the line', async () => {
     const file = path.join(dir, 'bad.txt');
     await writeFile(file, 'not-a-key-or-id\n');
-    const proxy = await startProxy(upstream.url, [p.operator.did], {}, { revocation: { file, fail_closed: true } });
-    const res = await call(proxy.url, p.token(['tool:search']));
+    // At start: the proxy refuses to start, naming the line.
+    await expect(startProxy(upstream.url, [p.operator.did], {}, { revocation: { file } })).rejects.toMatchObject({
+      code: 'aip_config_invalid',
+      key: 'revocation.file',
+      message: expect.stringContaining('line 1'),
+    });
+    // Later: every request is refused, naming the line, until the file is fixed.
+    await writeFile(file, '# nothing revoked\n');
+    const proxy = await startProxy(upstream.url, [p.operator.did], {}, { revocation: { file } });
+    const token = p.token(['tool:search']);
+    expect((await call(proxy.url, token)).status).toBe(200);
+    await writeFile(file, '# one good, one bad\njti:abc\nnot-a-key-or-id\n');
+    await new Promise((r) => setTimeout(r, 1100));
+    const res = await call(proxy.url, token);
     expect(res.status).toBe(401);
-    expect((await errorOf(res)).message).toContain('line 1');
+    expect(await errorOf(res)).toMatchObject({ code: 'aip_key_revoked', message: expect.stringContaining('line 3') });
     await proxy.close({ graceMs: 100 });
+  });
+
+  it('refuses to start when the revocation file is missing', async () => {
+    await expect(
+      startProxy(upstream.url, [p.operator.did], {}, { revocation: { file: path.join(dir, 'missing.txt') } }),
+    ).rejects.toMatchObject({ key: 'revocation.file', message: expect.stringContaining('ENOENT') });
   });
 });

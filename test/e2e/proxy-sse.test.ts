@@ -85,18 +85,23 @@ describe('endpoint event rewrite', () => {
     await upstream.close();
   });
 
-  it('rewrites an absolute upstream endpoint to a proxy path, keeps ids, filters lists, leaves foreign URLs', async () => {
+  it('rewrites an absolute upstream endpoint to a proxy path, seals session and event ids, filters lists, leaves foreign URLs', async () => {
     const res = await fetch(`${proxy.url}/sse`, {
       headers: { 'x-aip-token': p.token(['tool:search']), accept: 'text/event-stream' },
     });
     const text = await res.text();
-    expect(text).toBe(
+    const sealed = '([A-Za-z0-9_-]{60,})';
+    const match = new RegExp(
       [
         ': comment lines pass through\n\n',
-        'event: endpoint\ndata: /message?sessionId=abc\n\n',
-        'event: message\nid: 7\ndata: {"jsonrpc":"2.0","id":1,"result":{"tools":[{"name":"search"}]}}\n\n',
-        'event: endpoint\r\ndata: https://elsewhere.example/post\r\n\r\n',
+        `event: endpoint\ndata: /message\\?sessionId=${sealed}\n\n`,
+        `event: message\nid: ${sealed}\ndata: \\{"jsonrpc":"2.0","id":1,"result":\\{"tools":\\[\\{"name":"search"\\}\\]\\}\\}\n\n`,
+        'event: endpoint\r\ndata: https://elsewhere\\.example/post\r\n\r\n',
       ].join(''),
-    );
+    ).exec(text);
+    expect(match, text).not.toBeNull();
+    // The upstream's ids never reach the client: it sees sealed ones only its principal can use.
+    expect(text).not.toContain('sessionId=abc');
+    expect(text).not.toContain('id: 7\n');
   });
 });

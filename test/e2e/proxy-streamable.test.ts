@@ -4,7 +4,7 @@ import { verifyAuditLog } from '@aip/proxy';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorOf, principals, type RunningProxy, startProxy } from '../fixtures/proxy.js';
+import { errorOf, principals, proxyDocument, type RunningProxy, startProxy } from '../fixtures/proxy.js';
 import { startStatefulUpstream, type Upstream } from '../fixtures/upstreams.js';
 
 let upstream: Upstream;
@@ -217,7 +217,7 @@ describe('aip-proxy with a stateful Streamable HTTP server', () => {
       [
         'for another audience',
         () => ({ 'x-aip-token': p.token(['*'], { aud: 'did:key:z6MkSomewhereElse' }) }),
-        403,
+        401,
         'aip_audience_mismatch',
       ],
       ['malformed', () => ({ 'x-aip-token': 'eyJ.not.a.token' }), 401, 'aip_token_malformed'],
@@ -289,9 +289,13 @@ describe('aip-proxy with a stateful Streamable HTTP server', () => {
     expect(deleted.status).toBe(200);
     const gone = await rawPost(token, session, { jsonrpc: '2.0', id: 3, method: 'tools/list' });
     expect(gone.status).toBe(404);
+    // An id the proxy never sealed is unknown to it: 404 (MCP clients then start a new session),
+    // and the upstream never sees it.
+    const before = upstream.log.http.length;
     const unknown = await rawPost(token, 'no-such-session', { jsonrpc: '2.0', id: 3, method: 'tools/list' });
     expect(unknown.status).toBe(404);
-    expect(await unknown.json()).toMatchObject({ error: { message: 'Session not found' } });
+    expect(await unknown.json()).toMatchObject({ error: { code: 'aip_session_unknown' } });
+    expect(upstream.log.http.length).toBe(before);
     const notAcceptable = await fetch(`${proxy.url}/mcp`, {
       headers: { accept: 'text/html', 'x-aip-token': token, 'mcp-session-id': await openSession(token) },
     });
@@ -370,7 +374,7 @@ describe('aip-proxy with a stateful Streamable HTTP server', () => {
     await expect.poll(() => upstream.log.aborted, { timeout: 3000 }).toBeGreaterThan(abortedBefore);
   });
 
-  it('ends open streams cleanly on shutdown, delivering what was already received', async () => {
+  it('on shutdown ends GET streams at once and lets an SSE-answered call finish within the grace period', async () => {
     const own = await startProxy(upstream.url, [p.operator.did]);
     const token = p.token(['tool:slow']);
     const initialize = await fetch(`${own.url}/mcp`, {
@@ -385,34 +389,40 @@ describe('aip-proxy with a stateful Streamable HTTP server', () => {
     });
     await initialize.text();
     const session = initialize.headers.get('mcp-session-id') as string;
-    const res = await fetch(`${own.url}/mcp`, {
+    const headers = {
+      accept: ACCEPT,
+      'x-aip-token': token,
+      'mcp-session-id': session,
+      'mcp-protocol-version': '2025-06-18',
+    };
+    const stream = await fetch(`${own.url}/mcp`, { headers: { ...headers, accept: 'text/event-stream' } });
+    const call = await fetch(`${own.url}/mcp`, {
       method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: ACCEPT,
-        'x-aip-token': token,
-        'mcp-session-id': session,
-        'mcp-protocol-version': '2025-06-18',
-      },
+      headers: { ...headers, 'content-type': 'application/json' },
       body: JSON.stringify({
         jsonrpc: '2.0',
         id: 5,
         method: 'tools/call',
-        params: { name: 'slow', arguments: { steps: 50, delayMs: 100 }, _meta: { progressToken: 'g' } },
+        params: { name: 'slow', arguments: { steps: 8, delayMs: 100 }, _meta: { progressToken: 'g' } },
       }),
     });
-    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const reader = (call.body as ReadableStream<Uint8Array>).getReader();
     let text = new TextDecoder().decode((await reader.read()).value);
-    const closing = own.close({ graceMs: 5000 });
     const started = performance.now();
+    const closing = own.close({ graceMs: 5000 });
+    // The standalone stream ends cleanly right away (its client reconnects elsewhere).
+    await stream.text();
+    expect(performance.now() - started).toBeLessThan(1000);
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
       text += new TextDecoder().decode(value);
     }
     await closing;
-    expect(performance.now() - started).toBeLessThan(2000);
-    expect(text).toContain('"progress":1');
+    // The call ran to its end: the client got its result, not a cut stream.
+    expect(text).toContain('"progress":8');
+    expect(text).toContain('done after 8 steps');
+    expect(performance.now() - started).toBeLessThan(4000);
   });
 
   it('answers 502 with a JSON error when the upstream is down', async () => {
@@ -479,7 +489,7 @@ describe('audit log file', () => {
     const { createProxy, resolveConfig } = await import('@aip/proxy');
     const file = path.join(dir, 'audit.jsonl');
     const filed = await createProxy({
-      config: resolveConfig({}, { upstream: upstream.url, trustKeys: [p.operator.did], port: 0, logFile: file }),
+      config: resolveConfig(proxyDocument(upstream.url, [p.operator.did], { logging: { log_file: file } })),
     });
     await new Promise<void>((resolve) => filed.server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(filed.server.address() as { port: number }).port}`;
@@ -489,7 +499,7 @@ describe('audit log file', () => {
     await client.close();
     await filed.close({ graceMs: 100 });
     const text = await readFile(file, 'utf8');
-    expect(verifyAuditLog(text)).toEqual({ ok: true, lines: text.trim().split('\n').length });
+    expect(verifyAuditLog(text)).toMatchObject({ ok: true, lines: text.trim().split('\n').length, checkpoints: 1 });
     const lines = text.trim().split('\n');
     lines[1] = (lines[1] as string).replace('"allow"', '"deny"');
     await writeFile(file, `${lines.join('\n')}\n`);

@@ -30,13 +30,13 @@ describe('aip budget show', () => {
       { id: link?.id as string, budget: 0.5 },
     ];
     for (let i = 0; i < 3; i++)
-      ledger.charge(segments, 0.1, { subject: helper.did, tools: ['search'], now: 1_764_000_000 + i });
-    ledger.charge([{ id: 'other', budget: null }], 1, {
+      await ledger.charge(`r${i}`, segments, 0.1, { subject: helper.did, tools: ['search'], now: 1_764_000_000 + i });
+    await ledger.charge('r-other', [{ id: 'other', budget: null }], 1, {
       subject: 'did:key:z6MkOther',
       tools: ['x'],
       now: 1_764_000_010,
     });
-    ledger.close();
+    await ledger.close();
 
     const mine = await runAip(['budget', 'show', chain, '--ledger', file, '--json']);
     expect(mine.code).toBe(0);

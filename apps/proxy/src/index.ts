@@ -1,29 +1,37 @@
 // @aip/proxy: the verifying MCP proxy behind the `aip-proxy` command.
 
 export { type AipProxy, createProxy, type ProxyOptions } from './app.js';
-export { type AuditLog, type AuditRecord, type AuditVerification, openAuditLog, verifyAuditLog } from './audit-log.js';
+export { anchorFileOf } from './audit/anchor.js';
+export { type AuditLog, type AuditLogOptions, type AuditRecord, openAuditLog } from './audit/audit-log.js';
+export { type AuditVerification, type AuditVerifyOptions, verifyAuditLog } from './audit/audit-verify.js';
+export { type AuditKey, loadAuditKey } from './audit/checkpoint.js';
+export { type CliIo, runProxyCli } from './cli.js';
+export { ProxyConfigError, type ProxyConfigErrorCode } from './config/errors.js';
+export { type FlagOption, flagOptions, flagsLayer } from './config/flags.js';
+export { configReference } from './config/reference.js';
+export { planReload, type ReloadPlan } from './config/reload.js';
+export {
+  type ConfigLayer,
+  type ConfigSources,
+  environmentLayer,
+  loadProxyConfig,
+  resolveConfig,
+  resolveLayers,
+} from './config/resolve.js';
+export { type ProxyConfig, SECTIONS } from './config/sections.js';
+export type { ConfigDocument } from './config/table.js';
+export { httpStatusOf, type ProxyErrorCode, type ProxyResponseCode } from './http-status.js';
+export { type ProxyLogger, silentLogger } from './lifecycle/logger.js';
+export { METADATA_PATH, protectedResourceMetadata } from './metadata.js';
+export { type Clock, systemClock } from './pipeline/clock.js';
+export type { Principal } from './principal.js';
 export {
   type BudgetLedger,
+  type ChargeRecord,
   type ChargeResult,
+  type ChargeState,
   costOf,
   type LedgerSegment,
   openBudgetLedger,
   type SegmentSpend,
-} from './budget-ledger.js';
-export { loadProxyConfig, type ProxyConfig, type ProxyFlags, resolveConfig } from './config.js';
-export type {
-  BudgetConfig,
-  FeatureConfig,
-  MetricsConfig,
-  OAuthConfig,
-  PopConfig,
-  RateLimitConfig,
-  RevocationConfig,
-  SessionConfig,
-  StdioConfig,
-  TrustGateConfig,
-} from './config-features.js';
-export { ProxyConfigError, type ProxyConfigErrorCode } from './errors.js';
-export { httpStatusOf, type ProxyErrorCode } from './http-status.js';
-export { METADATA_PATH, protectedResourceMetadata } from './metadata.js';
-export type { Principal } from './principal.js';
+} from './state/budget-ledger.js';

@@ -2,8 +2,9 @@
 // calls per tool (label cardinality capped), request latency, open streams.
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { MetricsConfig } from './config-features.js';
-import type { DecisionObserver } from './exchange.js';
+import type { ProxyConfig } from './config/sections.js';
+import type { Clock } from './pipeline/clock.js';
+import type { DecisionObserver } from './pipeline/respond.js';
 
 export interface ProxyMetrics extends DecisionObserver {
   registry: Registry;
@@ -12,7 +13,7 @@ export interface ProxyMetrics extends DecisionObserver {
   serve(healthy: () => Promise<boolean>): Server;
 }
 
-export function createMetrics(config: MetricsConfig): ProxyMetrics {
+export function createMetrics(config: NonNullable<ProxyConfig['metrics']>, clock: Clock): ProxyMetrics {
   const registry = new Registry();
   const decisions = new Counter({
     name: 'aip_proxy_decisions_total',
@@ -42,12 +43,12 @@ export function createMetrics(config: MetricsConfig): ProxyMetrics {
 
   return {
     registry,
-    decided(x, decision, code, _status) {
+    decided(ctx, decision, code, _status) {
       decisions.inc({ decision, code: code ?? 'none' });
-      latency.observe({ decision }, (performance.now() - x.started) / 1000);
-      for (const name of x.names) {
+      latency.observe({ decision }, (clock.monotonicMs() - ctx.started) / 1000);
+      for (const name of ctx.names) {
         // A caller controls tool names: past the cap, new names share one label.
-        if (!seenTools.has(name) && seenTools.size < config.maxToolLabels) seenTools.add(name);
+        if (!seenTools.has(name) && seenTools.size < config.max_tool_labels) seenTools.add(name);
         tools.inc({ tool: seenTools.has(name) ? name : 'other', decision });
       }
     },

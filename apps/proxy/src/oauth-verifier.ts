@@ -3,7 +3,10 @@
 // OAuth clients and AIP agents go through the same authorization.
 import { isValidScope, TokenError, type TokenErrorCode } from '@aip/token';
 import { createRemoteJWKSet, errors, jwtVerify } from 'jose';
-import type { OAuthConfig } from './config-features.js';
+import type { ProxyConfig } from './config/sections.js';
+
+type OAuthConfig = NonNullable<ProxyConfig['oauth']>;
+
 import type { Principal } from './principal.js';
 
 // Asymmetric algorithms only: an HMAC "signature" keyed with a public key proves nothing.
@@ -19,7 +22,7 @@ function fail(code: TokenErrorCode, message: string): TokenError {
 }
 
 export function createOAuthVerifier(config: OAuthConfig): OAuthVerifier {
-  const jwks = createRemoteJWKSet(config.jwksUri, {
+  const jwks = createRemoteJWKSet(config.jwks_uri, {
     cooldownDuration: 30_000,
     cacheMaxAge: 600_000,
     timeoutDuration: 5000,
@@ -34,7 +37,7 @@ export function createOAuthVerifier(config: OAuthConfig): OAuthVerifier {
           : [];
     const out = new Set<string>();
     for (const scope of granted) {
-      const mapped = config.scopeMap.get(scope);
+      const mapped = config.scope_map.get(scope);
       if (mapped !== undefined) for (const s of mapped) out.add(s);
       else if (isValidScope(scope)) out.add(scope);
     }
@@ -60,6 +63,7 @@ export function createOAuthVerifier(config: OAuthConfig): OAuthVerifier {
           kind: 'oauth',
           issuer: config.issuer,
           subject: payload.sub,
+          grant: `oauth ${payload.sub}`,
           scope,
           chain: [],
           subjectKey: undefined,

@@ -1,51 +1,65 @@
-// The parts of the proxy that follow its configuration and can be swapped on SIGHUP without a
-// restart: trusted keys and audit policy (the verifier), proofs, rate limits, revocations.
-import { createMemoryReplayCache, createTokenVerifier, type ReplayCache, type TokenVerifier } from '@aip/token';
-import type { ProxyConfig } from './config.js';
-import { createProofGuard, type ProofGuard } from './proof-guard.js';
-import { createRateLimiter, type RateLimiter } from './rate-limiter.js';
+// The parts of the proxy that follow its configuration and are rebuilt on SIGHUP: token
+// verification (trusted keys, audit policy), the revocation list and the trust gate. Building a
+// policy opens what it needs and fails — with an error naming the key — when it cannot, so a
+// reload with, say, an unusable trust store is refused and the running policy kept.
+import { createTokenVerifier, type TokenVerifier } from '@aip/token';
+import type { ProxyConfig } from './config/sections.js';
+import type { Clock } from './pipeline/clock.js';
 import { createRevocationList, type RevocationList } from './revocation-list.js';
+import { openTrustGate, type TrustGate } from './trust-gate.js';
 
 export interface Policy {
-  config: ProxyConfig;
   /** AIP token verification; absent when no AIP issuer can be trusted (OAuth only). */
   verifier: TokenVerifier | undefined;
-  proofs: ProofGuard;
-  limiter: RateLimiter;
   revocations: RevocationList | undefined;
-}
-
-/** Trust decisions that outlive a reload (the trust graph). */
-export interface TrustHooks {
-  trustIssuer?: (issuer: string, publicKey: Uint8Array) => boolean;
+  gate: TrustGate | undefined;
+  /** Releases what the policy opened (the trust store); on reload, only if the next policy did not keep it. */
+  close(): void;
 }
 
 /**
- * The policy for `config`. `replayCache` is passed in so proofs already seen stay seen across
- * reloads (a reload must never reopen a replay window).
+ * The policy for `config`. `previous` is reused where the configuration did not change (the trust
+ * gate keeps its store open and its decisions).
+ *
+ * @example
+ * ```ts
+ * const policy = buildPolicy(config);
+ * policy.verifier?.verify(token, { now, audience });
+ * ```
  */
 export function buildPolicy(
   config: ProxyConfig,
-  hooks: TrustHooks = {},
-  replayCache: ReplayCache = createMemoryReplayCache(),
+  clock: Clock,
+  previous?: { config: ProxyConfig; policy: Policy },
 ): Policy {
-  const file = config.revocation?.file;
-  const revocations =
-    config.revocation === undefined || file === undefined ? undefined : createRevocationList(config.revocation, file);
-  const canTrust = config.trustKeys.length > 0 || hooks.trustIssuer !== undefined;
-  const verifier = canTrust
-    ? createTokenVerifier({
-        trustedKeys: config.trustKeys,
-        ...(hooks.trustIssuer === undefined ? {} : { trustIssuer: hooks.trustIssuer }),
-        audit: config.audit,
-        ...(revocations === undefined ? {} : { isRevoked: (query) => revocations.isRevoked(query) }),
-      })
-    : undefined;
+  const revocations = config.revocation === undefined ? undefined : createRevocationList(config.revocation, clock);
+  const keepGate = previous !== undefined && JSON.stringify(previous.config.trust) === JSON.stringify(config.trust);
+  const gate = keepGate
+    ? previous.policy.gate
+    : config.trust === undefined
+      ? undefined
+      : openTrustGate(config.trust, clock);
+  const trustIssuer = gate === undefined ? undefined : (issuer: string) => gate.admits(issuer);
+  const verifier =
+    config.proxy.trust_keys.length > 0 || trustIssuer !== undefined
+      ? createTokenVerifier({
+          trustedKeys: config.proxy.trust_keys,
+          ...(trustIssuer === undefined ? {} : { trustIssuer }),
+          audit: {
+            maxTtlSeconds: config.audit.max_ttl_seconds,
+            maxBudgetUsd: config.audit.max_budget_usd,
+            maxChainDepth: config.audit.max_depth,
+            enforce: config.audit.enforce,
+          },
+          ...(revocations === undefined ? {} : { isRevoked: (query) => revocations.isRevoked(query) }),
+        })
+      : undefined;
   return {
-    config,
     verifier,
-    proofs: createProofGuard(config.pop, replayCache),
-    limiter: createRateLimiter(config.rateLimit),
     revocations,
+    gate,
+    close() {
+      gate?.close();
+    },
   };
 }

@@ -8,6 +8,11 @@ export interface Principal {
   issuer: string;
   /** The final holder (AIP) or the token's `sub` (OAuth). */
   subject: string;
+  /**
+   * What limits are counted against: the root token (its segment id) with every delegation made
+   * from it — delegates share their grant's limits as they share its budget — or the OAuth subject.
+   */
+  grant: string;
   scope: string[];
   /** The verified delegation chain, root first (empty for OAuth). */
   chain: VerifiedLink[];
@@ -21,6 +26,7 @@ export function principalOf(verified: VerifiedToken): Principal {
     kind: 'aip',
     issuer: verified.issuer,
     subject: verified.subject,
+    grant: verified.chain[0]?.id ?? verified.subject,
     scope: verified.scope,
     chain: verified.chain,
     subjectKey: verified.subjectKey,

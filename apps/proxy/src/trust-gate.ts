@@ -1,10 +1,13 @@
 // Trust-gated issuers (`[trust]`): besides the configured keys, an issuer is admitted when the
 // operator's root trusts it enough in the trust graph (@aip/trust, personalised path trust with
-// corroboration). The engine follows the store, so a new vouch admits an issuer and a revocation
-// removes it within a second, without a restart.
-import { didKeyFromId } from '@aip/identity';
+// corroboration) through at most `max_hops` vouches. The engine follows the store, so a new vouch
+// admits an issuer and a revocation removes it within a second, without a restart.
+import { statSync } from 'node:fs';
+import { AipError, didKeyFromId } from '@aip/identity';
 import { openTrustEngine, openTrustStore, type TrustEngine, type TrustStore } from '@aip/trust';
-import type { TrustGateConfig } from './config-features.js';
+import { ProxyConfigError } from './config/errors.js';
+import type { ProxyConfig } from './config/sections.js';
+import type { Clock } from './pipeline/clock.js';
 
 export interface TrustGate {
   /** True when `issuer` is the root or reaches the thresholds from it. */
@@ -15,14 +18,41 @@ export interface TrustGate {
 // Decisions are reused for this long: a request burst from one issuer costs one query.
 const DECISION_TTL_MS = 1000;
 
-export function openTrustGate(config: TrustGateConfig, nowMs: () => number = Date.now): TrustGate {
-  const store: TrustStore = openTrustStore({ path: config.db, readonly: true });
-  const engine: TrustEngine = openTrustEngine(store);
+/**
+ * Opens the gate. Throws `ProxyConfigError` (key `trust.db`) when the store is missing or unusable.
+ *
+ * @example
+ * ```ts
+ * const gate = openTrustGate(config.trust, systemClock);
+ * gate.admits('did:key:z6Mk...');
+ * ```
+ */
+export function openTrustGate(config: NonNullable<ProxyConfig['trust']>, clock: Clock): TrustGate {
+  try {
+    if (!statSync(config.db).isFile()) throw new ProxyConfigError('trust.db', `${config.db} is not a regular file`);
+  } catch (err) {
+    if (err instanceof ProxyConfigError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ProxyConfigError(
+      'trust.db',
+      code === 'ENOENT'
+        ? `${config.db} does not exist (create it with aip vouch, aip trust import or aip sync)`
+        : `cannot open ${config.db} (${code})`,
+    );
+  }
+  let store: TrustStore;
+  let engine: TrustEngine;
+  try {
+    store = openTrustStore({ path: config.db, readonly: true });
+    engine = openTrustEngine(store);
+  } catch (err) {
+    throw new ProxyConfigError('trust.db', err instanceof AipError ? err.message : `cannot open ${config.db}`);
+  }
   const root = didKeyFromId(config.root);
   const decisions = new Map<string, { admitted: boolean; until: number }>();
   return {
     admits(issuer) {
-      const now = nowMs();
+      const now = clock.monotonicMs();
       const cached = decisions.get(issuer);
       if (cached !== undefined && cached.until > now) return cached.admitted;
       let admitted: boolean;
@@ -31,8 +61,11 @@ export function openTrustGate(config: TrustGateConfig, nowMs: () => number = Dat
         if (did === root) {
           admitted = true;
         } else {
-          const result = engine.score(did, { from: root, scope: config.scope, now: Math.floor(now / 1000) });
-          admitted = result.score >= config.minScore && result.corroboration >= config.minCorroboration;
+          const result = engine.score(did, { from: root, scope: config.scope, now: Math.floor(clock.nowMs() / 1000) });
+          admitted =
+            result.score >= config.min_score &&
+            result.corroboration >= config.min_corroboration &&
+            result.hops <= config.max_hops;
         }
       } catch {
         admitted = false;

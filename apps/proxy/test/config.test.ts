@@ -1,74 +1,118 @@
-import { generateIdentity } from '@aip/identity';
+import { readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { parse as parseToml } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
-import { type ProxyConfigError, resolveConfig } from '../src/index.js';
+import {
+  configReference,
+  environmentLayer,
+  flagOptions,
+  flagsLayer,
+  planReload,
+  resolveConfig,
+  resolveLayers,
+  SECTIONS,
+} from '../src/index.js';
 
-const key = generateIdentity().publicKeyMultibase;
+const KEY = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK';
+const base = { proxy: { trust_keys: [KEY] } };
 
-function keyOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return (err as ProxyConfigError).key;
-  }
-  return undefined;
-}
-
-describe('proxy configuration', () => {
-  it('reads the reference TOML keys, every one honoured, with the reference defaults', () => {
-    const config = resolveConfig({
-      proxy: { upstream: 'http://localhost:3000', port: 9090, trust_keys: [key] },
-      audit: { max_ttl_seconds: 600, max_budget_usd: 2.5 },
-      logging: { log_file: '/tmp/audit.jsonl' },
-    });
-    expect(config).toMatchObject({
-      upstream: new URL('http://localhost:3000'),
-      port: 9090,
-      host: '127.0.0.1',
-      trustKeys: [key],
-      logFile: '/tmp/audit.jsonl',
-    });
-    expect(config.audit).toEqual({ maxTtlSeconds: 600, maxBudgetUsd: 2.5, maxChainDepth: 5, enforce: false });
-    expect(resolveConfig({ proxy: { trust_keys: [key] } })).toMatchObject({
-      upstream: new URL('http://localhost:3000'),
+describe('configuration from the table', () => {
+  it('fills defaults and keeps optional sections absent until named', () => {
+    const config = resolveConfig(base);
+    expect(config.proxy).toMatchObject({
       port: 8080,
-      audit: { maxTtlSeconds: 3600, maxBudgetUsd: 10 },
+      host: '127.0.0.1',
+      mcp_paths: ['/mcp', '/sse', '/message', '/messages', '/messages/'],
     });
+    expect(config.rate_limit).toMatchObject({ max_concurrent: 64, max_streams: 8, unauthenticated_per_minute: 600 });
+    expect(config.budget).toBeUndefined();
+    expect(resolveConfig({ ...base, budget: {} }).budget).toMatchObject({ ledger: 'aip-budget.db', default_cost: 0 });
   });
 
-  it('lets flags override the file', () => {
-    const other = generateIdentity().did;
-    const config = resolveConfig(
-      { proxy: { upstream: 'http://a:1', port: 1, trust_keys: [key] }, logging: { log_file: 'x' } },
-      { upstream: 'http://b:2', port: 2, trustKeys: [other], logFile: 'y' },
+  it('refuses unknown sections and keys, bad values and missing required keys, naming them', () => {
+    expect(() => resolveConfig({ ...base, proxi: {} })).toThrow('proxi: unknown section');
+    expect(() => resolveConfig({ proxy: { ...base.proxy, prot: 1 } })).toThrow('proxy.prot: unknown key');
+    expect(() => resolveConfig({ proxy: { ...base.proxy, port: 70000 } })).toThrow(
+      'proxy.port: must be an integer from 0 to 65535',
     );
-    expect(config).toMatchObject({ upstream: new URL('http://b:2'), port: 2, trustKeys: [other], logFile: 'y' });
-  });
-
-  it('refuses invalid or unknown keys, naming the key', () => {
-    const base = { proxy: { trust_keys: [key] } };
-    expect(keyOf(() => resolveConfig({ proxy: { ...base.proxy, port: 70000 } }))).toBe('proxy.port');
-    expect(keyOf(() => resolveConfig({ proxy: { ...base.proxy, port: '8080' } }))).toBe('proxy.port');
-    expect(keyOf(() => resolveConfig({ proxy: { ...base.proxy, upstream: 'ftp://x' } }))).toBe('proxy.upstream');
-    expect(keyOf(() => resolveConfig({ proxy: { ...base.proxy, upstream: 'http://x:3000/mcp' } }))).toBe(
-      'proxy.upstream',
+    expect(() => resolveConfig({ ...base, trust: { root: KEY } })).toThrow('trust.db: is required');
+    expect(() => resolveConfig({})).toThrow('proxy.trust_keys: no trusted issuer keys');
+    expect(() => resolveConfig({ proxy: { ...base.proxy, mcp_paths: ['/mcp/../admin'] } })).toThrow(
+      'proxy.mcp_paths[0]',
     );
-    expect(keyOf(() => resolveConfig({ proxy: { ...base.proxy, upstream: 'not a url' } }))).toBe('proxy.upstream');
-    expect(keyOf(() => resolveConfig({ proxy: { trust_keys: [key, 'zNotAKey'] } }))).toBe('proxy.trust_keys[1]');
-    expect(keyOf(() => resolveConfig({ proxy: { trust_keys: key } }))).toBe('proxy.trust_keys');
-    expect(keyOf(() => resolveConfig({}))).toBe('proxy.trust_keys');
-    expect(keyOf(() => resolveConfig({ ...base, proxy: { ...base.proxy, prot: 1 } }))).toBe('proxy.prot');
-    expect(keyOf(() => resolveConfig({ ...base, extra: {} }))).toBe('extra');
-    expect(keyOf(() => resolveConfig({ ...base, audit: { max_ttl_seconds: -1 } }))).toBe('audit.max_ttl_seconds');
-    expect(keyOf(() => resolveConfig({ ...base, audit: { max_budget_usd: 'ten' } }))).toBe('audit.max_budget_usd');
-    expect(keyOf(() => resolveConfig({ ...base, audit: { enforce: ['nope'] } }))).toBe('audit.enforce');
-    expect(keyOf(() => resolveConfig({ ...base, logging: { log_file: '' } }))).toBe('logging.log_file');
-    expect(keyOf(() => resolveConfig(base, { port: -1 }))).toBe('--port');
-    expect(keyOf(() => resolveConfig(base, { trustKeys: ['bad'] }))).toBe('--trust-key[0]');
   });
 
-  it('accepts enforcement of chosen audit warnings', () => {
-    expect(
-      resolveConfig({ proxy: { trust_keys: [key] }, audit: { enforce: ['ttl_exceeds_max'] } }).audit.enforce,
-    ).toEqual(['ttl_exceeds_max']);
+  it('reads every key from an AIP_PROXY_* environment variable, named in its errors', () => {
+    const env = environmentLayer({
+      AIP_PROXY_TRUST_KEYS: KEY,
+      AIP_PROXY_PORT: '9090',
+      AIP_PROXY_POP_REQUIRED: 'true',
+      AIP_PROXY_RATE_LIMIT_TOOL_PER_MINUTE: '{"tool:slow": 5}',
+      AIP_PROXY_BUDGET_LEDGER: '/var/lib/aip/budget.db',
+    });
+    const config = resolveLayers([env]);
+    expect(config.proxy.port).toBe(9090);
+    expect(config.pop.required).toBe(true);
+    expect(config.rate_limit.tool_per_minute).toEqual(new Map([['tool:slow', 5]]));
+    expect(config.budget?.ledger).toBe('/var/lib/aip/budget.db');
+    expect(() => resolveLayers([environmentLayer({ AIP_PROXY_TRUST_KEYS: KEY, AIP_PROXY_PORT: 'x' })])).toThrow(
+      'AIP_PROXY_PORT: must be an integer',
+    );
+    // The file < environment < flags.
+    const layered = resolveLayers([
+      { document: { proxy: { trust_keys: [KEY], port: 1 } } },
+      environmentLayer({ AIP_PROXY_PORT: '2' }),
+      flagsLayer({ '--port': '3' }),
+    ]);
+    expect(layered.proxy.port).toBe(3);
+  });
+
+  it('derives the flags from the table, the reference ones included', () => {
+    const names = flagOptions().map((f) => f.name);
+    expect(names).toEqual(
+      expect.arrayContaining(['--upstream', '--port', '--trust-key', '--require-proof', '--stdio', '--metrics-port']),
+    );
+    const config = resolveLayers([
+      flagsLayer({ '--trust-key': [KEY, KEY], '--require-proof': true, '--stdio': ['node', 's.js'] }),
+    ]);
+    expect(config.proxy.trust_keys).toEqual([KEY, KEY]);
+    expect(config.stdio?.command).toEqual(['node', 's.js']);
+    expect(() => resolveLayers([flagsLayer({ '--trust-key': ['nope'] })])).toThrow('--trust-key[0]');
+  });
+
+  it('keeps what needs a restart and applies the rest on reload', () => {
+    const running = resolveConfig({ ...base, budget: { ledger: 'a.db' } });
+    const next = resolveConfig({
+      proxy: { ...base.proxy, port: 9999 },
+      budget: { ledger: 'b.db', costs: { 'tool:*': 1 } },
+      pop: { required: true },
+      metrics: {},
+    });
+    const plan = planReload(running, next);
+    expect(plan.restart.sort()).toEqual(['[metrics]', 'budget.ledger', 'proxy.port']);
+    expect(plan.config.proxy.port).toBe(8080);
+    expect(plan.config.budget?.ledger).toBe('a.db');
+    expect(plan.config.budget?.costs.get('tool:*')).toBe(1);
+    expect(plan.config.pop.required).toBe(true);
+    expect(plan.config.metrics).toBeUndefined();
+  });
+
+  it("keeps the README's reference table equal to the table, and its example file valid", async () => {
+    const readmeFile = fileURLToPath(new URL('../README.md', import.meta.url));
+    const readme = await readFile(readmeFile, 'utf8');
+    const start = '<!-- config-reference:start -->\n';
+    const end = '<!-- config-reference:end -->';
+    const current = readme.slice(readme.indexOf(start) + start.length, readme.indexOf(end));
+    if (process.env.UPDATE_README === '1' && current !== configReference()) {
+      const at = readme.indexOf(start) + start.length;
+      await writeFile(readmeFile, `${readme.slice(0, at)}${configReference()}${readme.slice(readme.indexOf(end))}`);
+    } else {
+      expect(current).toBe(configReference());
+    }
+    // Every key of the table is in the reference; the example TOML resolves.
+    for (const [section, spec] of Object.entries(SECTIONS))
+      for (const key of Object.keys(spec.keys)) expect(current).toContain(`\`${section}.${key}\``);
+    const example = /```toml\n([\s\S]*?)```/.exec(readme)?.[1] as string;
+    expect(() => resolveConfig(parseToml(example) as never)).not.toThrow();
   });
 });

@@ -2,7 +2,7 @@
 // carry its per-process secret (which the proxy adds) may spawn or reach a child.
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type StdioBridge, startStdioBridge } from '../src/stdio-bridge.js';
+import { type StdioBridge, startStdioBridge } from '../src/upstream/stdio-bridge.js';
 
 const SERVER = fileURLToPath(new URL('./fixtures/stdio-minimal.mjs', import.meta.url));
 const INITIALIZE = JSON.stringify({
@@ -23,15 +23,21 @@ function initialize(bridge: StdioBridge, headers: Record<string, string>): Promi
 describe('stdio bridge', () => {
   let bridge: StdioBridge;
   beforeAll(async () => {
-    bridge = await startStdioBridge({ command: [process.execPath, SERVER], idleTimeoutSeconds: 60, maxSessions: 4 });
+    bridge = await startStdioBridge({
+      command: [process.execPath, SERVER],
+      idle_timeout_seconds: 60,
+      max_sessions: 4,
+      max_sessions_per_principal: 2,
+    });
   });
   afterAll(() => bridge.close());
 
   it('hands the proxy a random secret header', async () => {
     const other = await startStdioBridge({
       command: [process.execPath, SERVER],
-      idleTimeoutSeconds: 60,
-      maxSessions: 1,
+      idle_timeout_seconds: 60,
+      max_sessions: 1,
+      max_sessions_per_principal: 1,
     });
     const [name, value] = Object.entries(bridge.headers)[0] as [string, string];
     expect(name).toBe('x-aip-bridge-secret');
@@ -57,5 +63,22 @@ describe('stdio bridge', () => {
     expect(res.headers.get('mcp-session-id')).toBeTruthy();
     await res.text();
     expect(bridge.pids()).toHaveLength(1);
+  });
+
+  it('keeps one grant to its share of the children, whoever else is waiting', async () => {
+    const greedy = { ...bridge.headers, 'x-aip-grant': 'greedy' };
+    const opened = await Promise.all([
+      initialize(bridge, greedy),
+      initialize(bridge, greedy),
+      initialize(bridge, greedy),
+    ]);
+    const statuses = opened.map((res) => res.status).sort();
+    // The grant's two slots (initialized concurrently) are taken; a third child is refused.
+    expect(statuses).toEqual([200, 200, 429]);
+    await Promise.all(opened.map((res) => res.text()));
+    // Another grant still gets a child.
+    const other = await initialize(bridge, { ...bridge.headers, 'x-aip-grant': 'polite' });
+    expect(other.status).toBe(200);
+    await other.text();
   });
 });

@@ -1,6 +1,6 @@
 // @aip/mcp: MCP-aware authorization helpers and client-side token attachment.
 export { type AipFetchOptions, createAipFetch, TOKEN_HEADER } from './client-fetch.js';
-export { hasDuplicateKeys } from './json-keys.js';
+export { hasDuplicateKeys, type JsonScan, scanJson } from './json-scan.js';
 export {
   ambiguityOf,
   classifyBody,
@@ -14,7 +14,7 @@ export {
   type JsonRpcResponse,
   type ParsedBody,
 } from './jsonrpc.js';
-export { filterListResult, mayCarryList } from './list-filter.js';
+export { filterListResult, type ListFilterOptions, mayCarryList } from './list-filter.js';
 export {
   checkStandardHeaders,
   decodeHeaderValue,
@@ -22,4 +22,7 @@ export {
   isModernRevision,
   type StandardHeaders,
 } from './modern-headers.js';
-export { hasDotSegment, type Operation, operationOf, operationOfPath } from './operation.js';
+export { type Operation, operationOf, routeOperation } from './operation.js';
+export { type CanonicalUri, canonicalResourceUri, checkUriTemplate } from './resource-uri.js';
+export { isSessionQueryKey, SESSION_HEADER } from './session-channels.js';
+export { createdTaskId, mayCarryTask, RELATED_TASK_META, type TaskReferences, taskIdsOf } from './tasks.js';

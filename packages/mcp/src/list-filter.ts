@@ -2,6 +2,7 @@
 // resources it could not use. Works on the result's shape, so it applies to responses on any
 // stream (including replays after resumption), whatever request id they answer.
 import { isWildcardScope, scopeMatches } from '@aip/token';
+import { canonicalResourceUri } from './resource-uri.js';
 
 function keep(
   items: unknown,
@@ -31,9 +32,17 @@ function templateAllowed(granted: readonly string[], template: string): boolean 
   });
 }
 
+/** Options of {@link filterListResult}. */
+export interface ListFilterOptions {
+  /** Keep a listed task (`tasks/list`) only when this says the caller may see it. */
+  taskVisible?: (taskId: string) => boolean;
+}
+
 /**
  * Removes from a JSON-RPC `result` every listed tool, prompt, resource or resource template the
- * granted scopes do not allow. Returns the number removed (0 leaves `result` untouched).
+ * granted scopes do not allow (resources judged by their URI as a server parses it), and, with
+ * `taskVisible`, every listed task the caller may not see. Returns the number removed (0 leaves
+ * `result` untouched).
  *
  * @example
  * ```ts
@@ -41,7 +50,7 @@ function templateAllowed(granted: readonly string[], template: string): boolean 
  * filterListResult(result, ['tool:search']); // 1; result.tools is now [{ name: 'search' }]
  * ```
  */
-export function filterListResult(result: unknown, granted: readonly string[]): number {
+export function filterListResult(result: unknown, granted: readonly string[], options: ListFilterOptions = {}): number {
   if (typeof result !== 'object' || result === null || Array.isArray(result)) return 0;
   const r = result as Record<string, unknown>;
   const allows = (scope: string) => granted.some((pattern) => scopeMatches(pattern, scope));
@@ -55,8 +64,14 @@ export function filterListResult(result: unknown, granted: readonly string[]): n
   };
   apply('tools', (t) => typeof t.name === 'string' && allows(`tool:${t.name}`));
   apply('prompts', (p) => typeof p.name === 'string' && allows(`prompt:${p.name}`));
-  apply('resources', (res) => typeof res.uri === 'string' && allows(`resource:${res.uri}`));
+  apply('resources', (res) => {
+    if (typeof res.uri !== 'string') return false;
+    const canonical = canonicalResourceUri(res.uri);
+    return canonical.ok && allows(`resource:${canonical.uri}`);
+  });
   apply('resourceTemplates', (t) => typeof t.uriTemplate === 'string' && templateAllowed(granted, t.uriTemplate));
+  const { taskVisible } = options;
+  if (taskVisible !== undefined) apply('tasks', (t) => typeof t.taskId === 'string' && taskVisible(t.taskId));
   return removed;
 }
 
@@ -64,6 +79,7 @@ export function filterListResult(result: unknown, granted: readonly string[]): n
 export function mayCarryList(text: string): boolean {
   return (
     text.includes('"tools"') ||
+    text.includes('"tasks"') ||
     text.includes('"prompts"') ||
     text.includes('"resources"') ||
     text.includes('"resourceTemplates"')

@@ -2,13 +2,18 @@
 // resource:<uri>, prompts/get -> prompt:<name>; lifecycle, list and notification traffic needs
 // only a valid token; any other method needs rpc:<method>.
 import { isNotification, type JsonRpcMessage } from './jsonrpc.js';
+import { canonicalResourceUri, checkUriTemplate } from './resource-uri.js';
 
 /** What the proxy must check before forwarding one message. */
 export type Operation =
   /** Needs only a valid token (lifecycle, lists, notifications, responses). */
   | { kind: 'open'; method: string }
-  /** Needs `scope`; `name` is the tool, prompt or resource it names. */
-  | { kind: 'scoped'; method: string; scope: string; name: string }
+  /**
+   * Needs `scope`; `name` is the tool, prompt or resource it names. `uri`, on resource reads and
+   * subscriptions, is the URI as the server's parser reads it: it must be forwarded in place of
+   * `params.uri` (it is what `scope` was decided on).
+   */
+  | { kind: 'scoped'; method: string; scope: string; name: string; uri?: string }
   /** The message cannot be authorized as sent (e.g. a tools/call without a string name). */
   | { kind: 'invalid'; method: string; reason: string };
 
@@ -44,9 +49,20 @@ function named(method: string, kind: string, value: unknown, field: string): Ope
   return { kind: 'scoped', method, scope: `${kind}:${value}`, name: value };
 }
 
+// A resource URI the server parses (resources/read, subscribe, unsubscribe): authorized and
+// forwarded as its parser reads it.
 function resource(method: string, uri: unknown, field: string): Operation {
-  if (typeof uri === 'string' && hasDotSegment(uri))
-    return { kind: 'invalid', method, reason: `params.${field} cannot contain "." or ".." segments` };
+  if (typeof uri !== 'string') return named(method, 'resource', uri, field);
+  const canonical = canonicalResourceUri(uri);
+  if (!canonical.ok) return { kind: 'invalid', method, reason: `params.${field} ${canonical.reason}` };
+  return { kind: 'scoped', method, scope: `resource:${canonical.uri}`, name: canonical.uri, uri: canonical.uri };
+}
+
+// A URI or URI template the server compares as a string (completion references).
+function resourceReference(method: string, uri: unknown, field: string): Operation {
+  if (typeof uri !== 'string') return named(method, 'resource', uri, field);
+  const checked = checkUriTemplate(uri);
+  if (!checked.ok) return { kind: 'invalid', method, reason: `params.${field} ${checked.reason}` };
   return named(method, 'resource', uri, field);
 }
 
@@ -77,7 +93,7 @@ export function operationOf(message: JsonRpcMessage): Operation {
       const ref = param(params, 'ref');
       const type = param(ref, 'type');
       if (type === 'ref/prompt') return named(method, 'prompt', param(ref, 'name'), 'ref.name');
-      if (type === 'ref/resource') return resource(method, param(ref, 'uri'), 'ref.uri');
+      if (type === 'ref/resource') return resourceReference(method, param(ref, 'uri'), 'ref.uri');
       return { kind: 'invalid', method, reason: 'completion/complete needs a ref/prompt or ref/resource' };
     }
     default:
@@ -85,64 +101,34 @@ export function operationOf(message: JsonRpcMessage): Operation {
   }
 }
 
-const BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
 const ROUTES: Record<string, string> = { tools: 'tool', prompts: 'prompt', resources: 'resource' };
 
 /**
- * The operation of a plain (non-JSON-RPC) HTTP request, by path, read the way lenient routers read
- * it: each segment percent-decoded and matched case-insensitively. `/.../tools/<name>` ->
+ * The operation a plain (non-JSON-RPC) HTTP route names, from the request path's decoded segments,
+ * matched the way lenient routers match them (case-insensitively): `/.../tools/<name>` ->
  * `tool:<name>`, `/.../prompts/<name>` -> `prompt:<name>`, `/.../resources/<rest>` ->
- * `resource:<rest>`. Any other GET, HEAD, DELETE or OPTIONS needs only a valid token (streams,
- * session teardown); any other request with a body needs `http:<path>`. An encoded `/`, or a
- * resource path with `.`/`..` segments, is refused.
+ * `resource:<rest>` (segments joined by `/`). `undefined` when the path names no such route.
  *
  * @example
  * ```ts
- * operationOfPath('POST', '/mcp/tools/search'); // { kind: 'scoped', scope: 'tool:search', ... }
- * operationOfPath('POST', '/mcp/TOOLS/%73earch'); // the same
+ * routeOperation('POST', ['mcp', 'tools', 'search']); // { kind: 'scoped', scope: 'tool:search', ... }
+ * routeOperation('POST', ['mcp', 'TOOLS', 'search']); // the same
+ * routeOperation('POST', ['admin', 'reset']); // undefined
  * ```
  */
-export function operationOfPath(httpMethod: string, path: string): Operation {
-  const pathname = path.split('?')[0] as string;
-  const verb = httpMethod.toUpperCase();
-  const method = `${verb} ${pathname}`;
-  const segments: string[] = [];
-  for (const raw of pathname.split('/').slice(1)) {
-    let segment: string;
-    try {
-      segment = decodeURIComponent(raw);
-    } catch {
-      return { kind: 'invalid', method, reason: 'the path is not valid percent-encoding' };
-    }
-    if (segment.includes('/') || segment.includes('\\'))
-      return { kind: 'invalid', method, reason: 'the path contains an encoded separator' };
-    segments.push(segment);
-  }
+export function routeOperation(httpMethod: string, segments: readonly string[]): Operation | undefined {
+  const method = `${httpMethod.toUpperCase()} /${segments.join('/')}`;
   const at = segments.findIndex((segment) => Object.hasOwn(ROUTES, segment.toLowerCase()));
-  if (at >= 0 && at < segments.length - 1) {
-    const kind = ROUTES[(segments[at] as string).toLowerCase()] as string;
-    const rest = segments.slice(at + 1);
-    if (kind !== 'resource' && rest.length > 1)
-      return { kind: 'invalid', method, reason: `a ${kind} name cannot contain "/"` };
-    const name = rest.join('/');
-    if (name === '') return { kind: 'invalid', method, reason: `no ${kind} name` };
-    if (kind === 'resource' && hasDotSegment(name))
-      return { kind: 'invalid', method, reason: 'a resource path cannot contain "." or ".." segments' };
-    return { kind: 'scoped', method, scope: `${kind}:${name}`, name };
+  if (at < 0 || at === segments.length - 1) return undefined;
+  const kind = ROUTES[(segments[at] as string).toLowerCase()] as string;
+  const rest = segments.slice(at + 1);
+  if (kind !== 'resource' && rest.length > 1)
+    return { kind: 'invalid', method, reason: `a ${kind} name cannot contain "/"` };
+  const name = rest.join('/');
+  if (name === '' || rest.includes('')) return { kind: 'invalid', method, reason: `no ${kind} name` };
+  if (kind === 'resource') {
+    const checked = checkUriTemplate(name);
+    if (!checked.ok) return { kind: 'invalid', method, reason: `the resource ${checked.reason}` };
   }
-  if (BODYLESS.has(verb)) return { kind: 'open', method };
-  return { kind: 'scoped', method, scope: `http:${pathname}`, name: pathname };
-}
-
-/**
- * True when a URI or path has a `.` or `..` segment (also percent-encoded): resource scopes match
- * by prefix, so `file:///docs/../etc/passwd` must never pass as something under `file:///docs/`.
- *
- * @example
- * ```ts
- * hasDotSegment('file:///docs/../etc/passwd'); // true
- * ```
- */
-export function hasDotSegment(uri: string): boolean {
-  return /(^|[/\\])(\.|%2e){1,2}([/\\?#]|$)/i.test(uri);
+  return { kind: 'scoped', method, scope: `${kind}:${name}`, name };
 }

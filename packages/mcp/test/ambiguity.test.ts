@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ambiguityOf, hasDotSegment, hasDuplicateKeys, operationOf, operationOfPath } from '../src/index.js';
+import { ambiguityOf, hasDuplicateKeys, operationOf, routeOperation } from '../src/index.js';
 
 describe('reading a message only one way', () => {
   it('finds duplicate member names at any depth, escapes decoded', () => {
@@ -43,36 +43,35 @@ describe('reading a message only one way', () => {
   });
 });
 
-describe('paths read the way lenient routers read them', () => {
-  it('matches route names case-insensitively and percent-decoded', () => {
-    for (const path of ['/mcp/TOOLS/delete', '/mcp/tool%73/delete', '/mcp/%74ools/delete', '/mcp/tools/%64elete']) {
-      expect(operationOfPath('POST', path), path).toMatchObject({ kind: 'scoped', scope: 'tool:delete' });
+describe('routes read the way lenient routers read them', () => {
+  it('matches route names case-insensitively, from decoded segments', () => {
+    for (const segments of [
+      ['mcp', 'TOOLS', 'delete'],
+      ['mcp', 'Tools', 'delete'],
+      ['api', 'tools', 'delete'],
+    ]) {
+      expect(routeOperation('POST', segments), segments.join('/')).toMatchObject({
+        kind: 'scoped',
+        scope: 'tool:delete',
+      });
     }
   });
 
-  it('refuses encoded separators', () => {
-    expect(operationOfPath('POST', '/mcp/tools%2Fdelete').kind).toBe('invalid');
-    expect(operationOfPath('POST', '/mcp/tools/a%5Cb').kind).toBe('invalid');
+  it('names no route for other paths (the caller decides what they need)', () => {
+    expect(routeOperation('POST', ['admin', 'reset'])).toBeUndefined();
+    expect(routeOperation('GET', ['mcp'])).toBeUndefined();
+    expect(routeOperation('POST', ['mcp', 'tools'])).toBeUndefined();
   });
 
-  it('needs http:<path> for other requests with a body, and only a token for streams and teardown', () => {
-    expect(operationOfPath('POST', '/admin/reset')).toMatchObject({ kind: 'scoped', scope: 'http:/admin/reset' });
-    expect(operationOfPath('GET', '/mcp').kind).toBe('open');
-    expect(operationOfPath('DELETE', '/mcp').kind).toBe('open');
-  });
-
-  it('refuses dot segments in resource paths and URIs', () => {
-    expect(hasDotSegment('file:///docs/../etc/secret.txt')).toBe(true);
-    expect(hasDotSegment('file:///docs/%2E%2E/etc')).toBe(true);
-    expect(hasDotSegment('file:///docs/a..b.txt')).toBe(false);
+  it('refuses resource URIs with dot segments, whether parsed or routed', () => {
+    for (const uri of ['file:///docs/../etc/secret.txt', 'file:///docs/%2E%2E/etc', 'file:///docs/.%2e/etc']) {
+      expect(operationOf({ jsonrpc: '2.0', id: 1, method: 'resources/read', params: { uri } }).kind, uri).toBe(
+        'invalid',
+      );
+    }
+    expect(routeOperation('GET', ['api', 'resources', 'file:', 'docs', '..', 'etc'])?.kind).toBe('invalid');
     expect(
-      operationOf({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'resources/read',
-        params: { uri: 'file:///docs/../etc/secret.txt' },
-      }).kind,
-    ).toBe('invalid');
-    expect(operationOfPath('GET', '/api/resources/file:/docs/%2e%2e/etc').kind).toBe('invalid');
+      operationOf({ jsonrpc: '2.0', id: 1, method: 'resources/read', params: { uri: 'file:///docs/a..b.txt' } }),
+    ).toMatchObject({ kind: 'scoped', scope: 'resource:file:///docs/a..b.txt' });
   });
 });

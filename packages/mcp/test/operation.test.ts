@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyBody, operationOf, operationOfPath } from '../src/index.js';
+import { classifyBody, operationOf, routeOperation } from '../src/index.js';
 
 const rpc = (method: string, params?: unknown, id = 1) => ({
   jsonrpc: '2.0' as const,
@@ -63,17 +63,17 @@ describe('operationOf', () => {
   });
 });
 
-describe('operationOfPath', () => {
+describe('routeOperation', () => {
   it('maps the plain HTTP paths of the Python reference', () => {
-    expect(operationOfPath('POST', '/mcp/tools/search')).toMatchObject({ kind: 'scoped', scope: 'tool:search' });
-    expect(operationOfPath('POST', '/tools/web%20search?x=1')).toMatchObject({ scope: 'tool:web search' });
-    expect(operationOfPath('GET', '/mcp/prompts/summarize')).toMatchObject({ scope: 'prompt:summarize' });
-    expect(operationOfPath('GET', '/api/resources/file:///a/b.txt')).toMatchObject({
-      scope: 'resource:file:///a/b.txt',
+    expect(routeOperation('POST', ['mcp', 'tools', 'search'])).toMatchObject({ kind: 'scoped', scope: 'tool:search' });
+    expect(routeOperation('POST', ['tools', 'web search'])).toMatchObject({ scope: 'tool:web search' });
+    expect(routeOperation('GET', ['mcp', 'prompts', 'summarize'])).toMatchObject({ scope: 'prompt:summarize' });
+    expect(routeOperation('GET', ['api', 'resources', 'file:', 'a', 'b.txt'])).toMatchObject({
+      scope: 'resource:file:/a/b.txt',
     });
-    expect(operationOfPath('GET', '/mcp').kind).toBe('open');
-    expect(operationOfPath('POST', '/mcp/tools/a/b').kind).toBe('invalid');
-    expect(operationOfPath('POST', '/mcp/tools/%E0%A4%A').kind).toBe('invalid');
+    expect(routeOperation('GET', ['mcp'])).toBeUndefined();
+    expect(routeOperation('POST', ['mcp', 'tools', 'a', 'b'])?.kind).toBe('invalid');
+    expect(routeOperation('POST', ['mcp', 'tools', ''])?.kind).toBe('invalid');
   });
 });
 

@@ -11,7 +11,16 @@ export {
   MAX_SEGMENT_LENGTH,
   MAX_TOKEN_LENGTH,
 } from './limits.js';
-export { PROOF_HEADER, type ProofRequest, signRequest, type VerifyProofOptions, verifyProof } from './proof.js';
+export {
+  type CheckedProof,
+  type CheckProofOptions,
+  checkProof,
+  PROOF_HEADER,
+  type ProofRequest,
+  signRequest,
+  type VerifyProofOptions,
+  verifyProof,
+} from './proof.js';
 export { createMemoryReplayCache, type ReplayCache, type ReplayVerdict } from './replay-cache.js';
 export { isScopeSubset, isValidScope, isWildcardScope, patternCovers, scopeAllows, scopeMatches } from './scope.js';
 export {

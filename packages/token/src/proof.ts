@@ -55,12 +55,10 @@ export function signRequest(holder: Identity, request: ProofRequest & { now?: nu
   return signSegment('aip-pop+jwt', claims, holder);
 }
 
-/** Options of {@link verifyProof}. */
-export interface VerifyProofOptions extends ProofRequest {
+/** Options of {@link checkProof}: the request a proof must be bound to, and the holder's key. */
+export interface CheckProofOptions extends ProofRequest {
   /** The public key of the token's final holder (`VerifiedToken.subjectKey`). */
   holderKey: Uint8Array;
-  /** Remembers proof ids for the acceptance window. */
-  replayCache: ReplayCache;
   /** Unix seconds; defaults to the clock. */
   now?: number;
   /** Oldest acceptable proof, seconds. Default 60. */
@@ -69,17 +67,35 @@ export interface VerifyProofOptions extends ProofRequest {
   clockTolerance?: number;
 }
 
+/** Options of {@link verifyProof}. */
+export interface VerifyProofOptions extends CheckProofOptions {
+  /** Remembers proof ids for the acceptance window. */
+  replayCache: ReplayCache;
+}
+
+/** A proof that verified, and what must still be claimed to accept it (see {@link checkProof}). */
+export interface CheckedProof {
+  claims: ProofClaims;
+  /** The id to claim in a replay store: unique per holder and proof. */
+  replayKey: string;
+  /** Until when (Unix seconds) the claim must be kept. */
+  replayUntil: number;
+}
+
 /**
- * Verifies a proof: its structure, its binding to this exact request (token, audience, method,
- * path, body), its freshness, the holder's signature and, last, that it was never seen before.
- * Every failure is `TokenError` `aip_proof_invalid`.
+ * Verifies a proof's structure, its binding to this exact request (token, audience, method, path,
+ * body), its freshness and the holder's signature — everything but replay. The caller must claim
+ * `replayKey` until `replayUntil` in a replay store before accepting the request (a verifier that
+ * first decides whether the request is allowed at all claims only the ones it admits, so refused
+ * requests cannot fill the store). Every failure is `TokenError` `aip_proof_invalid`.
  *
  * @example
  * ```ts
- * verifyProof(req.headers['x-aip-proof'], { token, method, path, body, audience, holderKey: verified.subjectKey, replayCache });
+ * const checked = checkProof(proof, { token, method, path, body, audience, holderKey });
+ * if ((await claims.claim(checked.replayKey, checked.replayUntil)) !== 'fresh') refuse();
  * ```
  */
-export function verifyProof(proof: string | undefined, options: VerifyProofOptions): ProofClaims {
+export function checkProof(proof: string | undefined, options: CheckProofOptions): CheckedProof {
   const invalid = (reason: string) => new TokenError('aip_proof_invalid', reason);
   if (typeof proof !== 'string' || proof.length === 0) throw invalid('a proof of possession (X-AIP-Proof) is required');
   let segment: ReturnType<typeof parseSegment>;
@@ -103,9 +119,28 @@ export function verifyProof(proof: string | undefined, options: VerifyProofOptio
   if (!verifySignature(segment.signature, signingBytes(segment), options.holderKey)) {
     throw invalid('proof is not signed by the token holder');
   }
-  const key = `${encodeBase64Url(options.holderKey)}.${claims.jti}`;
-  const verdict = options.replayCache.remember(key, claims.iat + maxAge + 1, now);
-  if (verdict === 'replayed') throw invalid('proof was already used');
-  if (verdict === 'full') throw invalid('proof cannot be accepted now (replay cache full)');
-  return claims;
+  return {
+    claims,
+    replayKey: `${encodeBase64Url(options.holderKey)}.${claims.jti}`,
+    replayUntil: claims.iat + maxAge + 1,
+  };
+}
+
+/**
+ * Verifies a proof: its structure, its binding to this exact request (token, audience, method,
+ * path, body), its freshness, the holder's signature and, last, that it was never seen before.
+ * Every failure is `TokenError` `aip_proof_invalid`.
+ *
+ * @example
+ * ```ts
+ * verifyProof(req.headers['x-aip-proof'], { token, method, path, body, audience, holderKey: verified.subjectKey, replayCache });
+ * ```
+ */
+export function verifyProof(proof: string | undefined, options: VerifyProofOptions): ProofClaims {
+  const checked = checkProof(proof, options);
+  const now = options.now ?? Math.floor(Date.now() / 1000);
+  const verdict = options.replayCache.remember(checked.replayKey, checked.replayUntil, now);
+  if (verdict === 'replayed') throw new TokenError('aip_proof_invalid', 'proof was already used');
+  if (verdict === 'full') throw new TokenError('aip_proof_invalid', 'proof cannot be accepted now (replay cache full)');
+  return checked.claims;
 }

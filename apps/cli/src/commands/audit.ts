@@ -1,4 +1,7 @@
-// `aip audit verify FILE`: check the hash chain of an aip-proxy audit log (exit 0 intact, 1 broken).
+// `aip audit verify FILE [--key DID] [--anchor FILE]`: check an aip-proxy audit log — its hash
+// chain, its signed checkpoints (by the pinned key, when given), and that it still reaches its
+// anchor (FILE.anchor by default) — exit 0 intact, 1 broken.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { action } from '../action.js';
@@ -9,27 +12,46 @@ export function registerAudit(program: Command): void {
   const audit = new Command('audit').description('work with aip-proxy audit logs');
   audit
     .command('verify')
-    .description('check the hash chain of an audit log and report the first broken line')
+    .description('check the hash chain, checkpoints and anchor of an audit log; report the first broken line')
     .argument('<file>', 'the audit log (JSON lines)')
+    .option('--key <did>', 'the audit key checkpoints must be signed by (printed nowhere else: pin it)')
+    .option('--anchor <file>', 'the anchor file (default: FILE.anchor when it exists)')
     .action(action(verify));
   program.addCommand(audit);
 }
 
-async function verify(options: OutputOptions, file?: string): Promise<number> {
-  const { verifyAuditLog } = await import('@aip/proxy');
-  const result = verifyAuditLog(await readFile(file as string, 'utf8'));
+async function verify(options: OutputOptions & { key?: string; anchor?: string }, file?: string): Promise<number> {
+  const { anchorFileOf, verifyAuditLog } = await import('@aip/proxy');
+  const log = file as string;
+  const anchorFile = options.anchor ?? (existsSync(anchorFileOf(log)) ? anchorFileOf(log) : undefined);
+  const result = verifyAuditLog(await readFile(log, 'utf8'), {
+    ...(options.key === undefined ? {} : { key: options.key }),
+    ...(anchorFile === undefined ? {} : { anchor: await readFile(anchorFile, 'utf8') }),
+  });
+  const details = {
+    lines: result.lines,
+    checkpoints: result.checkpoints,
+    key: result.key ?? null,
+    anchored: result.anchored ?? null,
+    torn: result.torn,
+    notes: result.notes,
+  };
+  const notes = result.notes.length === 0 ? '' : `\n${result.notes.map((n) => `  note: ${n}`).join('\n')}`;
   if (result.ok) {
     printResult(
       options,
-      { valid: true, lines: result.lines },
-      () => `intact: ${result.lines} line(s), hash chain unbroken`,
+      { valid: true, ...details },
+      () =>
+        `intact: ${result.lines} line(s), hash chain unbroken, ${result.checkpoints} signed checkpoint(s)` +
+        `${result.key === undefined ? '' : ` by ${result.key}${options.key === undefined ? ' (not pinned: pass --key)' : ''}`}` +
+        `${result.anchored === true ? ', anchor reached' : anchorFile === undefined ? ', no anchor' : ''}${notes}`,
     );
     return EXIT_OK;
   }
   printResult(
     options,
-    { valid: false, lines: result.lines, broken_line: result.brokenLine, reason: result.reason },
-    () => `broken at line ${result.brokenLine} of ${result.lines}: ${result.reason}`,
+    { valid: false, ...details, broken_line: result.brokenLine, reason: result.reason },
+    () => `broken at line ${result.brokenLine} of ${result.lines}: ${result.reason}${notes}`,
   );
   return EXIT_NEGATIVE;
 }

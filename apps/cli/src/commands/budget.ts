@@ -32,9 +32,9 @@ async function show(options: { ledger: string } & OutputOptions, tokenArg?: stri
   const ledger = openBudgetLedger(options.ledger);
   let segments: SegmentSpend[];
   try {
-    segments = ledger.report(ids);
+    segments = await ledger.report(ids);
   } finally {
-    ledger.close();
+    await ledger.close();
   }
   printResult(options, { segments }, () =>
     segments.length === 0

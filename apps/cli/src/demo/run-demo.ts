@@ -131,10 +131,12 @@ export async function runDemo(listener: DemoListener): Promise<DemoReport> {
     // 2. An MCP server that knows nothing about AIP, behind aip-proxy.
     server = await startDemoServer();
     const auditFile = path.join(home, 'audit.jsonl');
-    const config = resolveConfig(
-      { pop: { required: true }, budget: { ledger: path.join(home, 'budget.db'), costs: { 'tool:search': 0.1 } } },
-      { upstream: server.url, trustKeys: [operator.did], port: 0, logFile: auditFile },
-    );
+    const config = resolveConfig({
+      proxy: { upstream: server.url, trust_keys: [operator.did], port: 0 },
+      logging: { log_file: auditFile },
+      pop: { required: true },
+      budget: { ledger: path.join(home, 'budget.db'), costs: { 'tool:search': 0.1 } },
+    });
     proxy = await createProxy({ config });
     const running = proxy;
     await new Promise<void>((resolve) => running.server.listen(0, '127.0.0.1', resolve));
@@ -255,7 +257,9 @@ export async function runDemo(listener: DemoListener): Promise<DemoReport> {
     const lines = auditText
       .trim()
       .split('\n')
-      .map((line) => JSON.parse(line) as AuditRecord);
+      .map((line) => JSON.parse(line) as Partial<AuditRecord>)
+      // The log also records its own start, stop and signed checkpoints.
+      .filter((record): record is AuditRecord => record.decision !== undefined);
     const intact = verifyAuditLog(auditText).ok;
     listener.section(
       `Audit log (${lines.length} decisions, hash chain ${intact ? 'intact' : 'BROKEN'})`,

@@ -1,0 +1,31 @@
+// The proxy's audit log as `[logging]` configures it: stdout, or a file with signed checkpoints
+// (its key beside it unless configured). A file that cannot be opened refuses the start, naming it.
+
+import { ProxyConfigError } from '../config/errors.js';
+import type { ProxyConfig } from '../config/sections.js';
+import type { Clock } from '../pipeline/clock.js';
+import { type AuditLog, openAuditLog } from './audit-log.js';
+import { loadAuditKey } from './checkpoint.js';
+
+/**
+ * Opens the configured audit log.
+ *
+ * @example
+ * ```ts
+ * const auditLog = openProxyAuditLog(config.logging, systemClock);
+ * ```
+ */
+export function openProxyAuditLog(logging: ProxyConfig['logging'], clock: Clock): AuditLog {
+  const file = logging.log_file;
+  if (file === undefined) return openAuditLog(undefined, { now: () => clock.nowMs() });
+  const key = loadAuditKey(logging.checkpoint_key ?? `${file}.key`);
+  try {
+    return openAuditLog(file, { key, checkpointSeconds: logging.checkpoint_seconds, now: () => clock.nowMs() });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ProxyConfigError(
+      'logging.log_file',
+      `cannot open ${file} (${code === 'ENOENT' ? 'its directory does not exist' : (code ?? 'error')})`,
+    );
+  }
+}

@@ -1,0 +1,134 @@
+// Every way the proxy answers a request itself — JSON bodies, AIP refusals (the DESIGN error body,
+// WWW-Authenticate, X-AIP-Audit), MCP protocol errors — and the audit line of each decision.
+import type { OutgoingHttpHeaders } from 'node:http';
+import type { AuditLog, AuditRecord } from '../audit/audit-log.js';
+import { httpStatusOf } from '../http-status.js';
+import { METADATA_PATH } from '../metadata.js';
+import type { Principal } from '../principal.js';
+import { auditHeader } from '../upstream/forward-headers.js';
+import type { Clock } from './clock.js';
+import type { RequestContext } from './context.js';
+import type { Refusal } from './refusal.js';
+
+/** Counts decisions (metrics); optional. */
+export interface DecisionObserver {
+  decided(ctx: RequestContext, decision: AuditRecord['decision'], code: string | null, status: number): void;
+}
+
+export interface Responder {
+  sendJson(ctx: RequestContext, status: number, body: unknown, headers?: OutgoingHttpHeaders): void;
+  /** Answers a refusal and audits it. */
+  refuse(ctx: RequestContext, refusal: Refusal): void;
+  audit(
+    ctx: RequestContext,
+    fields: Pick<AuditRecord, 'decision' | 'code' | 'status'> & { upstream_status?: number | null; cause?: string },
+  ): void;
+}
+
+export function toolField(names: readonly string[]): string | string[] | null {
+  return names.length === 0 ? null : names.length === 1 ? (names[0] as string) : [...names];
+}
+
+function chainOf(principal: Principal | undefined): string[] {
+  return principal?.chain.map((link) => link.id) ?? [];
+}
+
+/**
+ * The responder of one proxy.
+ *
+ * @example
+ * ```ts
+ * const respond = createResponder({ auditLog, clock, publicBase: () => 'https://mcp.example.com', oauth: false });
+ * respond.refuse(ctx, refusal('aip_scope_insufficient', 'the token does not allow tool:delete'));
+ * ```
+ */
+// At most this many refusals wait out their delay at once; beyond, they are answered at once.
+const MAX_DELAYED = 4096;
+
+export function createResponder(deps: {
+  auditLog: AuditLog;
+  clock: Clock;
+  /** How long a 429 waits before it is sent (ms); read per refusal. */
+  refusalDelayMs?: () => number;
+  /** The configured public URL (never the request's Host). */
+  publicBase: () => string;
+  /** Also challenge OAuth clients (`WWW-Authenticate: Bearer`). */
+  oauth: boolean;
+  observer?: DecisionObserver;
+}): Responder {
+  let delayed = 0;
+  const responder: Responder = {
+    sendJson(ctx, status, body, headers = {}) {
+      const text = JSON.stringify(body);
+      ctx.res.writeHead(status, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(text),
+        'x-aip-request-id': ctx.id,
+        ...headers,
+      });
+      ctx.res.end(text);
+    },
+
+    audit(ctx, fields) {
+      deps.auditLog.write({
+        time: new Date(deps.clock.nowMs()).toISOString(),
+        request_id: ctx.id,
+        decision: fields.decision,
+        code: fields.code,
+        status: fields.status,
+        http: ctx.http,
+        method: ctx.method,
+        tool: toolField(ctx.names),
+        issuer: ctx.principal?.issuer ?? null,
+        subject: ctx.principal?.subject ?? null,
+        chain: chainOf(ctx.principal),
+        upstream_status: fields.upstream_status ?? null,
+        latency_ms: Math.round((deps.clock.monotonicMs() - ctx.started) * 1000) / 1000,
+        ...(fields.cause === undefined ? {} : { cause: fields.cause }),
+      });
+      deps.observer?.decided(ctx, fields.decision, fields.code, fields.status);
+    },
+
+    refuse(ctx, refusal) {
+      const status = refusal.rpc === undefined ? httpStatusOf(refusal.code) : 400;
+      const headers: OutgoingHttpHeaders = {
+        'x-aip-audit': auditHeader(ctx.principal, refusal.code),
+        ...refusal.headers,
+      };
+      if (status === 401) {
+        const metadata = `${deps.publicBase()}${METADATA_PATH}`;
+        const challenges = [`AIP realm="aip-proxy", error="${refusal.code}", resource_metadata="${metadata}"`];
+        if (deps.oauth) challenges.push(`Bearer resource_metadata="${metadata}"`);
+        headers['www-authenticate'] = challenges;
+      }
+      if (status === 429 && headers['retry-after'] === undefined) headers['retry-after'] = '1';
+      if (status === 413) headers.connection = 'close';
+      const body =
+        refusal.rpc === undefined
+          ? { error: { code: refusal.code, message: refusal.message } }
+          : { jsonrpc: '2.0', id: refusal.rpc.id, error: { code: refusal.rpc.code, message: refusal.message } };
+      const delay = status === 429 ? Math.min(deps.refusalDelayMs?.() ?? 0, Number(headers['retry-after']) * 1000) : 0;
+      if (ctx.res.headersSent) ctx.res.destroy();
+      else if (delay > 0 && delayed < MAX_DELAYED) {
+        // Slow the caller down, not the proxy: the slot is already given back, only a timer waits.
+        delayed++;
+        let waiting = true;
+        const timer = setTimeout(() => {
+          waiting = false;
+          delayed--;
+          if (!ctx.res.destroyed) responder.sendJson(ctx, status, body, headers);
+        }, delay);
+        ctx.res.once('close', () => {
+          if (!waiting) return;
+          waiting = false;
+          clearTimeout(timer);
+          delayed--;
+        });
+        timer.unref();
+      } else responder.sendJson(ctx, status, body, headers);
+      const failure = status >= 500;
+      responder.audit(ctx, { decision: failure ? 'error' : 'deny', code: refusal.code, status });
+    },
+  };
+  return responder;
+}

@@ -1,0 +1,34 @@
+// What the stages work with: the running configuration and policy (both replaced on reload), the
+// clock, the responder, and the stores (each an asynchronous seam a shared implementation can fill).
+import type { AuditLog } from '../audit/audit-log.js';
+import type { ProxyConfig } from '../config/sections.js';
+import type { OAuthVerifier } from '../oauth-verifier.js';
+import type { Policy } from '../policy.js';
+import type { Admission } from '../state/admission.js';
+import type { BudgetLedger } from '../state/budget-ledger.js';
+import type { RateLimiter } from '../state/rate-limiter.js';
+import type { ReplayClaims } from '../state/replay-claims.js';
+import type { SessionSeal } from '../state/session-seal.js';
+import type { TaskBindings } from '../state/task-bindings.js';
+import type { Clock } from './clock.js';
+import type { Responder } from './respond.js';
+
+export interface ProxyServices {
+  clock: Clock;
+  /** The configuration in force. */
+  config(): ProxyConfig;
+  /** Token verification, revocations and the trust gate in force. */
+  policy(): Policy;
+  /** This resource's identifier (configured, or derived from the listen address). */
+  audience(): string;
+  respond: Responder;
+  oauth: OAuthVerifier | undefined;
+  limiter: RateLimiter;
+  admission: Admission;
+  replay: ReplayClaims;
+  /** Seals session and event ids (absent when `[session] bind = false`). */
+  seal: SessionSeal | undefined;
+  tasks: TaskBindings;
+  ledger: BudgetLedger | undefined;
+  auditLog: AuditLog;
+}

@@ -1,0 +1,49 @@
+// Stage 3, authenticate: the credential verified — an AIP token by @aip/token (structure, issuer
+// from trust_keys or the trust gate, signatures, revocation per segment and key, time,
+// attenuation, audience), a Bearer JWT against the authorization server's keys — into the
+// principal. A revocation list that cannot be trusted refuses everyone; a failure counts against
+// the client address.
+import { TokenError } from '@aip/token';
+import { principalOf } from '../../principal.js';
+import { unixSeconds } from '../clock.js';
+import { refusal } from '../refusal.js';
+import type { ProxyServices } from '../services.js';
+import type { Stage } from '../stage.js';
+
+export function authenticateStage(
+  s: Pick<ProxyServices, 'clock' | 'policy' | 'oauth' | 'audience' | 'limiter'>,
+): Stage {
+  return {
+    name: 'authenticate',
+    async run(ctx) {
+      const policy = s.policy();
+      const unusable = policy.revocations?.unusable();
+      if (unusable !== undefined)
+        return refusal('aip_key_revoked', `${unusable}: refusing every request until it is fixed`);
+      const credential = ctx.credential;
+      if (credential === undefined) return refusal('aip_token_missing', 'no credential');
+      try {
+        if (credential.kind === 'bearer') {
+          if (s.oauth === undefined) {
+            s.limiter.chargeAnonymous(ctx.peer, s.clock.nowMs());
+            return refusal(
+              'aip_token_missing',
+              'bearer tokens are not accepted here: send an AIP token (X-AIP-Token or Authorization: AIP <token>)',
+            );
+          }
+          ctx.principal = await s.oauth.verify(credential.token, unixSeconds(s.clock));
+          return undefined;
+        }
+        if (policy.verifier === undefined) return refusal('aip_issuer_untrusted', 'this proxy trusts no AIP issuers');
+        ctx.principal = principalOf(
+          policy.verifier.verify(credential.token, { now: unixSeconds(s.clock), audience: s.audience() }),
+        );
+        return undefined;
+      } catch (err) {
+        if (!(err instanceof TokenError)) throw err;
+        s.limiter.chargeAnonymous(ctx.peer, s.clock.nowMs());
+        return refusal(err.code, err.message);
+      }
+    },
+  };
+}

@@ -1,0 +1,46 @@
+// Stage 2, credential: what the request presents — `X-AIP-Token`, `Authorization: AIP <token>`, or
+// (in OAuth mode) `Authorization: Bearer <jwt>`. Two different credentials are refused. Requests
+// without a valid credential are limited per client address before anything is verified.
+import type { Credential } from '../context.js';
+import { refusal } from '../refusal.js';
+import type { ProxyServices } from '../services.js';
+import type { Stage } from '../stage.js';
+
+function credentialOf(headers: NodeJS.Dict<string | string[]>): Credential | undefined | 'ambiguous' {
+  const direct = headers['x-aip-token'];
+  const auth = headers.authorization;
+  if (Array.isArray(direct) || Array.isArray(auth)) return 'ambiguous';
+  const match = typeof auth === 'string' ? /^(AIP|Bearer)\s+(\S+)\s*$/i.exec(auth) : null;
+  const fromAuth: Credential | undefined =
+    match === null
+      ? undefined
+      : { kind: (match[1] as string).toLowerCase() === 'aip' ? 'aip' : 'bearer', token: match[2] as string };
+  if (typeof direct === 'string' && direct.trim() !== '') {
+    if (fromAuth?.kind === 'aip' && fromAuth.token !== direct.trim()) return 'ambiguous';
+    return { kind: 'aip', token: direct.trim() };
+  }
+  return fromAuth;
+}
+
+export function credentialStage(s: Pick<ProxyServices, 'clock' | 'limiter'>): Stage {
+  return {
+    name: 'credential',
+    run(ctx) {
+      if (!s.limiter.admitsAnonymous(ctx.peer, s.clock.nowMs()))
+        return refusal('aip_rate_limited', 'too many requests without a valid credential from this address', {
+          'retry-after': '10',
+        });
+      const credential = credentialOf(ctx.req.headers);
+      if (credential === 'ambiguous') {
+        s.limiter.chargeAnonymous(ctx.peer, s.clock.nowMs());
+        return refusal('aip_token_malformed', 'the request carries more than one credential');
+      }
+      if (credential === undefined) {
+        s.limiter.chargeAnonymous(ctx.peer, s.clock.nowMs());
+        return refusal('aip_token_missing', 'an AIP token is required (X-AIP-Token or Authorization: AIP <token>)');
+      }
+      ctx.credential = credential;
+      return undefined;
+    },
+  };
+}

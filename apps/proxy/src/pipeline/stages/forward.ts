@@ -1,0 +1,230 @@
+// Stage 9, forward: the request as it was authorized goes upstream — the canonical target (the
+// session parameter carrying the upstream's own id), the canonical body (resource URIs as
+// authorized), the header policy of forward-headers.ts — and the response comes back through the
+// rewriter (sealed ids, filtered lists, bound tasks). A pending charge is settled as the outcome
+// becomes known. While no byte of a response has been sent, any failure is answered with a JSON
+// error; every outcome is audited, failures as `error` with their cause.
+import type { Dispatcher, Pool } from 'undici';
+import { formatTarget } from '../../request/target.js';
+import { auditHeader, clientHeaders, upstreamHeaders } from '../../upstream/forward-headers.js';
+import { ResponseTooLarge, readAll, relayStream, type StreamRegistry, UpstreamAbort } from '../../upstream/relay.js';
+import { createResponseRewriter } from '../../upstream/response-rewriter.js';
+import { unixSeconds } from '../clock.js';
+import type { RequestContext } from '../context.js';
+import { refusal } from '../refusal.js';
+import type { ProxyServices } from '../services.js';
+import { ANSWERED, type Stage } from '../stage.js';
+
+const MAX_INSPECTED_RESPONSE = 32 * 1024 * 1024;
+const SMALL_BODY = 64 * 1024;
+// Errors raised before a connection to the upstream existed: the request was certainly not delivered.
+const CONNECT_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+export interface ForwardDeps extends Pick<ProxyServices, 'clock' | 'config' | 'respond' | 'seal' | 'tasks' | 'ledger'> {
+  pool: Pool;
+  upstreamOrigin: URL;
+  /** Added to every upstream request (the stdio bridge's secret). */
+  extraHeaders: Record<string, string>;
+  /** The URL clients reach the proxy at. */
+  publicBase: () => string;
+  /** Standalone streams, ended on shutdown. */
+  streams: StreamRegistry;
+  /** A relayed stream opened (+1) or closed (-1): metrics. */
+  streaming?: (delta: 1 | -1) => void;
+}
+
+function upstreamTarget(ctx: RequestContext): string {
+  const target = ctx.target as NonNullable<RequestContext['target']>;
+  const session = ctx.session;
+  const query =
+    session === undefined || session.channel === 'header'
+      ? target.query
+      : target.query.map(([name, value]) => [name, name === session.channel ? session.upstreamId : value] as const);
+  return formatTarget(target.path, query);
+}
+
+export function forwardStage(d: ForwardDeps): Stage {
+  async function settle(ctx: RequestContext, outcome: 'delivered' | 'refunded'): Promise<void> {
+    if (!ctx.charged || d.ledger === undefined) return;
+    ctx.charged = false;
+    await d.ledger.settle(ctx.id, outcome);
+  }
+
+  return {
+    name: 'forward',
+    async run(ctx) {
+      const { plan, principal } = ctx;
+      if (plan === undefined || principal === undefined) return refusal('aip_internal', 'forward before authorize');
+      const config = d.config();
+      const { req, res } = ctx;
+      const abort = new UpstreamAbort();
+      res.on('close', () => {
+        if (!res.writableFinished) abort.abort();
+      });
+      const body = plan.body ?? ctx.body;
+      let response: Dispatcher.ResponseData;
+      try {
+        response = await d.pool.request({
+          method: req.method as Dispatcher.HttpMethod,
+          path: upstreamTarget(ctx),
+          headers: {
+            ...upstreamHeaders(req.headers, {
+              principal,
+              requestId: ctx.id,
+              sessionId: ctx.session?.upstreamId,
+              lastEventId: ctx.lastEventId,
+              forwarded: config.proxy.forwarded_headers,
+              peer: ctx.peer,
+              publicBase: d.publicBase(),
+              oauth: config.oauth !== undefined,
+            }),
+            ...d.extraHeaders,
+          },
+          body: body.length > 0 ? body : null,
+          signal: abort,
+          headersTimeout: config.proxy.upstream_timeout_seconds * 1000,
+          bodyTimeout: plan.stream ? 0 : config.proxy.upstream_body_timeout_seconds * 1000,
+        });
+      } catch (err) {
+        const code = (err as { code?: string }).code ?? 'unknown';
+        // Only a connection that never opened proves the request was not delivered (and so not
+        // paid for); a timeout or reset may come after the server acted on it.
+        await settle(ctx, CONNECT_ERRORS.has(code) ? 'refunded' : 'delivered');
+        if (abort.aborted) {
+          d.respond.audit(ctx, { decision: 'allow', code: null, status: 499, cause: 'the client went away' });
+          return ANSWERED;
+        }
+        const timeout = code === 'UND_ERR_HEADERS_TIMEOUT';
+        const status = timeout ? 504 : 502;
+        if (!res.headersSent) {
+          d.respond.sendJson(
+            ctx,
+            status,
+            {
+              error: {
+                code: timeout ? 'aip_upstream_timeout' : 'aip_upstream_unavailable',
+                message: timeout
+                  ? 'the upstream MCP server did not answer in time'
+                  : CONNECT_ERRORS.has(code)
+                    ? 'the upstream MCP server is unavailable'
+                    : 'the upstream MCP server failed to answer',
+              },
+            },
+            { 'x-aip-audit': auditHeader(principal, timeout ? 'aip_upstream_timeout' : 'aip_upstream_unavailable') },
+          );
+        }
+        d.respond.audit(ctx, {
+          decision: 'error',
+          code: timeout ? 'aip_upstream_timeout' : 'aip_upstream_unavailable',
+          status,
+          cause: code,
+        });
+        return ANSWERED;
+      }
+      await settle(ctx, 'delivered');
+
+      const status = response.statusCode;
+      const rewriter = createResponseRewriter({
+        principal,
+        seal: d.seal,
+        tasks: d.tasks,
+        now: unixSeconds(d.clock),
+        ttlSeconds: config.session.ttl_seconds,
+        upstreamOrigin: d.upstreamOrigin,
+      });
+      const headers = rewriter.headers(response.headers);
+      const type = String(headers['content-type'] ?? '');
+      const auditValue = auditHeader(principal);
+      const allowed = () => d.respond.audit(ctx, { decision: 'allow', code: null, status, upstream_status: status });
+
+      if (/^text\/event-stream/i.test(type)) {
+        res.writeHead(status, { ...clientHeaders(headers, true), 'x-aip-audit': auditValue });
+        res.flushHeaders();
+        allowed();
+        d.streaming?.(1);
+        try {
+          await relayStream({
+            body: response.body,
+            res,
+            rewrite: (event) => rewriter.event(event),
+            abort,
+            registry: plan.stream ? d.streams : undefined,
+          });
+        } finally {
+          d.streaming?.(-1);
+        }
+        return ANSWERED;
+      }
+      const length = Number(headers['content-length']);
+      const inspect = (plan.lists || plan.createsTask) && /json/i.test(type);
+      if (inspect || (Number.isInteger(length) && length <= SMALL_BODY)) {
+        let buffered: Buffer;
+        try {
+          buffered = await readAll(response.body, inspect ? MAX_INSPECTED_RESPONSE : SMALL_BODY);
+        } catch (err) {
+          if (abort.aborted) {
+            d.respond.audit(ctx, {
+              decision: 'allow',
+              code: null,
+              status: 499,
+              upstream_status: status,
+              cause: 'the client went away',
+            });
+            return ANSWERED;
+          }
+          const tooLarge = err instanceof ResponseTooLarge;
+          const message = tooLarge
+            ? `the upstream's response is larger than ${inspect ? MAX_INSPECTED_RESPONSE : SMALL_BODY} bytes`
+            : 'the upstream MCP server closed the response early';
+          d.respond.sendJson(
+            ctx,
+            502,
+            { error: { code: 'aip_upstream_unavailable', message } },
+            {
+              'x-aip-audit': auditHeader(principal, 'aip_upstream_unavailable'),
+            },
+          );
+          d.respond.audit(ctx, {
+            decision: 'error',
+            code: 'aip_upstream_unavailable',
+            status: 502,
+            upstream_status: status,
+            cause: tooLarge ? 'response too large' : ((err as { code?: string }).code ?? 'closed early'),
+          });
+          return ANSWERED;
+        }
+        const out = inspect && status === 200 ? Buffer.from(await rewriter.json(buffered.toString('utf8'))) : buffered;
+        res.writeHead(status, {
+          ...clientHeaders(headers, true),
+          'content-length': out.length,
+          'x-aip-audit': auditValue,
+        });
+        res.end(out);
+        allowed();
+        return ANSWERED;
+      }
+      res.writeHead(status, { ...clientHeaders(headers, false), 'x-aip-audit': auditValue });
+      allowed();
+      await new Promise<void>((resolve) => {
+        response.body.on('error', () => {
+          res.destroy();
+          resolve();
+        });
+        res.once('close', () => {
+          if (!res.writableFinished) abort.abort();
+          resolve();
+        });
+        response.body.pipe(res);
+      });
+      return ANSWERED;
+    },
+  };
+}

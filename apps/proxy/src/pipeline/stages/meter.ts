@@ -1,0 +1,53 @@
+// Stage 8, meter: what an admitted request costs, taken in this order — its proof claimed (a
+// replayed proof is refused before it costs anything else), every rate bucket that applies (one
+// per JSON-RPC message for the grant and the issuer, one per call for each tool), and its price
+// charged to every segment of the chain as a pending charge, all or nothing.
+import { principalKey } from '../../principal.js';
+import { costOf } from '../../state/budget-ledger.js';
+import { unixSeconds } from '../clock.js';
+import { refusal } from '../refusal.js';
+import type { ProxyServices } from '../services.js';
+import type { Stage } from '../stage.js';
+
+export function meterStage(s: Pick<ProxyServices, 'clock' | 'config' | 'replay' | 'limiter' | 'ledger'>): Stage {
+  return {
+    name: 'meter',
+    async run(ctx) {
+      const { plan, principal } = ctx;
+      if (plan === undefined || principal === undefined) return refusal('aip_internal', 'meter before authorize');
+      const now = unixSeconds(s.clock);
+      if (ctx.proof !== undefined) {
+        const verdict = await s.replay.claim(ctx.proof.replayKey, principalKey(principal), ctx.proof.replayUntil, now);
+        if (verdict === 'replayed') return refusal('aip_proof_invalid', 'proof was already used');
+        if (verdict === 'full')
+          return refusal('aip_proof_invalid', 'proof cannot be accepted now (too many live proofs)');
+      }
+      const scopes = plan.operations.flatMap((op) => (op.kind === 'scoped' ? [op.scope] : []));
+      const messages = ctx.parsed?.kind === 'jsonrpc' ? ctx.parsed.messages.length : 1;
+      const rate = await s.limiter.take(principal, scopes, messages, s.clock.nowMs());
+      if (!rate.ok)
+        return refusal('aip_rate_limited', `rate limit reached (${rate.reason}); retry in ${rate.retryAfterSeconds}s`, {
+          'retry-after': String(rate.retryAfterSeconds),
+        });
+      const pricing = s.config().budget;
+      if (s.ledger === undefined || pricing === undefined || principal.kind !== 'aip') return undefined;
+      const cost = costOf(pricing, scopes);
+      if (cost === 0) return undefined;
+      const charged = await s.ledger.charge(
+        ctx.id,
+        principal.chain.map((link) => ({ id: link.id, budget: link.budget_usd })),
+        cost,
+        { subject: principal.subject, tools: plan.names, now },
+      );
+      if (!charged.ok) {
+        const where = charged.segment === principal.chain[0]?.id ? 'the root token' : 'a delegation link';
+        return refusal(
+          'aip_budget_exceeded',
+          `this call costs $${charged.cost}; ${where} has $${charged.spent} of its $${charged.budget} spent`,
+        );
+      }
+      ctx.charged = charged.charged;
+      return undefined;
+    },
+  };
+}

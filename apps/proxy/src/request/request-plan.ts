@@ -1,0 +1,148 @@
+// What a request asks the upstream to do, read from every part it can route on (DESIGN §5): the
+// path and the body together. A path that is one of the upstream's MCP endpoints carries JSON-RPC
+// and nothing else; a path that routes to a tool (`/.../tools/<name>`) carries no JSON-RPC; any
+// other path is plain HTTP and needs `http:<path>` on top of whatever its body asks. The plan
+// also carries the body to forward, with every resource URI in the form it was authorized in.
+import { type JsonRpcId, type JsonRpcMessage, type Operation, operationOf, routeOperation, taskIdsOf } from '@aip/mcp';
+import { INVALID_PARAMS, isRefusal, type Refusal, refusal, rpcRefusal } from '../pipeline/refusal.js';
+import type { ParsedBody } from './json-rpc-body.js';
+import type { RequestTarget } from './target.js';
+
+/** An authorizable request. */
+export interface RequestPlan {
+  /** Everything the upstream could act on; each scoped one must be allowed. */
+  operations: Operation[];
+  /** JSON-RPC method, `batch`, or the request line (`POST /admin/reset`). */
+  method: string;
+  /** Tools, prompts, resources or paths named. */
+  names: string[];
+  /** Task ids the request refers to (each must belong to the caller). */
+  taskIds: string[];
+  /** A list was asked for: its response must be filtered. */
+  lists: boolean;
+  /** A request asks for a task: its response may create one, to bind to the caller. */
+  createsTask: boolean;
+  /** A long-lived GET stream on an MCP endpoint. */
+  stream: boolean;
+  /** The body to forward when it differs from the one received (canonical resource URIs). */
+  body: Buffer | undefined;
+}
+
+const BODYLESS = new Set(['GET', 'HEAD']);
+const ENDPOINT_METHODS = new Set(['POST', 'GET', 'HEAD', 'DELETE', 'OPTIONS']);
+
+function params(message: JsonRpcMessage): Record<string, unknown> | undefined {
+  const p = 'params' in message ? message.params : undefined;
+  return typeof p === 'object' && p !== null && !Array.isArray(p) ? (p as Record<string, unknown>) : undefined;
+}
+
+function messagePlan(messages: JsonRpcMessage[], batch: boolean): Omit<RequestPlan, 'stream'> | Refusal {
+  const operations: Operation[] = [];
+  const taskIds: string[] = [];
+  const forwarded: JsonRpcMessage[] = [];
+  let rewritten = false;
+  let createsTask = false;
+  for (const message of messages) {
+    const id: JsonRpcId = 'id' in message ? message.id : null;
+    const op = operationOf(message);
+    if (op.kind === 'invalid') return rpcRefusal(id, INVALID_PARAMS, `Invalid params: ${op.reason}`);
+    const tasks = taskIdsOf(message);
+    if (!tasks.ok) return rpcRefusal(id, INVALID_PARAMS, `Invalid params: ${tasks.reason}`);
+    operations.push(op);
+    taskIds.push(...tasks.ids);
+    const p = params(message);
+    if ('method' in message && 'id' in message && p?.task !== undefined) createsTask = true;
+    if (op.kind === 'scoped' && op.uri !== undefined && p !== undefined && p.uri !== op.uri) {
+      // Forward the URI as it was authorized, not as it was spelled.
+      rewritten = true;
+      forwarded.push({ ...message, params: { ...p, uri: op.uri } } as JsonRpcMessage);
+    } else {
+      forwarded.push(message);
+    }
+  }
+  const first = messages[0] as JsonRpcMessage;
+  return {
+    operations,
+    method: batch ? 'batch' : 'method' in first ? first.method : '(response)',
+    names: operations.flatMap((op) => (op.kind === 'scoped' ? [op.name] : [])),
+    taskIds,
+    lists: operations.some((op) => op.method.endsWith('/list')),
+    createsTask,
+    body: rewritten ? Buffer.from(JSON.stringify(batch ? forwarded : forwarded[0])) : undefined,
+  };
+}
+
+/**
+ * Plans a request from its method, canonical target and parsed body, given the upstream's MCP
+ * endpoint paths. Pure; the caller checks the scoped operations against the caller's scope.
+ *
+ * @example
+ * ```ts
+ * planRequest('POST', target, parsed, ['/mcp']); // { operations: [{ kind: 'scoped', scope: 'tool:search', ... }], ... }
+ * ```
+ */
+export function planRequest(
+  httpMethod: string,
+  target: RequestTarget,
+  body: ParsedBody,
+  mcpPaths: readonly string[],
+): RequestPlan | Refusal {
+  const verb = httpMethod.toUpperCase();
+  const line = `${verb} ${target.path}`;
+  if (BODYLESS.has(verb) && body.kind !== 'empty')
+    return refusal('aip_request_invalid', `a ${verb} request cannot carry a body`);
+  if (mcpPaths.includes(target.path)) {
+    if (!ENDPOINT_METHODS.has(verb)) return refusal('aip_method_not_allowed', `the MCP endpoint does not take ${verb}`);
+    if (verb === 'POST') {
+      if (body.kind !== 'jsonrpc') return refusal('aip_request_invalid', 'the MCP endpoint takes JSON-RPC bodies only');
+      const plan = messagePlan(body.messages, body.batch);
+      return isRefusal(plan) ? plan : { ...plan, stream: false };
+    }
+    if (body.kind !== 'empty')
+      return refusal('aip_request_invalid', `a ${verb} to the MCP endpoint cannot carry a body`);
+    return {
+      operations: [{ kind: 'open', method: line }],
+      method: line,
+      names: [],
+      taskIds: [],
+      lists: false,
+      createsTask: false,
+      stream: verb === 'GET',
+      body: undefined,
+    };
+  }
+  const routed = routeOperation(verb, target.segments) ?? {
+    kind: 'scoped' as const,
+    method: line,
+    scope: `http:${target.path}`,
+    name: target.path,
+  };
+  if (routed.kind === 'invalid') return refusal('aip_request_invalid', routed.reason);
+  if (routed.kind !== 'scoped') return refusal('aip_internal', 'a route without a scope');
+  const route = routed;
+  if (body.kind === 'jsonrpc') {
+    if (route.scope.startsWith('http:') === false)
+      return refusal(
+        'aip_request_invalid',
+        `a JSON-RPC body cannot go to a path that routes to ${route.scope.slice(0, 200)}`,
+      );
+    const messages = messagePlan(body.messages, body.batch);
+    if (isRefusal(messages)) return messages;
+    return {
+      ...messages,
+      operations: [route, ...messages.operations],
+      names: [route.name, ...messages.names],
+      stream: false,
+    };
+  }
+  return {
+    operations: [route],
+    method: line,
+    names: [route.name],
+    taskIds: [],
+    lists: false,
+    createsTask: false,
+    stream: false,
+    body: undefined,
+  };
+}

@@ -1,0 +1,76 @@
+// Rate limits (`[rate_limit]`): token buckets per grant (a root token and every delegation made
+// from it), per root issuer and per tool, all taken at once or not at all; and per client address
+// for requests that carry no valid credential. An asynchronous seam: replicas share buckets (e.g.
+// one Redis script per request) through the same interface.
+import { scopeMatches } from '@aip/token';
+import type { ProxyConfig } from '../config/sections.js';
+import type { Principal } from '../principal.js';
+import { type BucketVerdict, TokenBuckets } from './token-buckets.js';
+
+export type RateVerdict = BucketVerdict;
+
+export interface RateLimiter {
+  /**
+   * Takes what a request of `messages` JSON-RPC messages (a batch counts each) calling `scopes`
+   * needs from every bucket that applies, or nothing if any bucket is short.
+   */
+  take(principal: Principal, scopes: readonly string[], messages: number, nowMs: number): Promise<RateVerdict>;
+  /** Could the principal's own buckets (grant, issuer) give one request now? Nothing is taken. */
+  admits(principal: Principal, nowMs: number): Promise<boolean>;
+  /** May a request without a valid credential from `address` be looked at? (Nothing is taken.) */
+  admitsAnonymous(address: string, nowMs: number): boolean;
+  /** Counts one request without a valid credential from `address`. */
+  chargeAnonymous(address: string, nowMs: number): void;
+}
+
+// The limit for a concrete scope: the most specific (longest) matching pattern wins.
+function toolLimit(limits: ReadonlyMap<string, number>, scope: string): number | undefined {
+  let best: string | undefined;
+  for (const pattern of limits.keys())
+    if (scopeMatches(pattern, scope) && (best === undefined || pattern.length > best.length)) best = pattern;
+  return best === undefined ? undefined : limits.get(best);
+}
+
+/**
+ * The in-memory limiter of one proxy process.
+ *
+ * @example
+ * ```ts
+ * const limiter = createRateLimiter(() => config.rate_limit);
+ * const verdict = await limiter.take(principal, ['tool:search'], 1, Date.now());
+ * ```
+ */
+export function createRateLimiter(limits: () => ProxyConfig['rate_limit'], buckets = new TokenBuckets()): RateLimiter {
+  return {
+    take(principal, scopes, messages, nowMs) {
+      const config = limits();
+      const needs = new Map<string, { key: string; perMinute: number; need: number; reason: string }>();
+      const add = (key: string, perMinute: number | undefined, need: number, reason: string) => {
+        if (perMinute === undefined) return;
+        const entry = needs.get(key);
+        if (entry === undefined) needs.set(key, { key, perMinute, need, reason });
+        else entry.need += need;
+      };
+      add(`g ${principal.grant}`, config.principal_per_minute, messages, 'principal');
+      add(`i ${principal.issuer}`, config.issuer_per_minute, messages, 'issuer');
+      for (const scope of scopes) add(`t ${scope}`, toolLimit(config.tool_per_minute, scope), 1, scope);
+      return Promise.resolve(buckets.take([...needs.values()], nowMs));
+    },
+    admits(principal, nowMs) {
+      const config = limits();
+      const ok =
+        (config.principal_per_minute === undefined ||
+          buckets.has(`g ${principal.grant}`, config.principal_per_minute, 1, nowMs)) &&
+        (config.issuer_per_minute === undefined ||
+          buckets.has(`i ${principal.issuer}`, config.issuer_per_minute, 1, nowMs));
+      return Promise.resolve(ok);
+    },
+    admitsAnonymous(address, nowMs) {
+      return buckets.has(`a ${address}`, limits().unauthenticated_per_minute, 1, nowMs);
+    },
+    chargeAnonymous(address, nowMs) {
+      const perMinute = limits().unauthenticated_per_minute;
+      buckets.take([{ key: `a ${address}`, perMinute, need: 1, reason: 'address' }], nowMs);
+    },
+  };
+}

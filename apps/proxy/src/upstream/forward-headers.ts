@@ -1,0 +1,151 @@
+// Header policy in both directions (DESIGN §5). Upstream, the client's headers go on except:
+// hop-by-hop fields; the credential and proof; every header whose name a server could fold into an
+// identity header (any name with `_`, which CGI/WSGI-style servers turn into `-`, and every
+// `x-aip-*`); headers that re-route or re-type a request on some servers (X-Original-URL,
+// X-Rewrite-URL, X-HTTP-Method-Override and kin); and client-supplied Forwarded / X-Forwarded-* /
+// X-Real-IP, replaced by the proxy's own when `forwarded_headers = "set"`. The session and event
+// ids are the upstream's own, unsealed. The verified identity is added. Back to the client, the
+// upstream's headers go on minus hop-by-hop fields, with X-AIP-Audit added.
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { Principal } from '../principal.js';
+
+// RFC 9110 §7.6.1 connection-specific fields, plus the request-target fields undici sets itself.
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+  'expect',
+]);
+
+// Headers some servers and frameworks route on or take the client's address from.
+const NEVER_FORWARDED = new Set([
+  'forwarded',
+  'x-real-ip',
+  'x-client-ip',
+  'true-client-ip',
+  'cf-connecting-ip',
+  'fastly-client-ip',
+  'x-cluster-client-ip',
+  'x-original-url',
+  'x-rewrite-url',
+  'x-original-uri',
+  'x-original-method',
+  'x-http-method-override',
+  'x-http-method',
+  'x-method-override',
+  'x-proxy-url',
+  'x-aip-token',
+  'x-aip-proof',
+  'mcp-session-id',
+  'last-event-id',
+  'accept-encoding',
+]);
+
+function connectionTokens(value: string | string[] | undefined): Set<string> {
+  const text = Array.isArray(value) ? value.join(',') : (value ?? '');
+  return new Set(
+    text
+      .split(',')
+      .map((t) => t.trim().toLowerCase())
+      .filter((t) => t !== ''),
+  );
+}
+
+/** What the proxy adds to a forwarded request. */
+export interface ForwardIdentity {
+  principal: Principal;
+  requestId: string;
+  /** The upstream's session id, when the request belongs to a session. */
+  sessionId?: string | undefined;
+  /** The upstream's id of the last event seen, on a resumed stream. */
+  lastEventId?: string | undefined;
+  /** `set`: send X-Forwarded-For / -Proto / -Host of the proxy's own; `none`: send none. */
+  forwarded: 'set' | 'none';
+  peer: string;
+  /** The URL clients reach the proxy at. */
+  publicBase: string;
+  /** In OAuth mode the proxy consumes bearer tokens too. */
+  oauth: boolean;
+}
+
+/**
+ * The headers sent upstream.
+ *
+ * @example
+ * ```ts
+ * upstreamHeaders(req.headers, { principal, requestId, forwarded: 'set', peer, publicBase, oauth: false });
+ * ```
+ */
+export function upstreamHeaders(incoming: IncomingHttpHeaders, id: ForwardIdentity): Record<string, string | string[]> {
+  const drop = connectionTokens(incoming.connection);
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(incoming)) {
+    if (
+      value === undefined ||
+      HOP_BY_HOP.has(name) ||
+      NEVER_FORWARDED.has(name) ||
+      drop.has(name) ||
+      name.includes('_') ||
+      name.startsWith('x-aip-') ||
+      name.startsWith('x-forwarded-')
+    )
+      continue;
+    // The credential never travels on: AIP tokens, and bearer tokens when the proxy checks them.
+    if (
+      name === 'authorization' &&
+      (id.oauth ? /^(aip|bearer)\s/i : /^aip\s/i).test(Array.isArray(value) ? (value[0] ?? '') : value)
+    )
+      continue;
+    out[name] = value;
+  }
+  out['accept-encoding'] = 'identity';
+  if (id.sessionId !== undefined) out['mcp-session-id'] = id.sessionId;
+  if (id.lastEventId !== undefined) out['last-event-id'] = id.lastEventId;
+  if (id.forwarded === 'set') {
+    const base = new URL(id.publicBase);
+    out['x-forwarded-for'] = id.peer;
+    out['x-forwarded-proto'] = base.protocol.slice(0, -1);
+    out['x-forwarded-host'] = base.host;
+  }
+  const { principal } = id;
+  out['x-aip-verified'] = 'true';
+  out['x-aip-issuer'] = principal.issuer;
+  out['x-aip-subject'] = principal.subject;
+  out['x-aip-scope'] = principal.scope.join(' ');
+  out['x-aip-chain'] = principal.chain.map((link) => link.id).join(',');
+  out['x-aip-grant'] = principal.grant;
+  out['x-aip-request-id'] = id.requestId;
+  return out;
+}
+
+/** The headers sent back to the client: the upstream's minus hop-by-hop fields. */
+export function clientHeaders(
+  upstream: Record<string, string | string[] | undefined>,
+  dropLength: boolean,
+): OutgoingHttpHeaders {
+  const drop = connectionTokens(upstream.connection);
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(upstream)) {
+    if (value === undefined || drop.has(name)) continue;
+    if (HOP_BY_HOP.has(name) && !(name === 'content-length' && !dropLength)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+/** The `X-AIP-Audit` header value, in the reference's `{"passed","warnings","errors"}` shape. */
+export function auditHeader(verified: Principal | undefined, error?: string): string {
+  return JSON.stringify({
+    passed: error === undefined,
+    warnings: verified?.warnings.map((w) => w.message) ?? [],
+    errors: error === undefined ? [] : [error],
+  });
+}

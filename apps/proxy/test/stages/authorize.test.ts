@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { authorizeStage } from '../../src/pipeline/stages/authorize.js';
+import { principalKey } from '../../src/principal.js';
+import { parseBody } from '../../src/request/json-rpc-body.js';
+import { parseTarget } from '../../src/request/target.js';
+import { fakeContext, fakeWorld } from '../helpers/fake-context.js';
+
+describe('stage authorize', () => {
+  const world = fakeWorld();
+  const stage = authorizeStage(world.services);
+
+  function ctxFor(scope: string[], method: string, url: string, body?: unknown) {
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    const ctx = fakeContext({
+      method,
+      url,
+      ...(text === undefined ? {} : { body: text, headers: { 'content-type': 'application/json' } }),
+    });
+    const target = parseTarget(url);
+    if (target.ok) ctx.target = target.target;
+    ctx.principal = world.principal(scope);
+    ctx.body = Buffer.from(text ?? '');
+    const parsed = parseBody(ctx.req.headers, ctx.body, 64);
+    if (!('code' in parsed)) ctx.parsed = parsed;
+    return ctx;
+  }
+  const call = (name: string) => ({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name } });
+
+  it('allows what the scope covers and records what the audit line names', async () => {
+    const ctx = ctxFor(['tool:search'], 'POST', '/mcp', call('search'));
+    expect(await stage.run(ctx)).toBeUndefined();
+    expect(ctx).toMatchObject({ method: 'tools/call', names: ['search'] });
+  });
+
+  it('decides on the path and the body together', async () => {
+    // A ping body to a tool route: the path is what a plain-HTTP server would run.
+    expect(
+      await stage.run(ctxFor(['tool:search'], 'POST', '/mcp/tools/delete', { jsonrpc: '2.0', id: 1, method: 'ping' })),
+    ).toMatchObject({
+      code: 'aip_request_invalid',
+    });
+    expect(
+      await stage.run(ctxFor(['tool:search'], 'POST', '/admin/reset', { jsonrpc: '2.0', id: 1, method: 'ping' })),
+    ).toMatchObject({
+      code: 'aip_scope_insufficient',
+      message: expect.stringContaining('http:/admin/reset'),
+    });
+    expect(await stage.run(ctxFor(['tool:search'], 'GET', '/admin/reset'))).toMatchObject({
+      code: 'aip_scope_insufficient',
+    });
+    expect(await stage.run(ctxFor(['tool:search'], 'POST', '/mcp/TOOLS/delete', {}))).toMatchObject({
+      code: 'aip_scope_insufficient',
+    });
+  });
+
+  it('refuses a batch when any message is denied', async () => {
+    const ctx = ctxFor(['tool:search'], 'POST', '/mcp', [call('search'), { ...call('delete'), id: 2 }]);
+    expect(await stage.run(ctx)).toMatchObject({ code: 'aip_scope_insufficient' });
+  });
+
+  it('plans the resource URI the server will read, and forwards it in place of the one sent', async () => {
+    const read = (uri: string) => ({ jsonrpc: '2.0', id: 1, method: 'resources/read', params: { uri } });
+    expect(
+      await stage.run(ctxFor(['resource:file:///docs/*'], 'POST', '/mcp', read('file:///docs/.\t./etc/secret.txt'))),
+    ).toMatchObject({
+      rpc: { code: -32602 },
+    });
+    const ctx = ctxFor(['resource:file:///docs/*'], 'POST', '/mcp', read('FILE:///docs/a.txt'));
+    expect(await stage.run(ctx)).toBeUndefined();
+    expect(JSON.parse(ctx.plan?.body?.toString() ?? '{}')).toMatchObject({ params: { uri: 'file:///docs/a.txt' } });
+  });
+
+  it("lets a principal reach only its own tasks, answering others' as unknown", async () => {
+    const mine = world.principal(['*']);
+    await world.services.tasks.bind('t-mine', principalKey(mine), Math.floor(world.clock.nowMs() / 1000), 3600);
+    const get = (taskId: string) => ({ jsonrpc: '2.0', id: 4, method: 'tasks/get', params: { taskId } });
+    const ok = ctxFor(['*'], 'POST', '/mcp', get('t-mine'));
+    ok.principal = mine;
+    expect(await stage.run(ok)).toBeUndefined();
+    const other = ctxFor(['*'], 'POST', '/mcp', get('t-mine'));
+    other.principal = { ...mine, subject: 'did:key:z6MkOther' };
+    expect(await stage.run(other)).toMatchObject({
+      rpc: { id: 4, code: -32602 },
+      message: 'Invalid params: unknown task',
+    });
+    expect(await stage.run(ctxFor(['*'], 'POST', '/mcp', get('t-none')))).toMatchObject({
+      message: 'Invalid params: unknown task',
+    });
+  });
+});

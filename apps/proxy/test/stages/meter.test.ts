@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import type { RequestContext } from '../../src/pipeline/context.js';
+import { meterStage } from '../../src/pipeline/stages/meter.js';
+import type { Principal } from '../../src/principal.js';
+import { openBudgetLedger } from '../../src/state/budget-ledger.js';
+import { fakeContext, fakeWorld } from '../helpers/fake-context.js';
+
+const principals = new Map<object, Principal>();
+
+// Every request of a world comes from the same principal (one grant).
+function admitted(world: ReturnType<typeof fakeWorld>, scope: string[], tools: string[], id = 'req-1'): RequestContext {
+  const ctx = { ...fakeContext(), id } as RequestContext;
+  let principal = principals.get(world);
+  if (principal === undefined) {
+    principal = world.principal(scope);
+    principals.set(world, principal);
+  }
+  ctx.principal = principal;
+  ctx.plan = {
+    operations: tools.map((name) => ({ kind: 'scoped' as const, method: 'tools/call', scope: `tool:${name}`, name })),
+    method: 'tools/call',
+    names: tools,
+    taskIds: [],
+    lists: false,
+    createsTask: false,
+    stream: false,
+    body: undefined,
+  };
+  return ctx;
+}
+
+describe('stage meter', () => {
+  it('claims a proof once: a replay is refused before it costs anything else', async () => {
+    const world = fakeWorld({ rate_limit: { principal_per_minute: 10 } });
+    const stage = meterStage(world.services);
+    const proof = {
+      claims: {} as never,
+      replayKey: 'holder.jti-1',
+      replayUntil: Math.floor(world.clock.nowMs() / 1000) + 60,
+    };
+    const first = admitted(world, ['tool:search'], ['search']);
+    first.proof = proof;
+    expect(await stage.run(first)).toBeUndefined();
+    const again = admitted(world, ['tool:search'], ['search']);
+    again.proof = proof;
+    expect(await stage.run(again)).toMatchObject({ code: 'aip_proof_invalid', message: 'proof was already used' });
+  });
+
+  it('takes every rate bucket at once or none, with Retry-After', async () => {
+    const world = fakeWorld({ rate_limit: { principal_per_minute: 3, tool_per_minute: { 'tool:slow': 1 } } });
+    const stage = meterStage(world.services);
+    expect(await stage.run(admitted(world, ['*'], ['slow']))).toBeUndefined();
+    expect(await stage.run(admitted(world, ['*'], ['slow']))).toMatchObject({
+      code: 'aip_rate_limited',
+      headers: { 'retry-after': '60' },
+    });
+    // The refused call took nothing from the principal's bucket: two more fit.
+    expect(await stage.run(admitted(world, ['*'], ['search']))).toBeUndefined();
+    expect(await stage.run(admitted(world, ['*'], ['search']))).toBeUndefined();
+    expect(await stage.run(admitted(world, ['*'], ['search']))).toMatchObject({ code: 'aip_rate_limited' });
+  });
+
+  it('charges a pending charge to every link, refusing past a ceiling', async () => {
+    const world = fakeWorld({ budget: { ledger: ':memory:', costs: { 'tool:*': 0.4 } } });
+    const ledger = openBudgetLedger(':memory:');
+    world.services.ledger = ledger;
+    const stage = meterStage(world.services);
+    const ctx = admitted(world, ['*'], ['search'], 'r-1');
+    // The fake world's token has no budget: give the root a ceiling of $0.5 through the chain.
+    (ctx.principal as { chain: { budget_usd: number | null }[] }).chain[0] = {
+      ...(ctx.principal?.chain[0] as object),
+      budget_usd: 0.5,
+    } as never;
+    expect(await stage.run(ctx)).toBeUndefined();
+    expect(ctx.charged).toBe(true);
+    expect((await ledger.charges('pending'))[0]).toMatchObject({ request_id: 'r-1', cost_usd: 0.4 });
+    const second = admitted(world, ['*'], ['search'], 'r-2');
+    if (ctx.principal !== undefined) second.principal = ctx.principal;
+    expect(await stage.run(second)).toMatchObject({ code: 'aip_budget_exceeded' });
+    await ledger.close();
+  });
+});
