@@ -4,7 +4,7 @@
 // effect of metrics scrapes on p50 latency. The upstream, the proxies and the load generator are
 // separate processes; every baseline is measured against the same upstream in the same run.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +15,7 @@ import { Pool } from 'undici';
 import { asyncOpsPerSecond, median, result, type Suite } from './harness.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const PROXY_BIN = path.resolve(here, '../../apps/cli/dist/proxy-main.js');
+const PROXY_BIN = path.resolve(here, '../../apps/proxy/dist/main.js');
 const BODY = JSON.stringify({
   jsonrpc: '2.0',
   id: 1,
@@ -105,6 +105,42 @@ async function firstEvent(url: string, headers: Headers, n: number): Promise<num
   return out;
 }
 
+/**
+ * A victim's p50 (sequential calls) alone and while another principal runs 32 closed loops of
+ * abuse: big nested bodies, streams and calls, all through the proxy at `url`.
+ */
+async function fairnessRatio(url: string, operator: ReturnType<typeof generateIdentity>) {
+  const victim = issueToken(operator, { sub: generateIdentity().did, scope: ['tool:search'], ttl: 3600 });
+  const abuser = issueToken(operator, { sub: generateIdentity().did, scope: ['*'], ttl: 3600 });
+  const auth: Headers = () => ({ ...JSON_HEADERS, 'x-aip-token': victim });
+  const alone = median(await latencies(url, auth, 1000));
+  const pool = new Pool(url, { connections: 32 });
+  const nested = `${'['.repeat(2 * 1024 * 1024)}${']'.repeat(2 * 1024 * 1024)}`;
+  let running = true;
+  const loops = Array.from({ length: 32 }, async (_, i) => {
+    for (let n = i; running; n++) {
+      try {
+        const res = await pool.request({
+          method: n % 3 === 1 ? 'GET' : 'POST',
+          path: '/mcp',
+          headers: { ...JSON_HEADERS, 'x-aip-token': abuser },
+          ...(n % 3 === 1 ? {} : { body: n % 3 === 0 ? nested : BODY }),
+          bodyTimeout: 200,
+        });
+        await res.body.dump();
+      } catch {
+        // refused or cut: the abuser goes on
+      }
+    }
+  });
+  await new Promise((r) => setTimeout(r, 500));
+  const underAbuse = median(await latencies(url, auth, 1000));
+  running = false;
+  await Promise.all(loops);
+  await pool.close();
+  return { alone, underAbuse };
+}
+
 function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN) / 1024;
@@ -158,6 +194,14 @@ export const proxySuite: Suite = {
           children,
         )
       )[1] as string;
+      const passthrough = (
+        await startProcess(
+          ['--import', 'tsx', path.join(here, 'passthrough-proxy.ts'), trivial],
+          /(http:\/\/\S+)\n/,
+          'stdout',
+          children,
+        )
+      )[1] as string;
       const plain = await proxyOf(upstream, 'plain');
       const signed = await proxyOf(upstream, 'signed', ['--require-proof']);
       const trivialProxy = await proxyOf(trivial, 'trivial', ['--metrics-port', '0']);
@@ -179,8 +223,20 @@ export const proxySuite: Suite = {
         rounds.signed.push(await throughput(signed.url, signedHeaders, 32, 2000));
       }
       const rss = rssMb(plain.pid);
+      // Against a minimal pass-through proxy on the same trivial upstream, alternated.
       const trivialDirect = await throughput(trivial, direct, 32, 2000);
-      const trivialProxied = await throughput(trivialProxy.url, authed, 32, 2000);
+      const pass = { aip: [] as number[], bare: [] as number[] };
+      for (let round = 0; round < 3; round++) {
+        pass.bare.push(await throughput(passthrough, direct, 32, 2000));
+        pass.aip.push(await throughput(trivialProxy.url, authed, 32, 2000));
+      }
+      const trivialProxied = median(pass.aip);
+
+      // One principal at full rate (its configured limits) against another's p50.
+      const limits = path.join(dir, 'limits.toml');
+      writeFileSync(limits, '[rate_limit]\nprincipal_per_minute = 6000\nmax_concurrent = 4\nmax_streams = 2\n');
+      const limited = await proxyOf(trivial, 'limited', ['--config', limits]);
+      const fairness = await fairnessRatio(limited.url, operator);
 
       const directLatency = median(await latencies(upstream, direct, 1000));
       const proxiedLatency = median(await latencies(plain.url, authed, 1000));
@@ -216,6 +272,8 @@ export const proxySuite: Suite = {
         result('proxy.throughput', median(rounds.plain), 'req/s', median(rounds.direct), '>= 0.6'),
         result('proxy.throughput.signed', median(rounds.signed), 'req/s', median(rounds.direct), '>= 0.5'),
         result('proxy.throughput.trivial_upstream', trivialProxied, 'req/s', trivialDirect, null),
+        result('proxy.passthrough', trivialProxied, 'req/s', median(pass.bare), '>= 0.5'),
+        result('proxy.fairness_p50', fairness.underAbuse, 'ms', fairness.alone, '<= 2'),
         result('proxy.added_p50', proxiedLatency - directLatency, 'ms', null, '<= 1 ms'),
         result('proxy.sse_first_event', proxiedFirst - directFirst, 'ms', null, '<= 10 ms'),
         result('proxy.rss', rss, 'MB', null, '<= 150 MB'),

@@ -2,11 +2,13 @@
 // overriding the file, refusal of invalid configuration, the startup summary, clean shutdown.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAipFetch } from '@aip/mcp';
-import { verifyAuditLog } from '@aip/proxy';
+import { openBudgetLedger, verifyAuditLog } from '@aip/proxy';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -211,4 +213,128 @@ describe('aip-proxy command', () => {
     expect((await refuse(['--trust-key', rawKey, '--stdio'])).stderr).toContain('--stdio needs the server command');
     expect((await refuse(['--config', path.join(dir, 'missing.toml')])).stderr).toContain('cannot read');
   });
+
+  it('refuses to start with one clear line when something it needs cannot be opened', async () => {
+    const missing = path.join(dir, 'no-such-dir');
+    const garbage = path.join(dir, 'garbage.db');
+    await writeFile(garbage, 'this is not SQLite');
+    const busy = await start(['--upstream', upstream.url, '--port', '0', '--trust-key', rawKey, '--metrics-port', '0']);
+    const busyMetrics = Number(/metrics on http:\/\/[^:]+:(\d+)/.exec(busy.stderr())?.[1]);
+    const cases: [string[], string][] = [
+      [['--log-file', path.join(missing, 'audit.jsonl')], 'logging.log_file: cannot open'],
+      [['--config', await toml(`[budget]\nledger = "${path.join(missing, 'b.db')}"\n`)], 'budget.ledger: cannot open'],
+      [
+        ['--config', await toml(`[trust]\nroot = "${p.operator.did}"\ndb = "${path.join(missing, 't.db')}"\n`)],
+        'trust.db:',
+      ],
+      [['--config', await toml(`[trust]\nroot = "${p.operator.did}"\ndb = "${garbage}"\n`)], 'trust.db:'],
+      [['--config', await toml(`[revocation]\nfile = "${path.join(missing, 'r.txt')}"\n`)], 'revocation.file:'],
+      [['--metrics-port', String(busyMetrics)], 'cannot serve metrics'],
+      [['--port', new URL(busy.url).port], 'cannot listen'],
+    ];
+    for (const [args, message] of cases) {
+      const result = await refuse(['--upstream', upstream.url, '--trust-key', rawKey, '--port', '0', ...args]);
+      expect(result.code, message).toBe(2);
+      expect(result.stderr, message).toContain(message);
+      expect(result.stderr.trim().split('\n'), message).toHaveLength(1);
+    }
+    busy.child.kill('SIGTERM');
+    await busy.exit;
+  });
+
+  it('refuses a SIGHUP whose trust store is missing or not SQLite, and keeps serving', async () => {
+    const config = path.join(dir, 'hup.toml');
+    const garbage = path.join(dir, 'not-sqlite.db');
+    await writeFile(garbage, 'garbage');
+    await writeFile(config, `[proxy]\nupstream = "${upstream.url}"\nport = 0\ntrust_keys = ["${rawKey}"]\n`);
+    const proxy = await start(['--config', config]);
+    const call = () =>
+      fetch(`${proxy.url}/mcp/tools/search`, {
+        method: 'POST',
+        headers: { 'x-aip-token': p.token(['tool:search']) },
+        body: '{}',
+      });
+    for (const db of [path.join(dir, 'absent', 'trust.db'), garbage]) {
+      await writeFile(
+        config,
+        `[proxy]\nupstream = "${upstream.url}"\nport = 0\ntrust_keys = ["${rawKey}"]\n[trust]\nroot = "${p.operator.did}"\ndb = "${db}"\n`,
+      );
+      const before = proxy.stderr().length;
+      proxy.child.kill('SIGHUP');
+      await expect
+        .poll(() => proxy.stderr().slice(before))
+        .toContain('reload refused, keeping the running configuration: trust.db');
+      expect((await call()).status).toBe(200);
+    }
+    proxy.child.kill('SIGTERM');
+    expect(await proxy.exit).toBe(0);
+  });
+
+  it('stays up on a disk that is full, refusing what it cannot audit', async () => {
+    const proxy = await start([
+      '--upstream',
+      upstream.url,
+      '--port',
+      '0',
+      '--trust-key',
+      rawKey,
+      '--log-file',
+      '/dev/full',
+      '--config',
+      await toml('[logging]\ncheckpoint_key = "' + path.join(dir, 'full.key') + '"\n'),
+    ]);
+    const res = await fetch(`${proxy.url}/mcp/tools/search`, {
+      method: 'POST',
+      headers: { 'x-aip-token': p.token(['tool:search']) },
+      body: '{}',
+    });
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('aip_audit_unavailable');
+    expect((await fetch(`${proxy.url}/.well-known/oauth-protected-resource`)).status).toBe(200);
+    expect(proxy.child.exitCode).toBeNull();
+    proxy.child.kill('SIGTERM');
+    expect(await proxy.exit).toBe(0);
+  });
+
+  it('after a kill -9 mid-call, says its log may miss lines and marks the charge whose delivery is unknown', async () => {
+    const slow = createServer((_req, res) => {
+      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'), 60_000).unref();
+    });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    const slowUrl = `http://127.0.0.1:${(slow.address() as AddressInfo).port}`;
+    const log = path.join(dir, 'killed.jsonl');
+    const ledger = path.join(dir, 'killed.db');
+    const config = await toml(`[budget]\nledger = "${ledger}"\ncosts = { "tool:*" = 0.5 }\npending_seconds = 1\n`);
+    const args = ['--upstream', slowUrl, '--port', '0', '--trust-key', rawKey, '--log-file', log, '--config', config];
+    const first = await start(args);
+    const call = fetch(`${first.url}/mcp/tools/search`, {
+      method: 'POST',
+      headers: { 'x-aip-token': p.token(['tool:search']) },
+      body: '{}',
+    }).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 300));
+    first.child.kill('SIGKILL');
+    await first.exit;
+    await call;
+    await new Promise((r) => setTimeout(r, 1100));
+    const second = await start(args);
+    await expect.poll(() => second.stderr()).toContain('budget charges whose delivery is unknown');
+    second.child.kill('SIGTERM');
+    await second.exit;
+    const result = verifyAuditLog(await readFile(log, 'utf8'));
+    expect(result.ok).toBe(true);
+    expect(result.notes.join('\n')).toContain('did not stop cleanly');
+    const budget = openBudgetLedger(ledger);
+    expect(await budget.charges('unknown')).toMatchObject([{ cost_usd: 0.5, tools: ['search'] }]);
+    await budget.close();
+    slow.closeAllConnections();
+    await new Promise<void>((resolve) => slow.close(() => resolve()));
+  });
 });
+
+let tomlCount = 0;
+async function toml(text: string): Promise<string> {
+  const file = path.join(dir, `extra-${++tomlCount}.toml`);
+  await writeFile(file, text);
+  return file;
+}

@@ -125,6 +125,45 @@ describe('budgets', () => {
 });
 
 describe('trust-gated issuers', () => {
+  it("never admits an issuer several hops away on the strength of one default vouch of the operator's", async () => {
+    const db = path.join(dir, 'hops.db');
+    const store = openTrustStore({ path: db });
+    const root = p.operator;
+    const chain = [generateIdentity(), generateIdentity(), generateIdentity(), generateIdentity()];
+    // root -> a -> b -> c -> d, every vouch of weight 1 in the gate's scope: d scores 0.512.
+    let voucher = root;
+    for (const next of chain) {
+      store.add({
+        kind: 'vouch',
+        ...verifyVouch(createVouch(voucher, { subject: next.did, scope: 'aip:issuer', weight: 1 })),
+      });
+      voucher = next;
+    }
+    const proxy = await startProxy(upstream.url, [], {}, { trust: { root: root.did, db } });
+    const agent = generateIdentity();
+    const status = async (issuer: (typeof chain)[number]) =>
+      (
+        await fetch(`${proxy.url}/mcp`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+            'x-aip-token': issueToken(issuer, { sub: agent.did, scope: ['*'] }),
+          },
+          body: JSON.stringify({
+            jsonrpc: '2.0',
+            id: 0,
+            method: 'initialize',
+            params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'hops', version: '1' } },
+          }),
+        })
+      ).status;
+    // The default gate: at most two hops (the operator's issuers, and theirs).
+    expect(await Promise.all(chain.map(status))).toEqual([200, 200, 401, 401]);
+    await proxy.close({ graceMs: 100 });
+    store.close();
+  });
+
   it('admits an issuer once the root vouches for it (directly or transitively) and removes it when the vouch is revoked', async () => {
     const db = path.join(dir, 'trust.db');
     const store = openTrustStore({ path: db });

@@ -48,7 +48,7 @@ describe('stdio servers', () => {
       'http://127.0.0.1:9',
       [p.operator.did],
       { stdio: [process.execPath, STDIO_SERVER] },
-      { stdio: { idle_timeout_seconds: 1 } },
+      { stdio: { idle_timeout_seconds: 3 } },
     );
   });
   afterAll(async () => {
@@ -120,7 +120,7 @@ describe('stdio servers', () => {
     const { client } = await connect(proxy.url, createAipFetch({ token: p.token(['tool:search']) }));
     const [pid] = proxy.proxy.stdio?.pids() ?? [];
     await client.close();
-    await expect.poll(() => alive(pid as number), { timeout: 5000, interval: 200 }).toBe(false);
+    await expect.poll(() => alive(pid as number), { timeout: 15_000, interval: 200 }).toBe(false);
   });
 });
 

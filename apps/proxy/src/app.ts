@@ -33,9 +33,9 @@ import { buildPolicy, type Policy } from './policy.js';
 import { createAdmission } from './state/admission.js';
 import { openLedger } from './state/open-ledger.js';
 import { createRateLimiter } from './state/rate-limiter.js';
-import { createMemoryReplayClaims } from './state/replay-claims.js';
+import { createMemoryReplayClaims, type ReplayClaims } from './state/replay-claims.js';
 import { createSessionSeal, loadSessionSecret } from './state/session-seal.js';
-import { createMemoryTaskBindings } from './state/task-bindings.js';
+import { createMemoryTaskBindings, type TaskBindings } from './state/task-bindings.js';
 import { StreamRegistry } from './upstream/relay.js';
 import { type StdioBridge, startStdioBridge } from './upstream/stdio-bridge.js';
 
@@ -48,6 +48,8 @@ export interface ProxyOptions {
   clock?: Clock;
   /** Operational messages (start-up recovery, reload, failures); silent by default. */
   logger?: ProxyLogger;
+  /** Stores to use instead of the in-memory ones (shared stores for replicas, or tests). */
+  stores?: { replay?: ReplayClaims; tasks?: TaskBindings };
 }
 
 /** A proxy, built but not listening. */
@@ -139,9 +141,9 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
       oauth: startup.oauth === undefined ? undefined : createOAuthVerifier(startup.oauth),
       limiter: createRateLimiter(() => state.config.rate_limit),
       admission: createAdmission(() => ({ ...state.config.rate_limit, total_streams: state.config.proxy.max_streams })),
-      replay: createMemoryReplayClaims(),
+      replay: options.stores?.replay ?? createMemoryReplayClaims(),
       seal,
-      tasks: createMemoryTaskBindings(),
+      tasks: options.stores?.tasks ?? createMemoryTaskBindings(),
       ledger,
       auditLog,
     };

@@ -171,9 +171,6 @@ export async function runProxyCli(
     const m = proxy.metricsServer.address() as AddressInfo;
     io.stderr(`aip-proxy metrics on http://${m.address}:${m.port}/metrics\n`);
   }
-  const address = proxy.server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  io.stderr(`${describe(config, `http://${host}:${address.port}`, proxy.audience())}\n`);
   // SIGHUP: re-read everything and apply what can change without a restart; a bad file changes nothing.
   const reload = () => {
     loadProxyConfig(sources)
@@ -185,6 +182,10 @@ export async function runProxyCli(
       );
   };
   process.on('SIGHUP', reload);
+  // The banner comes once the signal handlers are in place: a SIGHUP right after it reloads.
+  const address = proxy.server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  io.stderr(`${describe(config, `http://${host}:${address.port}`, proxy.audience())}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

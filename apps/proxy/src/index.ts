@@ -35,3 +35,5 @@ export {
   openBudgetLedger,
   type SegmentSpend,
 } from './state/budget-ledger.js';
+export { type ClaimVerdict, createMemoryReplayClaims, type ReplayClaims } from './state/replay-claims.js';
+export { createMemoryTaskBindings, type TaskBindings } from './state/task-bindings.js';

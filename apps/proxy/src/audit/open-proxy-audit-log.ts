@@ -1,6 +1,7 @@
 // The proxy's audit log as `[logging]` configures it: stdout, or a file with signed checkpoints
 // (its key beside it unless configured). A file that cannot be opened refuses the start, naming it.
 
+import { closeSync, openSync } from 'node:fs';
 import { ProxyConfigError } from '../config/errors.js';
 import type { ProxyConfig } from '../config/sections.js';
 import type { Clock } from '../pipeline/clock.js';
@@ -18,9 +19,9 @@ import { loadAuditKey } from './checkpoint.js';
 export function openProxyAuditLog(logging: ProxyConfig['logging'], clock: Clock): AuditLog {
   const file = logging.log_file;
   if (file === undefined) return openAuditLog(undefined, { now: () => clock.nowMs() });
-  const key = loadAuditKey(logging.checkpoint_key ?? `${file}.key`);
+  // The log first: a log that cannot be opened is the cause to name, not its key beside it.
   try {
-    return openAuditLog(file, { key, checkpointSeconds: logging.checkpoint_seconds, now: () => clock.nowMs() });
+    closeSync(openSync(file, 'a', 0o600));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new ProxyConfigError(
@@ -28,4 +29,6 @@ export function openProxyAuditLog(logging: ProxyConfig['logging'], clock: Clock)
       `cannot open ${file} (${code === 'ENOENT' ? 'its directory does not exist' : (code ?? 'error')})`,
     );
   }
+  const key = loadAuditKey(logging.checkpoint_key ?? `${file}.key`);
+  return openAuditLog(file, { key, checkpointSeconds: logging.checkpoint_seconds, now: () => clock.nowMs() });
 }

@@ -255,6 +255,10 @@ export const SECTIONS = {
           doc: 'calls per tool, all callers together',
         },
       ),
+      body_bytes_per_minute: setting(integer(1024, Number.MAX_SAFE_INTEGER), 64 * MIB, {
+        reload: true,
+        doc: 'request body bytes per grant, taken before a body is read (bounds the parsing one caller can cause)',
+      }),
       max_concurrent: setting(integer(1, 100_000), 64, {
         reload: true,
         doc: 'in-flight requests per grant, streams included',

@@ -17,7 +17,9 @@ import { ANSWERED, type Stage } from './stage.js';
 export async function runPipeline(stages: readonly Stage[], ctx: RequestContext, respond: Responder): Promise<void> {
   try {
     for (const stage of stages) {
-      const result = await stage.run(ctx);
+      // Most stages answer synchronously: wait only for the ones that return a promise.
+      const pending = stage.run(ctx);
+      const result = pending instanceof Promise ? await pending : pending;
       if (result === undefined) continue;
       if (result === ANSWERED) return;
       if (isRefusal(result)) respond.refuse(ctx, result);

@@ -1,6 +1,6 @@
 // Rate limits (`[rate_limit]`): token buckets per grant (a root token and every delegation made
-// from it), per root issuer and per tool, all taken at once or not at all; and per client address
-// for requests that carry no valid credential. An asynchronous seam: replicas share buckets (e.g.
+// from it), per root issuer and per tool, all taken at once or not at all; request body bytes per
+// grant; and per client address for requests that carry no valid credential. An asynchronous seam: replicas share buckets (e.g.
 // one Redis script per request) through the same interface.
 import { scopeMatches } from '@aip/token';
 import type { ProxyConfig } from '../config/sections.js';
@@ -15,6 +15,8 @@ export interface RateLimiter {
    * needs from every bucket that applies, or nothing if any bucket is short.
    */
   take(principal: Principal, scopes: readonly string[], messages: number, nowMs: number): Promise<RateVerdict>;
+  /** Takes `bytes` of request body from the grant's byte bucket (before the body is read). */
+  takeBytes(principal: Principal, bytes: number, nowMs: number): Promise<RateVerdict>;
   /** Could the principal's own buckets (grant, issuer) give one request now? Nothing is taken. */
   admits(principal: Principal, nowMs: number): Promise<boolean>;
   /** May a request without a valid credential from `address` be looked at? (Nothing is taken.) */
@@ -55,6 +57,13 @@ export function createRateLimiter(limits: () => ProxyConfig['rate_limit'], bucke
       add(`i ${principal.issuer}`, config.issuer_per_minute, messages, 'issuer');
       for (const scope of scopes) add(`t ${scope}`, toolLimit(config.tool_per_minute, scope), 1, scope);
       return Promise.resolve(buckets.take([...needs.values()], nowMs));
+    },
+    takeBytes(principal, bytes, nowMs) {
+      const perMinute = limits().body_bytes_per_minute;
+      const need = Math.min(bytes, perMinute);
+      return Promise.resolve(
+        buckets.take([{ key: `b ${principal.grant}`, perMinute, need, reason: 'body bytes' }], nowMs),
+      );
     },
     admits(principal, nowMs) {
       const config = limits();

@@ -49,7 +49,10 @@ const NEVER_FORWARDED = new Set([
   'accept-encoding',
 ]);
 
-function connectionTokens(value: string | string[] | undefined): Set<string> {
+const NO_TOKENS: ReadonlySet<string> = new Set();
+
+function connectionTokens(value: string | string[] | undefined): ReadonlySet<string> {
+  if (value === undefined) return NO_TOKENS;
   const text = Array.isArray(value) ? value.join(',') : (value ?? '');
   return new Set(
     text

@@ -24,7 +24,12 @@ export function meterStage(s: Pick<ProxyServices, 'clock' | 'config' | 'replay' 
       }
       const scopes = plan.operations.flatMap((op) => (op.kind === 'scoped' ? [op.scope] : []));
       const messages = ctx.parsed?.kind === 'jsonrpc' ? ctx.parsed.messages.length : 1;
-      const rate = await s.limiter.take(principal, scopes, messages, s.clock.nowMs());
+      const limits = s.config().rate_limit;
+      const limited =
+        limits.principal_per_minute !== undefined ||
+        limits.issuer_per_minute !== undefined ||
+        limits.tool_per_minute.size > 0;
+      const rate = limited ? await s.limiter.take(principal, scopes, messages, s.clock.nowMs()) : { ok: true as const };
       if (!rate.ok)
         return refusal('aip_rate_limited', `rate limit reached (${rate.reason}); retry in ${rate.retryAfterSeconds}s`, {
           'retry-after': String(rate.retryAfterSeconds),
