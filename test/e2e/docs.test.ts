@@ -1,8 +1,19 @@
 // The documentation stays true: the README's two set-up commands are what CI runs, every relative
-// link in the READMEs points at a file that exists, and every package README has its example, API
-// and error codes.
+// link in the READMEs points at a file that exists, every package README has its example, API and
+// error codes, and the shell commands of the root README's quick starts run as written.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -87,4 +98,128 @@ describe('READMEs', () => {
     ).toBe(true);
     expect(text).toMatch(/```(ts|sh|console)\n/);
   });
+});
+
+/** The quick starts' shell blocks, in order: `sh` blocks whole, the `$ ` lines of `console` blocks. */
+function quickStartScripts(readme: string): { title: string; lines: string[] }[] {
+  const section = readme.slice(readme.indexOf('\n## Quick starts\n'), readme.indexOf('\n## Architecture\n'));
+  const scripts: { title: string; lines: string[] }[] = [];
+  for (const part of section.split('\n### ').slice(1)) {
+    const title = part.slice(0, part.indexOf('\n'));
+    const lines: string[] = [];
+    for (const [, kind, body] of part.matchAll(/```(sh|console)\n([\s\S]*?)```/g)) {
+      const blockLines = (body as string).split('\n').filter((line) => line !== '');
+      if (kind === 'sh') lines.push(...blockLines);
+      else lines.push(...blockLines.filter((line) => line.startsWith('$ ')).map((line) => line.slice(2)));
+    }
+    if (lines.length > 0) scripts.push({ title, lines });
+  }
+  return scripts;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** `aip` and `aip-proxy` as the packages' `bin` fields name them, for a PATH. */
+function binShims(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  for (const app of readdirSync(path.join(ROOT, 'apps'))) {
+    const manifest = path.join(ROOT, 'apps', app, 'package.json');
+    if (!existsSync(manifest)) continue;
+    const bins = (JSON.parse(readFileSync(manifest, 'utf8')).bin ?? {}) as Record<string, string>;
+    for (const [name, file] of Object.entries(bins)) {
+      const shim = path.join(dir, name);
+      writeFileSync(shim, `#!/bin/sh\nexec "${process.execPath}" "${path.join(ROOT, 'apps', app, file)}" "$@"\n`);
+      chmodSync(shim, 0o755);
+    }
+  }
+}
+
+describe('the quick starts', () => {
+  const scripts = quickStartScripts(read('README.md'));
+
+  it('are shell commands a reader can run, with no placeholder left to fill in', () => {
+    expect(scripts.map((s) => s.title)).toEqual([
+      'Mint an identity',
+      'Delegate to a subagent',
+      'Put aip-proxy in front of an MCP server',
+      'Vouch and query trust',
+      'Publish and discover vouches through a registry',
+    ]);
+    for (const { lines } of scripts) {
+      for (const line of lines) expect(line, line).not.toMatch(/z6Mk\w*\.\.\.|<[a-z ]+>/);
+    }
+  });
+
+  it('run as written, one after the other, in a scratch $HOME', async () => {
+    const work = mkdtempSync(path.join(tmpdir(), 'aip-docs-'));
+    try {
+      const home = path.join(work, 'home');
+      const cwd = path.join(work, 'cwd');
+      mkdirSync(home);
+      mkdirSync(cwd);
+      binShims(path.join(work, 'bin'));
+      // Fixed ports in the README (3000, 8080, 8470) become free ones, as a reader whose ports are taken would do.
+      const ports = new Map([
+        ['3000', String(await freePort())],
+        ['8080', String(await freePort())],
+        ['8470', String(await freePort())],
+      ]);
+      const localize = (line: string) => line.replace(/\b(3000|8080|8470)\b/g, (port) => ports.get(port) as string);
+      const script = [
+        'set -euo pipefail',
+        // Job control gives each server its own process group, so the whole group stops at the end.
+        'set -m',
+        'trap \'for job in $(jobs -p); do kill -- -"$job" 2>/dev/null || true; done\' EXIT',
+        // A backgrounded server: wait for its port before the next command, as a reader would.
+        'wait_for() { for _ in $(seq 1 300); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "nothing listens on $1" >&2; return 1; }',
+        `cp ${JSON.stringify(path.join(ROOT, 'README.md'))} ${JSON.stringify(cwd)}/README.md`,
+        ...scripts.flatMap(({ title, lines }) => {
+          const body = lines.map(localize);
+          // Commands on examples/ run from the repository root, the rest in a scratch folder.
+          const dir = body.some((line) => line.includes(' -C examples ')) ? ROOT : cwd;
+          return [
+            `echo "== ${title}"`,
+            `cd ${JSON.stringify(dir)}`,
+            ...body.flatMap((line) => {
+              const port = /&\s*(#.*)?$/.test(line) ? /--port (\d+)|PORT=(\d+)/.exec(line) : null;
+              return port === null ? [line] : [line, `wait_for ${port[1] ?? port[2]}`];
+            }),
+          ];
+        }),
+        // What the proxy quick start promises: a token without its holder's proof is refused.
+        `TOKEN="$TOKEN" "${process.execPath}" -e 'fetch("http://127.0.0.1:${ports.get('8080')}/mcp", { method: "POST", headers: { "x-aip-token": process.env.TOKEN, "content-type": "application/json", accept: "application/json, text/event-stream" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }) }).then((r) => console.log("no proof:", r.status))'`,
+      ].join('\n');
+      const run = spawnSync('bash', ['-c', script], {
+        cwd,
+        encoding: 'utf8',
+        timeout: 240_000,
+        env: {
+          ...process.env,
+          HOME: home,
+          AIP_HOME: undefined,
+          AIP_PASSPHRASE: undefined,
+          PATH: `${path.join(work, 'bin')}:${process.env.PATH}`,
+        },
+      });
+      expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
+      expect(run.stdout).toContain('Created identity "operator"');
+      expect(run.stdout).toMatch(/^valid: signed by did:key:z6Mk/m);
+      expect(run.stdout).toMatch(
+        /"valid":true,"issuer":"did:key:z6Mk\w+","subject":"did:key:z6Mk\w+","scope":\["tool:search"\]/,
+      );
+      expect(run.stdout).toContain('"score":0.576,"corroboration":1,"hops":2');
+      expect(run.stdout).toMatch(/^score 0\.576 in scope tool:search/m);
+      expect(run.stdout).toMatch(/4 objects from http:\/\/127\.0\.0\.1:\d+: 4 new/);
+      expect(run.stdout).toContain('no proof: 401');
+      expect(existsSync(path.join(home, '.aip-scout', 'identity.json'))).toBe(true);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }, 300_000);
 });

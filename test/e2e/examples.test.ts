@@ -1,6 +1,9 @@
 // Every example in examples/ runs, as a user runs it, and tells the story it claims to.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { describe, expect, it } from 'vitest';
 
 const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
@@ -49,5 +52,32 @@ describe('examples', () => {
     expect(stdout).toContain('sync: 4 objects, 4 accepted, 0 rejected');
     expect(stdout).toContain('alice -> carol offline: score 0.576, 2 hops');
     expect(stdout).toContain('same answer as the registry: true');
+  });
+
+  it('mcp-server.ts: an ordinary MCP server on $PORT that the official client can use', async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as { port: number };
+    await new Promise((resolve) => probe.close(resolve));
+    const server = spawn(process.execPath, ['--import', 'tsx', 'mcp-server.ts'], {
+      cwd: EXAMPLES,
+      env: { ...process.env, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const banner = await new Promise<string>((resolve, reject) => {
+        server.stdout.setEncoding('utf8').once('data', resolve);
+        server.once('exit', (code) => reject(new Error(`exited ${code}`)));
+      });
+      expect(banner).toContain(`notes MCP server on http://127.0.0.1:${port}/mcp`);
+      const client = new Client({ name: 'examples-test', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
+      expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(['search', 'summarize']);
+      const result = await client.callTool({ name: 'search', arguments: { q: 'narrow' } });
+      expect(result.content).toEqual([{ type: 'text', text: 'Delegated authority must only ever narrow.' }]);
+      await client.close();
+    } finally {
+      server.kill('SIGTERM');
+    }
   });
 });

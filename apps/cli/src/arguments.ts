@@ -35,3 +35,10 @@ export function listOption(value: string, previous: string[] = []): string[] {
 export function repeatOption(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
+
+/** Parses a Unix-seconds option (`--at`): `undefined` when absent, `NaN` when malformed. */
+export function parseUnix(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  return Number.isSafeInteger(n) && n >= 0 ? n : Number.NaN;
+}

@@ -1,9 +1,14 @@
 // Errors the CLI raises itself (bad arguments, unreadable input), carrying their exit code.
-import { AipError } from '@aip/identity';
+import { AipError, describeIoError, isIoError } from '@aip/identity/errors';
 import { EXIT_USAGE } from './exit-codes.js';
 
 /** Codes of {@link CliError}. */
-export type CliErrorCode = 'aip_usage' | 'aip_input_unreadable' | 'aip_output_exists' | 'aip_interrupted';
+export type CliErrorCode =
+  | 'aip_usage'
+  | 'aip_input_unreadable'
+  | 'aip_output_exists'
+  | 'aip_output_unwritable'
+  | 'aip_interrupted';
 
 /**
  * A CLI-level failure: printed as `{"error":{"code","message"}}` with `--json`, exit code 2 unless
@@ -18,4 +23,16 @@ export class CliError extends AipError {
     this.name = 'CliError';
     this.exitCode = exitCode;
   }
+}
+
+/**
+ * The error to show for a failed write of `file`: `aip_output_exists` when it is there and
+ * `overwrite` was not asked, `aip_output_unwritable` naming the cause (EACCES, EROFS, ENOSPC...)
+ * for any other file-system failure, and `err` itself otherwise.
+ */
+export function outputError(file: string, err: unknown): unknown {
+  if (!isIoError(err)) return err;
+  if (err.code === 'EEXIST')
+    return new CliError('aip_output_exists', `${file} already exists (use --force to overwrite)`);
+  return new CliError('aip_output_unwritable', `cannot write ${file}: ${describeIoError(err)}`);
 }

@@ -1,5 +1,5 @@
 // The local trust store ($AIP_HOME/trust.db, or --db) and its engine, for the trust commands.
-import { defaultAipHome } from '@aip/identity';
+import { defaultAipHome } from '@aip/identity/node';
 import { openTrustEngine, openTrustStore, type TrustEngine, type TrustStore } from '@aip/trust';
 
 export interface TrustDbOptions {
@@ -28,11 +28,4 @@ export async function withEngine<T>(
     engine.close();
     store.close();
   }
-}
-
-/** Parses a Unix-seconds option (`--at`). */
-export function parseUnix(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  return Number.isSafeInteger(n) && n >= 0 ? n : Number.NaN;
 }

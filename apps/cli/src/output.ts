@@ -1,6 +1,6 @@
 // Everything a command prints: machine JSON (one object per line) with --json, readable text
 // otherwise; errors never carry a stack trace, a token or a key.
-import { AipError } from '@aip/identity';
+import { AipError, describeIoError } from '@aip/identity/errors';
 import { CommanderError } from 'commander';
 import { CliError } from './cli-error.js';
 import { EXIT_OK, EXIT_USAGE } from './exit-codes.js';
@@ -46,14 +46,7 @@ function describe(err: unknown): { code: string; message: string } {
   if (err instanceof AipError) return { code: err.code, message: err.message };
   const errno = err as NodeJS.ErrnoException;
   if (typeof errno?.code === 'string' && typeof errno.path === 'string') {
-    const reason: Record<string, string> = {
-      ENOENT: 'no such file or directory',
-      EACCES: 'permission denied',
-      EISDIR: 'is a directory',
-      ENOTDIR: 'not a directory',
-      EEXIST: 'already exists',
-    };
-    return { code: 'aip_input_unreadable', message: `${errno.path}: ${reason[errno.code] ?? errno.code}` };
+    return { code: 'aip_input_unreadable', message: `${errno.path}: ${describeIoError(errno)}` };
   }
   // Unexpected failures: a generic message, the detail only under AIP_DEBUG=1.
   return { code: 'aip_internal', message: 'internal error (set AIP_DEBUG=1 for details)' };

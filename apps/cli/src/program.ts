@@ -1,54 +1,58 @@
-// The `aip` command tree (commander) and its single error path.
+// The `aip` command tree (commander) and its single error path. Each command's module, and the
+// packages its handler needs, load only when that command runs: agents call `aip` in loops.
 import { Command, CommanderError } from 'commander';
-import { registerAudit } from './commands/audit.js';
-import { registerBudget } from './commands/budget.js';
-import { registerDemo } from './commands/demo.js';
-import { registerDid } from './commands/did.js';
-import { registerInit } from './commands/init.js';
-import { registerPublish } from './commands/publish.js';
-import { registerRegistry } from './commands/registry.js';
-import { registerRevoke } from './commands/revoke.js';
-import { registerSign } from './commands/sign.js';
-import { registerSync } from './commands/sync.js';
-import { registerToken } from './commands/token.js';
-import { registerTrust } from './commands/trust.js';
-import { registerVerify } from './commands/verify.js';
-import { registerVouch } from './commands/vouch.js';
-import { registerWhoami } from './commands/whoami.js';
 import { reportError } from './output.js';
 
 export const VERSION = '0.1.0';
 
+type Register = (program: Command) => void;
+
+// Top-level command names, in help order, and the module that defines each.
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  init: async () => (await import('./commands/init.js')).registerInit,
+  whoami: async () => (await import('./commands/whoami.js')).registerWhoami,
+  sign: async () => (await import('./commands/sign.js')).registerSign,
+  verify: async () => (await import('./commands/verify.js')).registerVerify,
+  did: async () => (await import('./commands/did.js')).registerDid,
+  token: async () => (await import('./commands/token.js')).registerToken,
+  audit: async () => (await import('./commands/audit.js')).registerAudit,
+  budget: async () => (await import('./commands/budget.js')).registerBudget,
+  demo: async () => (await import('./commands/demo.js')).registerDemo,
+  vouch: async () => (await import('./commands/vouch.js')).registerVouch,
+  revoke: async () => (await import('./commands/revoke.js')).registerRevoke,
+  trust: async () => (await import('./commands/trust.js')).registerTrust,
+  publish: async () => (await import('./commands/publish.js')).registerPublish,
+  sync: async () => (await import('./commands/sync.js')).registerSync,
+  registry: async () => (await import('./commands/registry.js')).registerRegistry,
+};
+
+/** The command `argv` names, when it names one (else help, a version or a usage error follows). */
+function commandNamed(argv: readonly string[]): string | undefined {
+  const first = argv.find((arg) => arg !== '--json');
+  return first !== undefined && Object.hasOwn(COMMANDS, first) ? first : undefined;
+}
+
 /**
- * Builds the `aip` program.
+ * Builds the `aip` program. Given the arguments it will parse, it defines only the command they
+ * name (the rest of the tree is defined when they name none: help, `--version`, a typo).
  *
  * @example
  * ```ts
- * await createProgram().parseAsync(['whoami', '--json'], { from: 'user' });
+ * const argv = ['whoami', '--json'];
+ * await (await createProgram(argv)).parseAsync(argv, { from: 'user' });
  * ```
  */
-export function createProgram(): Command {
+export async function createProgram(argv?: readonly string[]): Promise<Command> {
   const program = new Command('aip')
     .description('Agent Identity Protocol: identities, signed tool calls, delegation and trust for AI agents')
     .version(VERSION)
     .option('--json', 'machine-readable output (one JSON object per line)')
     .exitOverride()
     .showHelpAfterError('(run "aip help <command>" for usage)');
-  registerInit(program);
-  registerWhoami(program);
-  registerSign(program);
-  registerVerify(program);
-  registerDid(program);
-  registerToken(program);
-  registerAudit(program);
-  registerBudget(program);
-  registerDemo(program);
-  registerVouch(program);
-  registerRevoke(program);
-  registerTrust(program);
-  registerPublish(program);
-  registerSync(program);
-  registerRegistry(program);
+  const named = argv === undefined ? undefined : commandNamed(argv);
+  const names = named === undefined ? Object.keys(COMMANDS) : [named];
+  const registers = await Promise.all(names.map((name) => (COMMANDS[name] as () => Promise<Register>)()));
+  for (const register of registers) register(program);
   // Sub-commands inherit exitOverride so every usage error reaches runCli's handler.
   const inherit = (command: Command) => {
     for (const sub of command.commands) {
@@ -73,7 +77,7 @@ export async function runCli(argv: string[]): Promise<number> {
   const json = argv.includes('--json');
   try {
     process.exitCode = 0;
-    await createProgram().parseAsync(argv, { from: 'user' });
+    await (await createProgram(argv)).parseAsync(argv, { from: 'user' });
     return Number(process.exitCode ?? 0);
   } catch (err) {
     return reportError({ json }, err instanceof CommanderError || err instanceof Error ? err : new Error(String(err)));

@@ -19,6 +19,22 @@ afterEach(async () => {
 const posix = process.platform !== 'win32';
 
 describe('aip init / whoami', () => {
+  it('records a self-asserted platform claim and shows it as unverified', async () => {
+    const init = await runAip(['init', '--name', 'scout', '--platform', 'github/myrepo', '--json'], { env });
+    expect(init.code).toBe(0);
+    expect(JSON.parse(init.stdout)).toMatchObject({ platform: 'github/myrepo', platform_verified: false });
+    const whoami = await runAip(['whoami'], { env });
+    expect(whoami.stdout).toContain('platform:   github/myrepo (self-asserted, unverified)');
+    expect(JSON.parse((await runAip(['whoami', '--json'], { env })).stdout)).toMatchObject({
+      platform: 'github/myrepo',
+      platform_verified: false,
+    });
+    expect((await runAip(['whoami', '--did'], { env })).stdout).toBe(`${JSON.parse(init.stdout).did}\n`);
+    const bad = await runAip(['init', '--force', '--platform', 'my repo', '--json'], { env });
+    expect(bad.code).toBe(2);
+    expect(JSON.parse(bad.stdout).error.code).toBe('aip_usage');
+  });
+
   it('mints an identity with a 0600 key file and reports it in whoami --json', async () => {
     const init = await runAip(['init', '--name', 'orchestrator', '--json'], { env });
     expect(init.code).toBe(0);

@@ -50,6 +50,18 @@ function serve(args: string[] = []): Promise<{ child: ChildProcess; url: string;
   });
 }
 
+describe('aip registry serve --help', () => {
+  it("shows the registry's own defaults without loading it", async () => {
+    const { SERVE_DEFAULTS } = await import('../src/commands/registry.js');
+    const { DEFAULT_IDENTITY_LIMIT, DEFAULT_IP_LIMIT, DEFAULT_PORT } = await import('@aip/registry');
+    expect(SERVE_DEFAULTS).toEqual({
+      port: DEFAULT_PORT,
+      ipLimit: DEFAULT_IP_LIMIT,
+      identityLimit: DEFAULT_IDENTITY_LIMIT,
+    });
+  });
+});
+
 describe('aip registry serve', () => {
   it('serves on 127.0.0.1, answers /healthz, and stops cleanly on SIGTERM (saving the index snapshot)', async () => {
     const { child, url, exit } = await serve();
@@ -104,6 +116,7 @@ describe('aip publish and aip sync', () => {
       name: 'alice',
       description: 'plans trips',
       endpoints: ['https://alice.example/mcp'],
+      platform: null,
     });
     const again = await as('alice', [
       'publish',
@@ -118,6 +131,19 @@ describe('aip publish and aip sync', () => {
     expect(again.stdout).toContain('vouches    : 0 published, 2 already there');
     const renamed = await as('alice', ['publish', url, '--name', 'alice-2', '--json']);
     expect(JSON.parse(renamed.stdout).profile.status).toBe('accepted');
+  });
+
+  it('publishes the self-asserted platform claim of aip init --platform', async () => {
+    const { url } = await serve();
+    const env = { AIP_HOME: path.join(dir, 'dave'), AIP_PASSPHRASE: undefined };
+    const dave = await runAip(['init', '--name', 'dave', '--platform', 'github/dave-agent', '--json'], { env });
+    expect((await runAip(['publish', url, '--json'], { env })).code).toBe(0);
+    const agent = (await (await fetch(`${url}/v1/agents/${JSON.parse(dave.stdout).did}`)).json()) as {
+      platform: string;
+      profile: { platform: string };
+    };
+    expect(agent.platform).toBe('github/dave-agent');
+    expect(agent.profile.platform).toBe('github/dave-agent');
   });
 
   it('publishes with --no-profile, and needs a name otherwise', async () => {

@@ -249,4 +249,52 @@ describe('aip token', () => {
     expect(noIdentity.code).toBe(2);
     expect(JSON.parse(noIdentity.stdout).error.code).toBe('aip_usage');
   });
+
+  it('refuses to issue to a placeholder or malformed holder (exit 2), never minting a useless token', async () => {
+    for (const sub of [
+      'did:key:z6MkOrchestrator...',
+      'did:key:zNotBase58!',
+      'orchestrator',
+      'aip:key:ed25519:zBogus',
+    ]) {
+      const refused = await as('orchestrator', ['token', 'issue', '--sub', sub, '--scope', 'tool:a', '--json']);
+      expect(refused.code, sub).toBe(2);
+      const { error } = JSON.parse(refused.stdout);
+      expect(error.code).toBe('aip_usage');
+      expect(error.message).toContain('is not a valid identity');
+      expect(refused.stdout).not.toMatch(/eyJ/);
+    }
+    // Every key form of a real holder, and a DID of another method (a service that will not delegate).
+    const bare = await json('orchestrator', [
+      'token',
+      'issue',
+      '--sub',
+      ids.worker?.public_key_multibase as string,
+      '--scope',
+      'tool:a',
+    ]);
+    expect(bare.out.claims.sub).toBe(dids.worker);
+    const web = await json('orchestrator', [
+      'token',
+      'issue',
+      '--sub',
+      'did:web:tools.example.com',
+      '--scope',
+      'tool:a',
+    ]);
+    expect(web.code).toBe(0);
+    expect(web.out.claims.sub).toBe('did:web:tools.example.com');
+  });
+
+  it("marks delegate's --to, --scope and --context as required in its help", async () => {
+    const help = await as('worker', ['token', 'delegate', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain(
+      'Usage: aip token delegate [token] --to <id> --scope <scopes> --context <text> [options]',
+    );
+    expect(help.stdout).toMatch(/--context <text>\s+required: /);
+    const missing = await as('worker', ['token', 'delegate', 'x.y.z', '--to', dids.helper, '--scope', 'tool:a']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("required option '--context <text>' not specified");
+  });
 });

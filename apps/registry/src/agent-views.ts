@@ -19,6 +19,8 @@ export interface AgentSummary {
   name: string | null;
   description: string;
   endpoints: string[];
+  /** A platform account the agent claims in its profile (`github/myrepo`): self-asserted, unverified. */
+  platform: string | null;
   /** Active (unrevoked) vouches for the agent and by it. */
   vouches_in: number;
   vouches_out: number;
@@ -176,6 +178,7 @@ export class AgentViews {
       name: profile?.name ?? null,
       description: profile?.description ?? '',
       endpoints: profile?.endpoints ?? [],
+      platform: profile?.platform ?? null,
       vouches_in: degrees?.vouches_in ?? 0,
       vouches_out: degrees?.vouches_out ?? 0,
     };

@@ -43,6 +43,7 @@ const STATUS: Record<KnownCode, number> = {
   aip_profile_outdated: 409,
   aip_cursor_stale: 410,
   aip_store_corrupt: 500,
+  aip_store_unavailable: 503,
   aip_internal: 500,
   aip_registry_unreachable: 502,
 };

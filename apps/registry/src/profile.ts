@@ -1,6 +1,15 @@
 // Agent profiles (`aip-profile/1`): what an agent says about itself — a name, a description and
-// where to reach it — signed by its own key, so publishing one proves possession of that key.
-import { type Ed25519Options, encodeBase64Url, type Identity, signJson, verifyJson } from '@aip/identity';
+// where to reach it, and optionally a self-asserted platform account — signed by its own key, so
+// publishing one proves possession of that key (never that the platform account is really the agent's).
+import {
+  type Ed25519Options,
+  encodeBase64Url,
+  type Identity,
+  isPlatformClaim,
+  MAX_PLATFORM_CLAIM_LENGTH,
+  signJson,
+  verifyJson,
+} from '@aip/identity';
 import { DEFAULT_CLOCK_SKEW, TrustError } from '@aip/trust';
 import { RegistryError } from './errors.js';
 import { base64UrlMember, didKeyMember, recordOf, textMember, timeMember } from './lib/fields.js';
@@ -16,7 +25,7 @@ export const MAX_DESCRIPTION_LENGTH = 1024;
 export const MAX_ENDPOINTS = 8;
 export const MAX_ENDPOINT_LENGTH = 512;
 
-const FIELDS = new Set(['type', 'did', 'name', 'description', 'endpoints', 'iat', 'signature']);
+const FIELDS = new Set(['type', 'did', 'name', 'description', 'endpoints', 'platform', 'iat', 'signature']);
 const MALFORMED = 'aip_profile_malformed';
 
 /** A signed agent profile, as serialized to JSON. */
@@ -30,6 +39,11 @@ export interface Profile {
   description: string;
   /** Where to reach it: http(s) URLs, at most 8 (may be empty). */
   endpoints: string[];
+  /**
+   * A platform account the agent *claims* (`github/myrepo`), absent when none. Self-asserted: the
+   * signature proves only that the key holder said it; nothing checks the platform.
+   */
+  platform?: string;
   /** Issue time, Unix seconds: a newer profile replaces an older one. */
   iat: number;
   /** Ed25519 over `"aip-signature-v1" NUL "aip-profile/1" NUL JCS(profile without signature)`, base64url. */
@@ -48,6 +62,8 @@ export interface CreateProfileOptions {
   name: string;
   description?: string;
   endpoints?: string[];
+  /** A self-asserted platform account, `<platform>/<account>` (e.g. `github/myrepo`). */
+  platform?: string;
   /** Unix seconds; defaults to the clock. */
   now?: number;
 }
@@ -76,6 +92,7 @@ export function createProfile(identity: Identity, options: CreateProfileOptions)
     name: options.name,
     description: options.description ?? '',
     endpoints: options.endpoints ?? [],
+    ...(options.platform === undefined ? {} : { platform: options.platform }),
     iat: Math.floor(options.now ?? Date.now() / 1000),
   };
   parseProfile({ ...unsigned, signature: encodeBase64Url(new Uint8Array(64)) });
@@ -114,6 +131,12 @@ export function parseProfile(value: unknown): Profile {
     }
   }
   if (new Set(endpoints).size !== endpoints.length) throw new RegistryError(MALFORMED, 'endpoints repeat a URL');
+  if ('platform' in record && !isPlatformClaim(record.platform)) {
+    throw new RegistryError(
+      MALFORMED,
+      `platform must be <platform>/<account> (e.g. github/myrepo), at most ${MAX_PLATFORM_CLAIM_LENGTH} characters`,
+    );
+  }
   timeMember(record, 'iat', MALFORMED);
   base64UrlMember(record, 'signature', MALFORMED, 64);
   return record as unknown as Profile;

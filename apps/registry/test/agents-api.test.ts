@@ -54,6 +54,18 @@ describe('POST /v1/agents', () => {
     const agent = (await get(registry.app, `/v1/agents/${alice.did}`)).json();
     expect(agent.profile).toEqual(profile);
     expect(agent.name).toBe('alice');
+    expect(agent.platform).toBeNull();
+  });
+
+  it('serves a self-asserted platform claim as the profile states it', async () => {
+    registry = testRegistry();
+    const profile = createProfile(alice, { name: 'alice', platform: 'github/alice-agent', now: NOW });
+    expect((await post(registry.app, '/v1/agents', profile)).statusCode).toBe(201);
+    const agent = (await get(registry.app, `/v1/agents/${alice.did}`)).json();
+    expect(agent.platform).toBe('github/alice-agent');
+    expect(agent.profile.platform).toBe('github/alice-agent');
+    const found = (await get(registry.app, '/v1/agents?q=alice')).json();
+    expect(JSON.stringify(found)).toContain('github/alice-agent');
   });
 
   it('registers through a challenge-response, and refuses the challenge a second time', async () => {
@@ -225,6 +237,7 @@ describe('GET /v1/agents and /v1/agents/:did', () => {
       name: 'bob_100%',
       description: 'searches for alice',
       endpoints: [],
+      platform: null,
       vouches_in: 1,
       vouches_out: 1,
     });

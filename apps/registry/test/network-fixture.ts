@@ -58,6 +58,7 @@ export async function publishNetwork(app: FastifyInstance): Promise<Network> {
         name,
         description: `${name} agent: ${i % 2 === 0 ? 'searches and summarises' : 'runs github tools'}`,
         endpoints: [`https://${name}.agents.example/mcp`],
+        ...(name === 'cartographer' ? { platform: 'github/cartographer-agent' } : {}),
         now: at(i++),
       }),
     );

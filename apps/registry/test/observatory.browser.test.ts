@@ -113,6 +113,8 @@ describe.skipIf(!available)('Trust Observatory in headless Chromium', () => {
     expect(await agent.locator('.did').first().textContent()).toBe(did);
     expect(await agent.textContent()).toContain('Vouches received');
     expect(await agent.textContent()).toContain('atlas');
+    // A platform claim is shown, and shown as what it is.
+    expect(await agent.locator('.platform').textContent()).toBe('github/cartographer-agent self-asserted, unverified');
     expect(await page.getAttribute('[data-testid=graph]', 'data-selected')).toBe(did);
   });
 

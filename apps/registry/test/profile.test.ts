@@ -49,6 +49,14 @@ describe('aip-profile/1', () => {
     ]);
   });
 
+  it('signs a self-asserted platform claim with the rest, so it cannot be swapped', () => {
+    const claimed = createProfile(agent, { name: 'scout', platform: 'github/myrepo', now: NOW });
+    expect(verifyProfile(claimed, { now: NOW }).profile.platform).toBe('github/myrepo');
+    expect(codeOf(() => verifyProfile({ ...claimed, platform: 'github/other' }, { now: NOW }))).toBe(
+      'aip_signature_invalid',
+    );
+  });
+
   it('refuses a tampered profile and one signed by another key', () => {
     expect(codeOf(() => verifyProfile({ ...profile, name: 'impostor' }, { now: NOW }))).toBe('aip_signature_invalid');
     const forged = { ...createProfile(other, { name: 'scout', now: NOW }), did: agent.did };
@@ -78,6 +86,9 @@ describe('aip-profile/1', () => {
     ['a javascript: endpoint', { endpoints: ['javascript:alert(1)'] }],
     ['an endpoint with credentials', { endpoints: ['https://user:pw@a.example'] }],
     ['a repeated endpoint', { endpoints: ['https://a.example', 'https://a.example'] }],
+    ['a platform claim with a space', { platform: 'github/my repo' }],
+    ['a platform claim without an account', { platform: 'github' }],
+    ['a platform claim that is not a string', { platform: 42 }],
     ['a fractional iat', { iat: NOW + 0.5 }],
     ['a short signature', { signature: encodeBase64Url(new Uint8Array(32)) }],
   ])('refuses %s before any cryptography (aip_profile_malformed)', (_what, change) => {

@@ -16,8 +16,8 @@ export interface Ed25519Options {
 
 function useNative(backend: Ed25519Backend | undefined): boolean {
   if (backend === 'noble') return false;
-  if (backend === 'node' && !hasNativeEd25519) throw new TypeError('node:crypto is not available in this runtime');
-  return hasNativeEd25519;
+  if (backend === 'node' && !hasNativeEd25519()) throw new TypeError('node:crypto is not available in this runtime');
+  return hasNativeEd25519();
 }
 
 /**

@@ -1,4 +1,5 @@
 // Typed errors for @aip/identity: one base class shared by every AIP package, stable string codes.
+// Also the `@aip/identity/errors` entry, for programs that only need to recognise AIP errors.
 
 /**
  * Base class of every error an AIP package throws for bad *data* (as opposed to a wrong argument
@@ -42,6 +43,11 @@ export type IdentityErrorCode =
   | 'aip_identity_exists'
   /** The identity file is unreadable, inconsistent or corrupt. */
   | 'aip_keystore_corrupt'
+  /**
+   * The key store cannot be read or written: permissions, a read-only file system, a full disk, or
+   * `identity.json` is not a regular file (a FIFO, a device, a directory). The message names the cause.
+   */
+  | 'aip_keystore_unavailable'
   /** The identity file is readable by other users. */
   | 'aip_keystore_permissions'
   /** The identity is encrypted and no passphrase was supplied. */
@@ -65,3 +71,5 @@ export class IdentityError extends AipError {
     this.name = 'IdentityError';
   }
 }
+
+export { describeIoError, isIoError } from './io-error.js';

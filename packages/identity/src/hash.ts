@@ -1,8 +1,7 @@
-// SHA-256, native on Node and pure JS elsewhere: the digest of detached signatures, chain links
-// (`prev`), proofs (`ath`, `bh`) and object ids.
-import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
+// SHA-256, native on Node and pure JS elsewhere (the `#sha2` import's "node" condition): the digest
+// of detached signatures, chain links (`prev`), proofs (`ath`, `bh`) and object ids.
+import { sha256 as digest } from '#sha2';
 import { assertBytes } from './lib/bytes.js';
-import { nodeCrypto } from './lib/native-crypto.js';
 
 /**
  * SHA-256 of `data` (32 bytes).
@@ -14,7 +13,5 @@ import { nodeCrypto } from './lib/native-crypto.js';
  */
 export function sha256(data: Uint8Array): Uint8Array {
   assertBytes(data, 'data');
-  if (nodeCrypto === undefined) return nobleSha256(data);
-  const digest = nodeCrypto.createHash('sha256').update(data).digest();
-  return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength);
+  return digest(data);
 }

@@ -1,6 +1,6 @@
-// @aip/identity: self-minted Ed25519 identities for AI agents.
+// @aip/identity: self-minted Ed25519 identities for AI agents. This entry runs in any JavaScript
+// runtime (no static node:* import); the key store and file helpers are in `@aip/identity/node`.
 export { aipKeyFromPublicKey, publicKeyFromAipKey } from './aip-key.js';
-export { writeFileAtomic } from './atomic-file.js';
 export { decodeBase64Url, encodeBase64Url } from './base64url.js';
 export {
   type Canonicalization,
@@ -40,17 +40,6 @@ export {
   type KeyIdentifiers,
   publicKeyFromId,
 } from './key-id.js';
-export {
-  defaultAipHome,
-  IDENTITY_FILE,
-  identityExists,
-  type KeyStoreOptions,
-  type LoadIdentityOptions,
-  loadIdentity,
-  readIdentityInfo,
-  type SaveIdentityOptions,
-  type StoredIdentityInfo,
-  saveIdentity,
-} from './key-store.js';
+export { assertPlatformClaim, isPlatformClaim, MAX_PLATFORM_CLAIM_LENGTH } from './platform-claim.js';
 export { createDidResolver, resolveDid, resolvePublicKey } from './resolver.js';
 export { signingInput, signJson, verifyJson } from './signed-json.js';

@@ -1,16 +1,19 @@
 // The on-disk identity: $AIP_HOME/identity.json (0600, directory 0700), written atomically,
 // optionally sealed with a passphrase, never overwritten without `force` (which keeps a backup).
-import { promises as fs } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { constants, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { copyFileAtomic, writeFileAtomic } from './atomic-file.js';
+import { removeStaleTempFiles, replaceFileKeepingOld, writeFileAtomic } from './atomic-file.js';
 import { decodeBase64Url, encodeBase64Url } from './base64url.js';
 import { type Ed25519Options, getPublicKey } from './ed25519.js';
 import { IdentityError } from './errors.js';
 import { exportSecretKey, type Identity, identityFromSecretKey } from './identity.js';
+import { describeIoError, isIoError } from './io-error.js';
 import { identifiersOf, publicKeyFromId } from './key-id.js';
 import { bytesEqual } from './lib/bytes.js';
 import { DEFAULT_SCRYPT, open, parseSealed, type ScryptParams, seal } from './lib/passphrase-box.js';
+import { assertPlatformClaim, isPlatformClaim } from './platform-claim.js';
 
 export const IDENTITY_FILE = 'identity.json';
 const FILE_TYPE = 'aip-identity/1';
@@ -29,6 +32,8 @@ export interface StoredIdentityInfo {
   aipId: string;
   publicKeyMultibase: string;
   name: string | null;
+  /** A self-asserted platform account (`github/myrepo`): nobody has verified it. */
+  platform: string | null;
   createdAt: string;
   encrypted: boolean;
   path: string;
@@ -62,18 +67,21 @@ function identityPath(options: KeyStoreOptions): string {
  * ```
  */
 export async function identityExists(options: KeyStoreOptions = {}): Promise<boolean> {
+  const file = identityPath(options);
   try {
-    await fs.lstat(identityPath(options));
+    await fs.lstat(file);
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw err;
+    throw unavailable(`cannot read ${file}`, err);
   }
 }
 
 /** Options of {@link saveIdentity}. */
 export interface SaveIdentityOptions extends KeyStoreOptions {
   name?: string;
+  /** A self-asserted platform account, `<platform>/<account>` (e.g. `github/myrepo`); stored unverified. */
+  platform?: string;
   /** Seal the secret key with this passphrase (scrypt + AES-256-GCM). */
   passphrase?: string;
   /** Replace an existing identity; the old file is kept as a timestamped backup. */
@@ -86,7 +94,9 @@ export interface SaveIdentityOptions extends KeyStoreOptions {
 
 /**
  * Persists an identity. Refuses (`aip_identity_exists`) when one is already stored, unless
- * `force`, in which case the previous file is first copied to `identity-<UTC stamp>.json.bak`.
+ * `force`, in which case the previous file is moved to `identity-<UTC stamp>-<random>.json.bak`.
+ * Concurrent saves never lose a key: each one that returns is either the stored identity or in a
+ * backup. A key store that cannot be written is `aip_keystore_unavailable`, naming the cause.
  *
  * @example
  * ```ts
@@ -101,6 +111,8 @@ export async function saveIdentity(
   if (name !== null && (typeof name !== 'string' || name.length > MAX_NAME_LENGTH)) {
     throw new RangeError(`name must be a string of at most ${MAX_NAME_LENGTH} characters`);
   }
+  const platform = options.platform ?? null;
+  if (platform !== null) assertPlatformClaim(platform);
   const home = options.home ?? defaultAipHome();
   const target = path.join(home, IDENTITY_FILE);
   if (!options.force && (await identityExists({ home }))) throw exists(target);
@@ -121,44 +133,51 @@ export async function saveIdentity(
     aip_id: identity.aipId,
     public_key_multibase: identity.publicKeyMultibase,
     name,
+    ...(platform === null ? {} : { platform }),
     created_at: (options.now ?? new Date()).toISOString(),
     secret_key: secretKey,
   };
 
-  await fs.mkdir(home, { recursive: true, mode: 0o700 });
-  if (process.platform !== 'win32') await fs.chmod(home, 0o700);
-  let backupPath: string | undefined;
-  if (options.force && (await identityExists({ home }))) {
-    backupPath = await backup(target, options.now ?? new Date());
+  const data = `${JSON.stringify(file, null, 2)}\n`;
+  await prepareHome(home);
+  // A save killed mid-write left its temp file (holding a key that was never reported as created).
+  removeStaleTempFiles(target);
+  if (!options.force) {
+    try {
+      await writeFileAtomic(target, data, { mode: 0o600, overwrite: false });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw exists(target);
+      throw unavailable(`cannot write ${target}`, err);
+    }
+    return { path: target };
   }
-  try {
-    await writeFileAtomic(target, `${JSON.stringify(file, null, 2)}\n`, {
-      mode: 0o600,
-      overwrite: options.force === true,
-    });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw exists(target);
-    throw err;
-  }
-  return backupPath === undefined ? { path: target } : { path: target, backupPath };
-}
-
-async function backup(target: string, now: Date): Promise<string> {
-  const stamp = now
+  const stamp = (options.now ?? new Date())
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z');
-  for (let attempt = 0; ; attempt++) {
-    const candidate = path.join(
-      path.dirname(target),
-      `identity-${stamp}${attempt === 0 ? '' : `-${attempt}`}.json.bak`,
-    );
-    try {
-      await copyFileAtomic(target, candidate, 0o600);
-      return candidate;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 100) throw err;
-    }
+  let moved: string[];
+  try {
+    // The random part keeps concurrent replacements from ever choosing the same backup name.
+    moved = await replaceFileKeepingOld(target, data, {
+      mode: 0o600,
+      backupName: () => path.join(home, `identity-${stamp}-${randomBytes(4).toString('hex')}.json.bak`),
+    });
+  } catch (err) {
+    throw unavailable(`cannot write ${target}`, err);
+  }
+  const backupPath = moved[moved.length - 1];
+  return backupPath === undefined ? { path: target } : { path: target, backupPath };
+}
+
+/** Creates `home` 0700, or takes group and other permissions off an existing one (never adding any). */
+async function prepareHome(home: string): Promise<void> {
+  try {
+    await fs.mkdir(home, { recursive: true, mode: 0o700 });
+    if (process.platform === 'win32') return;
+    const mode = (await fs.stat(home)).mode & 0o777;
+    if ((mode & 0o077) !== 0) await fs.chmod(home, mode & 0o700);
+  } catch (err) {
+    throw unavailable(`cannot prepare ${home}`, err);
   }
 }
 
@@ -173,10 +192,13 @@ async function readIdentityFile(options: KeyStoreOptions): Promise<ParsedFile> {
   let raw: string;
   let mode: number;
   try {
-    const handle = await fs.open(file, 'r');
+    // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below like any special file.
+    const handle = await fs.open(file, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
       const stat = await handle.stat();
-      if (!stat.isFile()) throw corrupt(file, 'not a regular file');
+      if (!stat.isFile()) {
+        throw new IdentityError('aip_keystore_unavailable', `${file} is ${fileKind(stat)}, not a regular file`);
+      }
       if (stat.size > MAX_FILE_SIZE) throw corrupt(file, 'file too large');
       mode = stat.mode;
       raw = await handle.readFile('utf8');
@@ -187,6 +209,7 @@ async function readIdentityFile(options: KeyStoreOptions): Promise<ParsedFile> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new IdentityError('aip_identity_missing', `no identity at ${file} (run "aip init")`);
     }
+    if (isIoError(err)) throw unavailable(`cannot read ${file}`, err);
     throw err;
   }
   let json: Record<string, unknown>;
@@ -210,6 +233,8 @@ async function readIdentityFile(options: KeyStoreOptions): Promise<ParsedFile> {
   if (json.name !== null && (typeof json.name !== 'string' || json.name.length > MAX_NAME_LENGTH)) {
     throw corrupt(file, 'name is invalid');
   }
+  const platform = json.platform ?? null;
+  if (platform !== null && !isPlatformClaim(platform)) throw corrupt(file, 'platform is invalid');
   if (typeof json.created_at !== 'string') throw corrupt(file, 'created_at is missing');
   const secretKey = json.secret_key as Record<string, unknown> | undefined;
   if (typeof secretKey !== 'object' || secretKey === null) throw corrupt(file, 'secret_key is missing');
@@ -219,6 +244,7 @@ async function readIdentityFile(options: KeyStoreOptions): Promise<ParsedFile> {
       aipId: ids.aipId,
       publicKeyMultibase: ids.publicKeyMultibase,
       name: json.name,
+      platform,
       createdAt: json.created_at,
       encrypted: 'cipher' in secretKey,
       path: file,
@@ -307,6 +333,18 @@ function exists(file: string): IdentityError {
     'aip_identity_exists',
     `an identity already exists at ${file} (use --force to replace it; a backup is kept)`,
   );
+}
+
+function unavailable(what: string, err: unknown): unknown {
+  if (!isIoError(err)) return err;
+  return new IdentityError('aip_keystore_unavailable', `${what}: ${describeIoError(err)}`, { cause: err });
+}
+
+function fileKind(stat: { isFIFO(): boolean; isDirectory(): boolean; isSocket(): boolean }): string {
+  if (stat.isFIFO()) return 'a FIFO';
+  if (stat.isDirectory()) return 'a directory';
+  if (stat.isSocket()) return 'a socket';
+  return 'a device or special file';
 }
 
 function corrupt(file: string, reason: string): IdentityError {

@@ -1,11 +1,18 @@
 // DID resolution through did-resolver + key-did-resolver, failures returned as data.
-import { type DIDResolutionResult, Resolver, type ResolverRegistry } from 'did-resolver';
-import { getResolver as getKeyResolver } from 'key-did-resolver';
+import { type DIDResolutionResult, type DIDResolver, Resolver, type ResolverRegistry } from 'did-resolver';
 import { IdentityError } from './errors.js';
 import { decodeMultibaseKey } from './lib/multikey.js';
 
 const MAX_DID_LENGTH = 2048;
 let defaultResolver: Resolver | undefined;
+
+// key-did-resolver (and the curve code it brings) loads on the first resolution, not at import:
+// most users of this package never resolve through it, and the CLI starts faster without it.
+let keyResolver: Promise<DIDResolver> | undefined;
+const resolveDidKey: DIDResolver = async (...args) => {
+  keyResolver ??= import('key-did-resolver').then(({ getResolver }) => getResolver().key as DIDResolver);
+  return (await keyResolver)(...args);
+};
 
 /**
  * A did-resolver `Resolver` that knows `did:key`, plus any extra methods given.
@@ -17,7 +24,7 @@ let defaultResolver: Resolver | undefined;
  * ```
  */
 export function createDidResolver(extra: ResolverRegistry = {}): Resolver {
-  return new Resolver({ ...getKeyResolver(), ...extra });
+  return new Resolver({ key: resolveDidKey, ...extra });
 }
 
 /**

@@ -2,15 +2,8 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  defaultAipHome,
-  exportSecretKey,
-  generateIdentity,
-  identityExists,
-  loadIdentity,
-  readIdentityInfo,
-  saveIdentity,
-} from '../src/index.js';
+import { exportSecretKey, generateIdentity } from '../src/index.js';
+import { defaultAipHome, identityExists, loadIdentity, readIdentityInfo, saveIdentity } from '../src/node.js';
 
 // Low scrypt cost keeps the suite fast; one test below uses the production default.
 const scrypt = { N: 2 ** 10, r: 8, p: 1 };
@@ -65,11 +58,73 @@ describe('key store', () => {
     const before = await fs.readFile(path.join(home, 'identity.json'));
     const now = new Date('2026-11-22T03:17:00.123Z');
     const { backupPath } = await saveIdentity(generateIdentity(), { home, force: true, now });
-    expect(path.basename(backupPath ?? '')).toBe('identity-20261122T031700Z.json.bak');
+    expect(path.basename(backupPath ?? '')).toMatch(/^identity-20261122T031700Z-[0-9a-f]{8}\.json\.bak$/);
     expect(await fs.readFile(backupPath as string)).toEqual(before);
     if (posix) expect((await fs.stat(backupPath as string)).mode & 0o777).toBe(0o600);
     const second = await saveIdentity(generateIdentity(), { home, force: true, now });
-    expect(path.basename(second.backupPath ?? '')).toBe('identity-20261122T031700Z-1.json.bak');
+    expect(second.backupPath).not.toBe(backupPath);
+    expect(await fs.readFile(backupPath as string)).toEqual(before);
+  });
+
+  it('never loses a key when forced saves race: each one is stored or backed up', async () => {
+    await saveIdentity(generateIdentity(), { home });
+    const agents = Array.from({ length: 24 }, () => generateIdentity());
+    const now = new Date('2026-11-22T03:17:00Z'); // the same stamp for all: names must still differ
+    await Promise.all(agents.map((agent) => saveIdentity(agent, { home, force: true, now })));
+    const kept = new Set<string>();
+    for (const name of await fs.readdir(home)) {
+      kept.add(JSON.parse(await fs.readFile(path.join(home, name), 'utf8')).did);
+    }
+    for (const agent of agents) expect(kept.has(agent.did)).toBe(true);
+    expect(kept.size).toBe(agents.length + 1);
+    expect((await fs.readdir(home)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('stores a self-asserted platform claim and refuses a malformed one', async () => {
+    await saveIdentity(generateIdentity(), { home, name: 'scout', platform: 'github/myrepo' });
+    expect((await readIdentityInfo({ home })).platform).toBe('github/myrepo');
+    await expect(saveIdentity(generateIdentity(), { home, force: true, platform: 'my repo' })).rejects.toThrow(
+      RangeError,
+    );
+    expect((await readIdentityInfo({ home })).platform).toBe('github/myrepo');
+    const other = path.join(path.dirname(home), 'other');
+    await saveIdentity(generateIdentity(), { home: other });
+    expect((await readIdentityInfo({ home: other })).platform).toBeNull();
+  });
+
+  it.runIf(posix)('refuses an identity.json that is a FIFO instead of waiting for a writer', async () => {
+    await fs.mkdir(home, { recursive: true });
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('mkfifo', [path.join(home, 'identity.json')]);
+    await expect(readIdentityInfo({ home })).rejects.toMatchObject({
+      code: 'aip_keystore_unavailable',
+      message: expect.stringContaining('a FIFO, not a regular file'),
+    });
+    await expect(loadIdentity({ home })).rejects.toMatchObject({ code: 'aip_keystore_unavailable' });
+  });
+
+  it('refuses an identity.json that is a directory, naming what it is', async () => {
+    await fs.mkdir(path.join(home, 'identity.json'), { recursive: true });
+    await expect(readIdentityInfo({ home })).rejects.toMatchObject({
+      code: 'aip_keystore_unavailable',
+      message: expect.stringContaining('a directory'),
+    });
+  });
+
+  it('names the cause when the home cannot be created', async () => {
+    const blocker = path.join(path.dirname(home), 'blocker');
+    await fs.writeFile(blocker, 'not a directory');
+    await expect(saveIdentity(generateIdentity(), { home: path.join(blocker, 'home') })).rejects.toMatchObject({
+      code: 'aip_keystore_unavailable',
+      message: expect.stringMatching(/ENOTDIR|EEXIST/),
+    });
+  });
+
+  it.runIf(posix)('takes group and other permissions off an existing home, never adding any', async () => {
+    await fs.mkdir(home, { mode: 0o755 });
+    await fs.chmod(home, 0o755);
+    await saveIdentity(generateIdentity(), { home });
+    expect((await fs.stat(home)).mode & 0o777).toBe(0o700);
   });
 
   it('encrypts at rest and round-trips with the passphrase', async () => {

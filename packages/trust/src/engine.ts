@@ -1,5 +1,6 @@
 // The trust engine (DESIGN §4): personalised path trust T, corroboration k and the evidence path,
 // answered from the in-memory index and kept in step with the store before every query.
+import { removeStaleTempFiles } from '@aip/identity/node';
 import type Database from 'better-sqlite3';
 import { TrustError } from './errors.js';
 import { currentTime } from './lib/clock.js';
@@ -117,6 +118,8 @@ export class TrustEngine {
     this.#seenLocal = store.localVersion;
     this.#seenData = Number(this.#sql.dataVersion.get());
     this.#index = new TrustIndex(this.#db, store.epoch);
+    // A snapshot write killed mid-way left its temp file; nothing else will ever remove it.
+    if (this.#snapshot !== undefined) removeStaleTempFiles(this.#snapshot);
     this.#loadedFrom = this.#index.load(this.#snapshot);
   }
 

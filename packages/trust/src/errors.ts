@@ -24,7 +24,12 @@ export type TrustErrorCode =
   /** The vouch named (e.g. by `aip revoke`) is not in the store. */
   | 'aip_vouch_unknown'
   /** The database or index snapshot is not an AIP trust store, or of an unsupported version. */
-  | 'aip_store_corrupt';
+  | 'aip_store_corrupt'
+  /**
+   * The store cannot be opened: the SQLite driver cannot load in this runtime, or the file system
+   * refuses (permissions, read-only, full, locked). The message names the cause.
+   */
+  | 'aip_store_unavailable';
 
 /**
  * A trust-layer failure with a stable {@link TrustErrorCode}. Messages name the offending field,

@@ -3,10 +3,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { defaultAipHome, sha256 } from '@aip/identity';
+import { sha256 } from '@aip/identity';
+import { defaultAipHome } from '@aip/identity/node';
 import Database from 'better-sqlite3';
 import { TrustError, type TrustErrorCode } from './errors.js';
 import { SCHEMA, SCHEMA_VERSION } from './lib/schema.js';
+import { storeOpenFailure } from './lib/store-failure.js';
 import type { VerifiedRevocation } from './revocation.js';
 import type { VerifiedObject } from './trust-object.js';
 import type { VerifiedVouch, Vouch } from './vouch.js';
@@ -56,7 +58,9 @@ export interface TrustStoreCounts {
 /**
  * Opens (creating if needed) a trust store. The file defaults to `$AIP_HOME/trust.db`; the
  * directory is created 0700. Throws `TrustError` `aip_store_corrupt` for a file that is not an AIP
- * trust store of a supported version.
+ * trust store of a supported version, and `aip_store_unavailable`, naming the cause, when the file
+ * cannot be opened (permissions, a read-only file system, a lock) or the SQLite driver cannot load
+ * in this runtime (better-sqlite3 is a Node native addon: Bun and Deno cannot load it).
  *
  * @example
  * ```ts
@@ -83,14 +87,15 @@ export class TrustStore {
 
   constructor(options: TrustStoreOptions = {}) {
     this.path = options.path ?? path.join(options.home ?? defaultAipHome(), TRUST_DB_FILE);
-    if (this.path !== ':memory:' && !options.readonly) {
-      mkdirSync(path.dirname(path.resolve(this.path)), { recursive: true, mode: 0o700 });
-    }
+    const readonly = options.readonly === true;
+    // Until the connection exists, a failure may be the driver itself failing to load.
+    let driverLoaded = false;
     try {
-      this.#db = new Database(this.path, {
-        readonly: options.readonly === true,
-        fileMustExist: options.readonly === true,
-      });
+      if (this.path !== ':memory:' && !readonly) {
+        mkdirSync(path.dirname(path.resolve(this.path)), { recursive: true, mode: 0o700 });
+      }
+      this.#db = new Database(this.path, { readonly, fileMustExist: readonly });
+      driverLoaded = true;
       this.#db.pragma('busy_timeout = 5000');
       if (!options.readonly) {
         this.#db.pragma('journal_mode = WAL');
@@ -111,11 +116,12 @@ export class TrustStore {
           r.value,
         ]),
       );
-      if (meta.get('schema') !== SCHEMA_VERSION) throw new Error('unsupported schema');
+      if (meta.get('schema') !== SCHEMA_VERSION) {
+        throw new TrustError('aip_store_corrupt', `${this.path} is not an AIP trust store of a supported version`);
+      }
       this.epoch = meta.get('epoch') as string;
     } catch (err) {
-      if (err instanceof TrustError) throw err;
-      throw new TrustError('aip_store_corrupt', `${this.path} is not a usable AIP trust store`, { cause: err });
+      throw storeOpenFailure(this.path, err, { driverLoaded, readonly });
     }
     this.#sql = prepare(this.#db);
   }

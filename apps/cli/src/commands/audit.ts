@@ -3,7 +3,6 @@
 // anchor (FILE.anchor by default) — exit 0 intact, 1 broken.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { anchorFileOf, verifyAuditLog } from '@aip/proxy';
 import { Command } from 'commander';
 import { action } from '../action.js';
 import { EXIT_NEGATIVE, EXIT_OK } from '../exit-codes.js';
@@ -22,6 +21,7 @@ export function registerAudit(program: Command): void {
 }
 
 async function verify(options: OutputOptions & { key?: string; anchor?: string }, file?: string): Promise<number> {
+  const { anchorFileOf, verifyAuditLog } = await import('@aip/proxy');
   const log = file as string;
   const anchorFile = options.anchor ?? (existsSync(anchorFileOf(log)) ? anchorFileOf(log) : undefined);
   const result = verifyAuditLog(await readFile(log, 'utf8'), {

@@ -1,8 +1,7 @@
 // `aip budget show --ledger FILE [TOKEN|-]`: what each token and delegation link has spent through
 // aip-proxy's budget ledger.
 import { existsSync } from 'node:fs';
-import { openBudgetLedger, type SegmentSpend } from '@aip/proxy';
-import { decodeToken } from '@aip/token';
+import type { SegmentSpend } from '@aip/proxy';
 import { Command } from 'commander';
 import { action } from '../action.js';
 import { CliError } from '../cli-error.js';
@@ -26,6 +25,7 @@ function money(usd: number | null): string {
 }
 
 async function show(options: { ledger: string } & OutputOptions, tokenArg?: string): Promise<number> {
+  const [{ openBudgetLedger }, { decodeToken }] = await Promise.all([import('@aip/proxy'), import('@aip/token')]);
   if (!existsSync(options.ledger)) throw new CliError('aip_input_unreadable', `${options.ledger}: no such ledger`);
   const ids =
     tokenArg === undefined ? undefined : decodeToken(await readTokenArgument(tokenArg)).map((segment) => segment.id);

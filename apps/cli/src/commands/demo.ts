@@ -1,8 +1,7 @@
 // `aip demo`: the whole story in a few seconds, locally, with nothing left behind.
 import type { Command } from 'commander';
 import { action } from '../action.js';
-import { terminalListener } from '../demo/render.js';
-import { type DemoListener, runDemo } from '../demo/run-demo.js';
+import type { DemoListener } from '../demo/run-demo.js';
 import { EXIT_NEGATIVE, EXIT_OK } from '../exit-codes.js';
 import type { OutputOptions } from '../output.js';
 
@@ -16,6 +15,10 @@ export function registerDemo(program: Command): void {
 }
 
 async function demo(options: OutputOptions): Promise<number> {
+  const [{ terminalListener }, { runDemo }] = await Promise.all([
+    import('../demo/render.js'),
+    import('../demo/run-demo.js'),
+  ]);
   const quiet: DemoListener = { section() {}, step() {} };
   const color = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
   if (!options.json)

@@ -1,5 +1,4 @@
 // `aip did resolve DID`: the DID document, through did-resolver, under the strict key policy.
-import { AipError, didKeyFromId, publicKeyFromDidKey, resolveDid, resolvePublicKey } from '@aip/identity';
 import { Command } from 'commander';
 import { action } from '../action.js';
 import { EXIT_NEGATIVE, EXIT_OK } from '../exit-codes.js';
@@ -16,6 +15,7 @@ export function registerDid(program: Command): void {
 }
 
 async function resolve(options: OutputOptions, id?: string): Promise<number> {
+  const { AipError, didKeyFromId, publicKeyFromDidKey, resolveDid, resolvePublicKey } = await import('@aip/identity');
   try {
     // aip:key and bare keys name the same key as a did:key; did:* goes to the resolver as given.
     const did = (id as string).startsWith('did:') ? (id as string) : didKeyFromId(id as string);

@@ -1,13 +1,14 @@
-// `aip init [--name N] [--force] [--encrypt]`: mint an identity into $AIP_HOME.
-import { defaultAipHome, generateIdentity, IdentityError, identityExists, saveIdentity } from '@aip/identity';
+// `aip init [--name N] [--platform P/ACCOUNT] [--force] [--encrypt]`: mint an identity into $AIP_HOME.
 import type { Command } from 'commander';
 import { action } from '../action.js';
+import { CliError } from '../cli-error.js';
 import { EXIT_OK } from '../exit-codes.js';
 import { type OutputOptions, printResult } from '../output.js';
 import { readPassphrase } from '../passphrase.js';
 
 interface InitOptions {
   name?: string;
+  platform?: string;
   force?: boolean;
   encrypt?: boolean;
 }
@@ -17,12 +18,21 @@ export function registerInit(program: Command): void {
     .command('init')
     .description('mint a new Ed25519 identity into $AIP_HOME (default ~/.aip)')
     .option('--name <name>', 'a human-readable name for this agent')
+    .option(
+      '--platform <platform/account>',
+      'a platform account you claim, e.g. github/myrepo (self-asserted: published in your profile, shown unverified)',
+    )
     .option('--force', 'replace an existing identity (a timestamped backup is kept)')
     .option('--encrypt', 'encrypt the key at rest with a passphrase ($AIP_PASSPHRASE or a prompt)')
     .action(action(init));
 }
 
 async function init(options: InitOptions & OutputOptions): Promise<number> {
+  const [{ generateIdentity, IdentityError, isPlatformClaim }, { defaultAipHome, identityExists, saveIdentity }] =
+    await Promise.all([import('@aip/identity'), import('@aip/identity/node')]);
+  if (options.platform !== undefined && !isPlatformClaim(options.platform)) {
+    throw new CliError('aip_usage', '--platform must be <platform>/<account>, e.g. github/myrepo');
+  }
   const home = defaultAipHome();
   // Refuse before asking for a passphrase; saveIdentity re-checks atomically.
   if (!options.force && (await identityExists({ home }))) {
@@ -46,6 +56,7 @@ async function init(options: InitOptions & OutputOptions): Promise<number> {
     home,
     force: options.force === true,
     ...(options.name === undefined ? {} : { name: options.name }),
+    ...(options.platform === undefined ? {} : { platform: options.platform }),
     ...(passphrase === undefined ? {} : { passphrase }),
   });
   const result = {
@@ -53,6 +64,8 @@ async function init(options: InitOptions & OutputOptions): Promise<number> {
     aip_id: identity.aipId,
     public_key_multibase: identity.publicKeyMultibase,
     name: options.name ?? null,
+    platform: options.platform ?? null,
+    platform_verified: false,
     encrypted: passphrase !== undefined,
     path: saved.path,
     ...(saved.backupPath === undefined ? {} : { backup: saved.backupPath }),
@@ -62,6 +75,7 @@ async function init(options: InitOptions & OutputOptions): Promise<number> {
       `Created identity${options.name ? ` "${options.name}"` : ''}`,
       `  did:    ${identity.did}`,
       `  aip id: ${identity.aipId}`,
+      ...(options.platform === undefined ? [] : [`  platform: ${options.platform} (self-asserted, unverified)`]),
       `  file:   ${saved.path}${passphrase === undefined ? '' : ' (encrypted)'}`,
       ...(saved.backupPath === undefined ? [] : [`  backup: ${saved.backupPath}`]),
     ].join('\n'),

@@ -1,22 +1,13 @@
 // `aip publish URL`: push the local identity's signed profile (proving key possession through a
 // challenge-response), and its vouches and revocations from the local trust store, to a registry.
-import { readIdentityInfo } from '@aip/identity';
-import {
-  createProfile,
-  createRegistration,
-  type Profile,
-  type PublishOutcome,
-  RegistryClient,
-  verifyProfile,
-} from '@aip/registry';
-import { type Revocation, type Vouch, vouchId } from '@aip/trust';
+import type { Profile, PublishOutcome } from '@aip/registry';
+import type { Revocation, Vouch } from '@aip/trust';
 import type { Command } from 'commander';
 import { action } from '../action.js';
 import { listOption } from '../arguments.js';
 import { CliError } from '../cli-error.js';
 import { EXIT_NEGATIVE, EXIT_OK } from '../exit-codes.js';
-import { loadLocalIdentity } from '../local-identity.js';
-import { openLocalStore, type TrustDbOptions } from '../local-trust.js';
+import type { TrustDbOptions } from '../local-trust.js';
 import { type OutputOptions, printResult } from '../output.js';
 
 interface PublishOptions extends TrustDbOptions {
@@ -46,6 +37,19 @@ export function registerPublish(program: Command): void {
 }
 
 async function publish(options: PublishOptions & OutputOptions, url?: string): Promise<number> {
+  const [
+    { readIdentityInfo },
+    { createProfile, createRegistration, RegistryClient, verifyProfile },
+    { vouchId },
+    { loadLocalIdentity },
+    { openLocalStore },
+  ] = await Promise.all([
+    import('@aip/identity/node'),
+    import('@aip/registry'),
+    import('@aip/trust'),
+    import('../local-identity.js'),
+    import('../local-trust.js'),
+  ]);
   const client = new RegistryClient(url as string);
   const info = await readIdentityInfo();
   const name = options.name ?? info.name ?? undefined;
@@ -84,7 +88,12 @@ async function publish(options: PublishOptions & OutputOptions, url?: string): P
 
   let profile: { status: string; id?: string } = { status: 'skipped' };
   if (options.profile) {
-    const wanted = { name: name as string, description: options.description ?? '', endpoints: options.endpoint };
+    const wanted = {
+      name: name as string,
+      description: options.description ?? '',
+      endpoints: options.endpoint,
+      ...(info.platform === null ? {} : { platform: info.platform }),
+    };
     const current = await client.profileOf(identity.did);
     if (current !== undefined && sameProfile(current, wanted)) {
       profile = { status: 'unchanged', id: verifyProfile(current).id };
@@ -127,10 +136,14 @@ async function publish(options: PublishOptions & OutputOptions, url?: string): P
   return errors.length === 0 ? EXIT_OK : EXIT_NEGATIVE;
 }
 
-function sameProfile(current: Profile, wanted: { name: string; description: string; endpoints: string[] }): boolean {
+function sameProfile(
+  current: Profile,
+  wanted: { name: string; description: string; endpoints: string[]; platform?: string },
+): boolean {
   return (
     current.name === wanted.name &&
     current.description === wanted.description &&
-    JSON.stringify(current.endpoints) === JSON.stringify(wanted.endpoints)
+    JSON.stringify(current.endpoints) === JSON.stringify(wanted.endpoints) &&
+    current.platform === wanted.platform
   );
 }

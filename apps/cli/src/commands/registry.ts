@@ -1,15 +1,7 @@
 // `aip registry serve [--port N] [--db FILE]`: run a registry and its Trust Observatory (DESIGN §6)
 // on an embedded SQLite database, on 127.0.0.1 unless told otherwise, until SIGINT/SIGTERM.
 import path from 'node:path';
-import { AipError, defaultAipHome, didKeyFromId } from '@aip/identity';
-import {
-  DEFAULT_IDENTITY_LIMIT,
-  DEFAULT_IP_LIMIT,
-  DEFAULT_PORT,
-  OPENAPI_PATH,
-  type RunningRegistry,
-  startRegistry,
-} from '@aip/registry';
+import type { RunningRegistry } from '@aip/registry';
 import { Command } from 'commander';
 import { action } from '../action.js';
 import { integerOption, repeatOption } from '../arguments.js';
@@ -19,6 +11,10 @@ import { type OutputOptions, printResult } from '../output.js';
 
 /** The registry database in `$AIP_HOME` when `--db` is not given. */
 export const REGISTRY_DB_FILE = 'registry.db';
+
+// The registry's defaults, repeated here so that `--help` does not load the registry (a test keeps
+// them equal to @aip/registry's DEFAULT_PORT, DEFAULT_IP_LIMIT and DEFAULT_IDENTITY_LIMIT).
+export const SERVE_DEFAULTS = { port: 8470, ipLimit: 1200, identityLimit: 120 } as const;
 
 interface ServeOptions {
   port: number;
@@ -37,20 +33,20 @@ export function registerRegistry(program: Command): void {
   registry
     .command('serve')
     .description('serve the registry API, its OpenAPI description and the observatory page until interrupted')
-    .option('--port <n>', `port to listen on (0 picks one)`, integerOption('--port', 0, 65535), DEFAULT_PORT)
+    .option('--port <n>', `port to listen on (0 picks one)`, integerOption('--port', 0, 65535), SERVE_DEFAULTS.port)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--db <file>', `SQLite database (default $AIP_HOME/${REGISTRY_DB_FILE})`)
     .option(
       '--ip-limit <n>',
       'requests a minute per client address (0: no limit)',
       integerOption('--ip-limit', 0),
-      DEFAULT_IP_LIMIT,
+      SERVE_DEFAULTS.ipLimit,
     )
     .option(
       '--identity-limit <n>',
       'objects a minute per signing identity (0: no limit)',
       integerOption('--identity-limit', 0),
-      DEFAULT_IDENTITY_LIMIT,
+      SERVE_DEFAULTS.identityLimit,
     )
     .option('--require-challenge', 'accept profiles only with a challenge-response registration')
     .option('--seed <did>', 'pre-trusted agent of the global ranking; repeatable', repeatOption, [])
@@ -65,6 +61,11 @@ export function registerRegistry(program: Command): void {
 }
 
 async function serve(options: ServeOptions & OutputOptions): Promise<number> {
+  const [{ AipError, didKeyFromId }, { defaultAipHome }, { OPENAPI_PATH, startRegistry }] = await Promise.all([
+    import('@aip/identity'),
+    import('@aip/identity/node'),
+    import('@aip/registry'),
+  ]);
   const db = path.resolve(options.db ?? path.join(defaultAipHome(), REGISTRY_DB_FILE));
   const rankingSeeds = options.seed.map((seed) => didKeyFromId(seed));
   let running: RunningRegistry;

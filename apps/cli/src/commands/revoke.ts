@@ -1,12 +1,9 @@
 // `aip revoke VOUCH_ID`: withdraw one of the local identity's vouches (signed revocation, stored).
-import { readIdentityInfo } from '@aip/identity';
-import { createRevocation, TrustError, verifyRevocation } from '@aip/trust';
 import type { Command } from 'commander';
 import { action } from '../action.js';
 import { CliError } from '../cli-error.js';
 import { EXIT_OK } from '../exit-codes.js';
-import { loadLocalIdentity } from '../local-identity.js';
-import { openLocalStore, type TrustDbOptions } from '../local-trust.js';
+import type { TrustDbOptions } from '../local-trust.js';
 import { type OutputOptions, printResult } from '../output.js';
 
 const VOUCH_ID = /^[A-Za-z0-9_-]{43}$/;
@@ -26,6 +23,17 @@ async function revoke(options: TrustDbOptions & OutputOptions, id?: string): Pro
   if (id === undefined || !VOUCH_ID.test(id)) {
     throw new CliError('aip_usage', `expected a vouch id (43 base64url characters), got "${String(id).slice(0, 50)}"`);
   }
+  const [
+    { readIdentityInfo },
+    { createRevocation, TrustError, verifyRevocation },
+    { loadLocalIdentity },
+    { openLocalStore },
+  ] = await Promise.all([
+    import('@aip/identity/node'),
+    import('@aip/trust'),
+    import('../local-identity.js'),
+    import('../local-trust.js'),
+  ]);
   const store = openLocalStore(options);
   try {
     const stored = store.getVouch(id as string);

@@ -1,11 +1,9 @@
 // `aip sign [FILE|-] [--out F] [--force]`: a detached signature of a file or stdin.
-import { createDetachedSignature, writeFileAtomic } from '@aip/identity';
 import type { Command } from 'commander';
 import { action } from '../action.js';
-import { CliError } from '../cli-error.js';
+import { outputError } from '../cli-error.js';
 import { EXIT_OK } from '../exit-codes.js';
 import { hashInput } from '../input.js';
-import { loadLocalIdentity } from '../local-identity.js';
 import { type OutputOptions, printResult } from '../output.js';
 
 interface SignOptions {
@@ -25,6 +23,11 @@ export function registerSign(program: Command): void {
 
 async function sign(options: SignOptions & OutputOptions, file?: string): Promise<number> {
   const digest = await hashInput(file, 'content to sign');
+  const [{ createDetachedSignature }, { writeFileAtomic }, { loadLocalIdentity }] = await Promise.all([
+    import('@aip/identity'),
+    import('@aip/identity/node'),
+    import('../local-identity.js'),
+  ]);
   const { identity } = await loadLocalIdentity();
   const envelope = createDetachedSignature(identity, digest);
   const serialized = `${JSON.stringify(envelope, null, 2)}\n`;
@@ -35,10 +38,7 @@ async function sign(options: SignOptions & OutputOptions, file?: string): Promis
   try {
     await writeFileAtomic(options.out, serialized, { mode: 0o644, overwrite: options.force === true });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new CliError('aip_output_exists', `${options.out} already exists (use --force to overwrite)`);
-    }
-    throw err;
+    throw outputError(options.out, err);
   }
   printResult(
     options,

@@ -1,14 +1,12 @@
 // `aip sync URL`: pull a registry's feed into the local trust store, re-verifying every object (the
 // registry is never trusted), resuming from the cursor saved by the previous sync.
 import path from 'node:path';
-import { defaultAipHome } from '@aip/identity';
-import { openRegistryStore, syncFromRegistry } from '@aip/registry';
-import { openTrustEngine, TRUST_DB_FILE } from '@aip/trust';
 import type { Command } from 'commander';
 import { action } from '../action.js';
+import { parseUnix } from '../arguments.js';
 import { CliError } from '../cli-error.js';
 import { EXIT_NEGATIVE, EXIT_OK } from '../exit-codes.js';
-import { parseUnix, type TrustDbOptions } from '../local-trust.js';
+import type { TrustDbOptions } from '../local-trust.js';
 import { type OutputOptions, printResult } from '../output.js';
 import { progressBar } from '../progress.js';
 
@@ -33,6 +31,8 @@ export function registerSync(program: Command): void {
 async function sync(options: SyncOptions & OutputOptions, url?: string): Promise<number> {
   const now = parseUnix(options.at);
   if (Number.isNaN(now)) throw new CliError('aip_usage', '--at must be Unix seconds');
+  const [{ defaultAipHome }, { openRegistryStore, syncFromRegistry }, { openTrustEngine, TRUST_DB_FILE }] =
+    await Promise.all([import('@aip/identity/node'), import('@aip/registry'), import('@aip/trust')]);
   // A store that only syncs needs no feed of its own (cheaper inserts); serving it later builds one.
   const store = openRegistryStore({ path: options.db ?? path.join(defaultAipHome(), TRUST_DB_FILE), feed: false });
   const bar = progressBar(options, 'syncing');

@@ -1,14 +1,11 @@
 // `aip token issue | delegate | verify | inspect` (DESIGN §7).
-import { AipError, readIdentityInfo } from '@aip/identity';
-import { httpStatusOf } from '@aip/proxy';
-import { createTokenVerifier, decodeToken, delegate, issueToken, type VerifiedToken } from '@aip/token';
+import type { VerifiedToken } from '@aip/token';
 import { Command } from 'commander';
 import { action } from '../action.js';
 import { integerOption, listOption, numberOption, repeatOption } from '../arguments.js';
 import { CliError } from '../cli-error.js';
 import { EXIT_NEGATIVE, EXIT_OK } from '../exit-codes.js';
 import { readTokenArgument } from '../input.js';
-import { loadLocalIdentity } from '../local-identity.js';
 import { type OutputOptions, printResult } from '../output.js';
 
 export function registerToken(program: Command): void {
@@ -16,10 +13,11 @@ export function registerToken(program: Command): void {
   token
     .command('issue')
     .description('issue a token signed by the local identity')
-    .requiredOption('--sub <id>', 'the holder (did:key of the agent that will use it)')
+    .usage('--sub <id> --scope <scopes> [options]')
+    .requiredOption('--sub <id>', 'required: the holder, a DID (the did:key of the agent that will use it)')
     .requiredOption(
       '--scope <scopes>',
-      'granted scopes, comma-separated or repeated (e.g. tool:search,tool:github.*)',
+      'required: granted scopes, comma-separated or repeated (e.g. tool:search,tool:github.*)',
       listOption,
     )
     .option('--ttl <seconds>', 'lifetime', integerOption('--ttl', 1), 3600)
@@ -30,10 +28,11 @@ export function registerToken(program: Command): void {
   token
     .command('delegate')
     .description('delegate part of a token you hold to another agent (appends a signed link)')
+    .usage('[token] --to <id> --scope <scopes> --context <text> [options]')
     .argument('[token]', 'the token, or "-" / nothing for stdin')
-    .requiredOption('--to <id>', 'the delegate (did:key)')
-    .requiredOption('--scope <scopes>', 'scopes to hand over (must be within yours)', listOption)
-    .requiredOption('--context <text>', 'why (recorded in the chain)')
+    .requiredOption('--to <id>', 'required: the delegate (did:key)')
+    .requiredOption('--scope <scopes>', 'required: scopes to hand over (must be within yours)', listOption)
+    .requiredOption('--context <text>', 'required: why, in words (recorded in the chain)')
     .option('--ttl <seconds>', 'lifetime (capped at your own expiry)', integerOption('--ttl', 1))
     .option('--budget <usd>', 'budget ceiling (at most yours)', numberOption('--budget', 0))
     .option('--max-depth <n>', 'further links the delegate may add (below yours)', integerOption('--max-depth', 0, 8))
@@ -69,10 +68,49 @@ interface IssueOptions {
   aud?: string;
 }
 
+/** What the token subcommands need, loaded only when one of them runs. */
+async function load() {
+  const [identity, node, token, local] = await Promise.all([
+    import('@aip/identity'),
+    import('@aip/identity/node'),
+    import('@aip/token'),
+    import('../local-identity.js'),
+  ]);
+  return { ...identity, ...node, ...token, ...local };
+}
+
+// A DID of any method (did:web names a service that will not delegate); did:key must then decode.
+const DID_SYNTAX = /^did:[a-z0-9]+:[A-Za-z0-9._:%-]*[A-Za-z0-9_%-]$/;
+
+/**
+ * The `--sub` of a new token: a did:key (or aip:key / z... key, named as its did:key) that really
+ * decodes, or a DID of another method. A placeholder such as `did:key:z6MkOrchestrator...` would mint
+ * a token nobody can ever hold: refused.
+ */
+async function holderOf(sub: string): Promise<string> {
+  const { AipError, didKeyFromId, isSelfCertifyingId } = await load();
+  const isKey = isSelfCertifyingId(sub) || sub.startsWith('z');
+  if (!isKey && DID_SYNTAX.test(sub)) return sub;
+  try {
+    if (!isKey) throw new AipError('aip_identity_unresolvable', 'not a DID');
+    const did = didKeyFromId(sub);
+    return sub.startsWith('z') ? did : sub;
+  } catch (err) {
+    if (!(err instanceof AipError)) throw err;
+    const shown = sub.length > 60 ? `${sub.slice(0, 60)}...` : sub;
+    throw new CliError(
+      'aip_usage',
+      `--sub ${JSON.stringify(shown)} is not a valid identity (${err.message}); use the holder's did:key, as "aip whoami" prints it`,
+    );
+  }
+}
+
 async function issue(options: IssueOptions & OutputOptions): Promise<number> {
+  const { decodeToken, issueToken, loadLocalIdentity } = await load();
+  const sub = await holderOf(options.sub);
   const { identity } = await loadLocalIdentity();
   const token = issueToken(identity, {
-    sub: options.sub,
+    sub,
     scope: options.scope,
     ttl: options.ttl,
     budgetUsd: options.budget ?? null,
@@ -94,6 +132,7 @@ interface DelegateOptions {
 }
 
 async function delegateCommand(options: DelegateOptions & OutputOptions, tokenArg?: string): Promise<number> {
+  const { decodeToken, delegate, loadLocalIdentity } = await load();
   const token = await readTokenArgument(tokenArg);
   const { identity } = await loadLocalIdentity();
   const chain = delegate(token, identity, {
@@ -121,6 +160,7 @@ interface VerifyOptions {
 }
 
 async function verifyCommand(options: VerifyOptions & OutputOptions, tokenArg?: string): Promise<number> {
+  const { AipError, createTokenVerifier, readIdentityInfo } = await load();
   const token = await readTokenArgument(tokenArg);
   let trustedKeys = options.trustKey;
   if (trustedKeys.length === 0) {
@@ -145,6 +185,8 @@ async function verifyCommand(options: VerifyOptions & OutputOptions, tokenArg?: 
     return EXIT_OK;
   } catch (err) {
     if (!(err instanceof AipError)) throw err;
+    // The one code-to-status table lives in the proxy: loaded only for a negative verdict.
+    const { httpStatusOf } = await import('@aip/proxy');
     const status = httpStatusOf(err.code);
     printResult(
       options,
@@ -185,6 +227,7 @@ function describeValid(v: VerifiedToken): string {
 }
 
 async function inspect(options: OutputOptions, tokenArg?: string): Promise<number> {
+  const { decodeToken } = await load();
   const token = await readTokenArgument(tokenArg);
   const segments = decodeToken(token);
   printResult(options, { verified: false, segments }, () =>

@@ -1,12 +1,12 @@
 // `aip trust score|path|import|export|rank`: personalised trust from the local store (DESIGN §4, §7).
 import { promises as fs } from 'node:fs';
-import { didKeyFromId, readIdentityInfo, writeFileAtomic } from '@aip/identity';
-import { computeRanking, importJsonlFile, openTrustEngine, type TrustQueryOptions, type TrustResult } from '@aip/trust';
+import type { TrustQueryOptions, TrustResult } from '@aip/trust';
 import { Command } from 'commander';
 import { action } from '../action.js';
-import { CliError } from '../cli-error.js';
+import { parseUnix } from '../arguments.js';
+import { CliError, outputError } from '../cli-error.js';
 import { EXIT_NEGATIVE, EXIT_OK } from '../exit-codes.js';
-import { openLocalStore, parseUnix, type TrustDbOptions, withEngine } from '../local-trust.js';
+import type { TrustDbOptions } from '../local-trust.js';
 import { type OutputOptions, printResult } from '../output.js';
 import { progressBar } from '../progress.js';
 
@@ -55,7 +55,19 @@ export function registerTrust(program: Command): void {
   program.addCommand(trust);
 }
 
+/** What the trust subcommands need, loaded only when one of them runs. */
+async function load() {
+  const [identity, node, trust, local] = await Promise.all([
+    import('@aip/identity'),
+    import('@aip/identity/node'),
+    import('@aip/trust'),
+    import('../local-trust.js'),
+  ]);
+  return { ...identity, ...node, ...trust, ...local };
+}
+
 async function queryOptions(options: QueryOptions): Promise<TrustQueryOptions> {
+  const { didKeyFromId, readIdentityInfo } = await load();
   const from = options.from === undefined ? (await readIdentityInfo()).did : didKeyFromId(options.from);
   const now = parseUnix(options.at);
   if (Number.isNaN(now)) throw new CliError('aip_usage', '--at must be Unix seconds');
@@ -71,6 +83,7 @@ function describe(result: TrustResult, scope: string): string {
 }
 
 async function score(options: QueryOptions & OutputOptions, did?: string): Promise<number> {
+  const { didKeyFromId, withEngine } = await load();
   const query = await queryOptions(options);
   const target = didKeyFromId(did as string);
   const result = await withEngine(options, (engine) => engine.score(target, query));
@@ -80,6 +93,7 @@ async function score(options: QueryOptions & OutputOptions, did?: string): Promi
 }
 
 async function path(options: QueryOptions & OutputOptions, did?: string): Promise<number> {
+  const { didKeyFromId, withEngine } = await load();
   const query = await queryOptions(options);
   const target = didKeyFromId(did as string);
   const result = await withEngine(options, (engine) => engine.path(target, query));
@@ -98,6 +112,7 @@ async function path(options: QueryOptions & OutputOptions, did?: string): Promis
 async function importFile(options: TrustDbOptions & { at?: string } & OutputOptions, file?: string): Promise<number> {
   const now = parseUnix(options.at);
   if (Number.isNaN(now)) throw new CliError('aip_usage', '--at must be Unix seconds');
+  const { importJsonlFile, openLocalStore, openTrustEngine } = await load();
   const store = openLocalStore(options);
   const bar = progressBar(options, 'importing');
   const started = Date.now();
@@ -139,6 +154,7 @@ async function exportFile(
   options: TrustDbOptions & { force?: boolean } & OutputOptions,
   file?: string,
 ): Promise<number> {
+  const { openLocalStore, writeFileAtomic } = await load();
   const store = openLocalStore(options);
   try {
     if (file === undefined || file === '-') {
@@ -159,10 +175,7 @@ async function exportFile(
     try {
       await writeFileAtomic(file, Buffer.concat(chunks), { mode: 0o644, overwrite: options.force === true });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new CliError('aip_output_exists', `${file} already exists (use --force to overwrite)`);
-      }
-      throw err;
+      throw outputError(file, err);
     }
     printResult(options, { out: file, lines }, () => `Exported ${lines} signed objects to ${file}`);
     return EXIT_OK;
@@ -183,6 +196,7 @@ async function exists(file: string): Promise<boolean> {
 async function rank(
   options: TrustDbOptions & { seed?: string[]; scope: string; top: string } & OutputOptions,
 ): Promise<number> {
+  const { computeRanking, didKeyFromId, readIdentityInfo, withEngine } = await load();
   const seeds =
     options.seed === undefined ? [(await readIdentityInfo()).did] : options.seed.map((s) => didKeyFromId(s));
   const top = Number(options.top);

@@ -1,11 +1,5 @@
 // `aip verify SIGFILE [FILE|-] [--signer DID]`: check a detached signature (exit 0 valid, 1 invalid).
-import {
-  AipError,
-  type DetachedContent,
-  didKeyFromId,
-  parseDetachedSignature,
-  verifyDetachedSignature,
-} from '@aip/identity';
+import type { DetachedContent } from '@aip/identity';
 import type { Command } from 'commander';
 import { action } from '../action.js';
 import { EXIT_NEGATIVE, EXIT_OK } from '../exit-codes.js';
@@ -30,6 +24,7 @@ export function registerVerify(program: Command): void {
 }
 
 async function verify(options: VerifyOptions & OutputOptions, sigfile?: string, file?: string): Promise<number> {
+  const { AipError, didKeyFromId, parseDetachedSignature, verifyDetachedSignature } = await import('@aip/identity');
   const text = await readSmallFile(sigfile as string, 'signature file', MAX_SIGNATURE_FILE);
   const requiredSigner = options.signer === undefined ? undefined : didKeyFromId(options.signer);
   try {

@@ -1,13 +1,10 @@
 // `aip vouch DID [--scope S] [--weight W] [--ttl SEC] [--statement T]`: sign a vouch with the local
 // identity and store it in the local trust store.
-import { didKeyFromId } from '@aip/identity';
-import { createVouch, verifyVouch } from '@aip/trust';
 import type { Command } from 'commander';
 import { action } from '../action.js';
 import { CliError } from '../cli-error.js';
 import { EXIT_OK } from '../exit-codes.js';
-import { loadLocalIdentity } from '../local-identity.js';
-import { openLocalStore, type TrustDbOptions } from '../local-trust.js';
+import type { TrustDbOptions } from '../local-trust.js';
 import { type OutputOptions, printResult } from '../output.js';
 
 interface VouchOptions extends TrustDbOptions {
@@ -31,6 +28,9 @@ export function registerVouch(program: Command): void {
 }
 
 async function vouch(options: VouchOptions & OutputOptions, did?: string): Promise<number> {
+  const [{ didKeyFromId }, { createVouch, verifyVouch }, { loadLocalIdentity }, { openLocalStore }] = await Promise.all(
+    [import('@aip/identity'), import('@aip/trust'), import('../local-identity.js'), import('../local-trust.js')],
+  );
   const subject = didKeyFromId(did as string);
   const weight = Number(options.weight);
   if (options.weight.trim() === '' || !Number.isFinite(weight)) {

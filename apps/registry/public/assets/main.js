@@ -126,6 +126,14 @@ async function showAgent(did) {
         el('h2', {}, agent.name ?? 'Unnamed agent'),
         el('div', { class: 'did' }, agent.did),
         agent.description ? el('p', {}, agent.description) : null,
+        agent.platform
+          ? el(
+              'p',
+              { class: 'platform', title: 'claimed by the agent in its signed profile; nobody has checked it' },
+              `${agent.platform} `,
+              el('span', { class: 'unverified' }, 'self-asserted, unverified'),
+            )
+          : null,
         agent.endpoints.length > 0
           ? el(
               'ul',

@@ -23,12 +23,16 @@ export const TRUST_RESULT_PROPERTIES = {
 
 export const AGENT_SUMMARY = {
   type: 'object',
-  required: ['did', 'name', 'description', 'endpoints', 'vouches_in', 'vouches_out'],
+  required: ['did', 'name', 'description', 'endpoints', 'platform', 'vouches_in', 'vouches_out'],
   properties: {
     did: { type: 'string' },
     name: { type: ['string', 'null'] },
     description: { type: 'string' },
     endpoints: { type: 'array', items: { type: 'string' } },
+    platform: {
+      type: ['string', 'null'],
+      description: 'a platform account the agent claims (e.g. github/myrepo): self-asserted, never verified',
+    },
     vouches_in: { type: 'integer' },
     vouches_out: { type: 'integer' },
   },

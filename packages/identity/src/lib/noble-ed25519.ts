@@ -1,11 +1,12 @@
 // Pure-JS Ed25519 on @noble/ed25519: key derivation, signing and the strict cofactorless verify
 // used where node:crypto is absent (RFC 8032 §5.1.6 and §5.1.7).
 import { getPublicKey, hashes, Point, sign, utils } from '@noble/ed25519';
-import { sha512 } from '@noble/hashes/sha2.js';
+import { sha512 } from '#sha2';
 import { concatBytes } from './bytes.js';
 import { isPublicKeyEncodingAcceptable, isSignatureEncodingAcceptable } from './ed25519-policy.js';
 
-// noble's synchronous API needs a SHA-512 implementation; this is the only place it is wired.
+// noble's synchronous API needs a SHA-512 implementation; this is the only place it is wired
+// (node:crypto's on Node, @noble/hashes elsewhere: see the `#sha2` import in package.json).
 hashes.sha512 = sha512;
 
 const L = Point.CURVE().n;

@@ -1,7 +1,7 @@
 // The index snapshot file (`<db>.idx`): an 8-byte magic, a JSON header, then the typed arrays of
 // every layer, 8-byte aligned, loaded back as views on one buffer: a cold start is one file read.
 import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from '@aip/identity';
+import { writeFileAtomic } from '@aip/identity/node';
 import { GraphLayer, type LayerArrays, type Rows } from './graph-layer.js';
 
 const MAGIC = 'AIPTIDX1';
