@@ -10,7 +10,7 @@ import { type AipProxy, createProxy } from './app.js';
 import { flagOptions, flagsLayer } from './config/flags.js';
 import { type ConfigSources, loadProxyConfig } from './config/resolve.js';
 import type { ProxyConfig } from './config/sections.js';
-import { createJsonLogger, type LogLevel, type ProxyLogger } from './lifecycle/logger.js';
+import { createJsonLogger, type LogLevel, type ProxyLogger } from './logger.js';
 
 const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 const EXIT_OK = 0;

@@ -6,6 +6,7 @@ export { type AuditLog, type AuditLogOptions, type AuditRecord, openAuditLog } f
 export { type AuditVerification, type AuditVerifyOptions, verifyAuditLog } from './audit/audit-verify.js';
 export { type AuditKey, loadAuditKey } from './audit/checkpoint.js';
 export { type CliIo, runProxyCli } from './cli.js';
+export { type Clock, systemClock } from './clock.js';
 export { ProxyConfigError, type ProxyConfigErrorCode } from './config/errors.js';
 export { type FlagOption, flagOptions, flagsLayer } from './config/flags.js';
 export { configReference } from './config/reference.js';
@@ -21,9 +22,8 @@ export {
 export { type ProxyConfig, SECTIONS } from './config/sections.js';
 export type { ConfigDocument } from './config/table.js';
 export { httpStatusOf, type ProxyErrorCode, type ProxyResponseCode } from './http-status.js';
-export { type ProxyLogger, silentLogger } from './lifecycle/logger.js';
+export { type ProxyLogger, silentLogger } from './logger.js';
 export { METADATA_PATH, protectedResourceMetadata } from './metadata.js';
-export { type Clock, systemClock } from './pipeline/clock.js';
 export type { Principal } from './principal.js';
 export {
   type BudgetLedger,

@@ -3,9 +3,9 @@
 // process's own (CPU, memory, event-loop lag, handles).
 import { createServer, type Server } from 'node:http';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Clock } from './clock.js';
 import type { ProxyConfig } from './config/sections.js';
 import { type Health, LIVENESS_PATH, READINESS_PATH } from './lifecycle/health.js';
-import type { Clock } from './pipeline/clock.js';
 import type { DecisionObserver } from './pipeline/respond.js';
 
 export interface ProxyMetrics extends DecisionObserver {

@@ -3,8 +3,8 @@
 // policy opens what it needs and fails — with an error naming the key — when it cannot, so a
 // reload with, say, an unusable trust store is refused and the running policy kept.
 import { createTokenVerifier, type TokenVerifier } from '@aip/token';
+import type { Clock } from './clock.js';
 import type { ProxyConfig } from './config/sections.js';
-import type { Clock } from './pipeline/clock.js';
 import { createRevocationList, type RevocationList } from './revocation-list.js';
 import { openTrustGate, type TrustGate } from './trust-gate.js';
 

@@ -5,9 +5,9 @@
 import { readFileSync, statSync } from 'node:fs';
 import { didKeyFromId } from '@aip/identity';
 import type { RevocationQuery } from '@aip/token';
+import type { Clock } from './clock.js';
 import { ProxyConfigError } from './config/errors.js';
 import type { ProxyConfig } from './config/sections.js';
-import type { Clock } from './pipeline/clock.js';
 
 export interface RevocationList {
   /** True when the segment, its jti, its signer or its subject is revoked. */

@@ -5,9 +5,9 @@
 import { statSync } from 'node:fs';
 import { AipError, didKeyFromId } from '@aip/identity';
 import { openTrustEngine, openTrustStore, type TrustEngine, type TrustStore } from '@aip/trust';
+import type { Clock } from './clock.js';
 import { ProxyConfigError } from './config/errors.js';
 import type { ProxyConfig } from './config/sections.js';
-import type { Clock } from './pipeline/clock.js';
 
 export interface TrustGate {
   /** True when `issuer` is the root or reaches the thresholds from it. */

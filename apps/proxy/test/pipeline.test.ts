@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { refusal } from '../src/pipeline/refusal.js';
 import { runPipeline } from '../src/pipeline/run-pipeline.js';
 import { ANSWERED, type Stage, type StageName } from '../src/pipeline/stage.js';
+import { refusal } from '../src/refusal.js';
 import { fakeContext, recordingResponder } from './helpers/fake-context.js';
 
 const stage = (name: StageName, run: Stage['run']): Stage => ({ name, run });

@@ -2,9 +2,9 @@
 // (its key beside it unless configured). A file that cannot be opened refuses the start, naming it.
 
 import { closeSync, openSync } from 'node:fs';
+import type { Clock } from '../clock.js';
 import { ProxyConfigError } from '../config/errors.js';
 import type { ProxyConfig } from '../config/sections.js';
-import type { Clock } from '../pipeline/clock.js';
 import { type AuditLog, openAuditLog } from './audit-log.js';
 import { loadAuditKey } from './checkpoint.js';
 

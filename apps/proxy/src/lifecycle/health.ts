@@ -4,7 +4,7 @@
 // named in the answer, the upstream probe reused for a second so a busy probe cannot load it.
 import type { Pool } from 'undici';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { Clock } from '../pipeline/clock.js';
+import type { Clock } from '../clock.js';
 import type { Policy } from '../policy.js';
 import type { BudgetLedger } from '../state/budget-ledger.js';
 

@@ -2,11 +2,12 @@
 // built next to the running one — so a reload whose trust store or revocation list is unusable
 // throws and changes nothing — then swapped in; what the old policy opened is released unless the
 // new one kept it.
+
+import type { Clock } from '../clock.js';
 import { planReload } from '../config/reload.js';
 import type { ProxyConfig } from '../config/sections.js';
-import type { Clock } from '../pipeline/clock.js';
+import type { ProxyLogger } from '../logger.js';
 import { buildPolicy, type Policy } from '../policy.js';
-import type { ProxyLogger } from './logger.js';
 
 /**
  * Applies `next` to the running `state`; returns the keys that need a restart.

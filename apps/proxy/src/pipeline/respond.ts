@@ -2,14 +2,14 @@
 // WWW-Authenticate, X-AIP-Audit), MCP protocol errors — and the audit line of each decision.
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { AuditLog, AuditRecord } from '../audit/audit-log.js';
+import type { Clock } from '../clock.js';
 import { httpStatusOf } from '../http-status.js';
-import type { ProxyLogger } from '../lifecycle/logger.js';
+import type { ProxyLogger } from '../logger.js';
 import { METADATA_PATH } from '../metadata.js';
 import type { Principal } from '../principal.js';
+import type { Refusal } from '../refusal.js';
 import { auditHeader } from '../upstream/forward-headers.js';
-import type { Clock } from './clock.js';
 import type { RequestContext } from './context.js';
-import type { Refusal } from './refusal.js';
 
 /** Counts decisions (metrics); optional. */
 export interface DecisionObserver {

@@ -1,8 +1,9 @@
 // Runs a request through the stages in order: the first refusal is answered and audited, a stage
 // that answered ends the walk; whatever happens, the context's cleanups run at the end. A failure
 // inside the proxy is answered 500 `aip_internal` (never a stack trace) and audited as an error.
+
+import { isRefusal, refusal } from '../refusal.js';
 import type { RequestContext } from './context.js';
-import { isRefusal, refusal } from './refusal.js';
 import type { Responder } from './respond.js';
 import { ANSWERED, type Stage } from './stage.js';
 

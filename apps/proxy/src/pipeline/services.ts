@@ -1,6 +1,7 @@
 // What the stages work with: the running configuration and policy (both replaced on reload), the
 // clock, the responder, and the stores (each an asynchronous seam a shared implementation can fill).
 import type { AuditLog } from '../audit/audit-log.js';
+import type { Clock } from '../clock.js';
 import type { ProxyConfig } from '../config/sections.js';
 import type { Health } from '../lifecycle/health.js';
 import type { OAuthVerifier } from '../oauth-verifier.js';
@@ -11,7 +12,6 @@ import type { RateLimiter } from '../state/rate-limiter.js';
 import type { ReplayClaims } from '../state/replay-claims.js';
 import type { SessionSeal } from '../state/session-seal.js';
 import type { TaskBindings } from '../state/task-bindings.js';
-import type { Clock } from './clock.js';
 import type { Responder } from './respond.js';
 
 export interface ProxyServices {

@@ -1,7 +1,8 @@
 // A stage of the request pipeline: a named step over the request context that lets the request
 // go on (`undefined`), refuses it (a Refusal the pipeline answers), or has answered it itself.
+
+import type { Refusal } from '../refusal.js';
 import type { RequestContext } from './context.js';
-import type { Refusal } from './refusal.js';
 
 /** The stages, in the order a request meets them (DESIGN §5). */
 export type StageName =

@@ -3,8 +3,8 @@
 // guessed at: decoders that strip a BOM, honour a UTF-16 charset or inflate gzip would otherwise
 // read a call the proxy never saw.
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Refusal } from '../pipeline/refusal.js';
-import { refusal } from '../pipeline/refusal.js';
+import type { Refusal } from '../refusal.js';
+import { refusal } from '../refusal.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 

@@ -12,7 +12,7 @@ import {
   type JsonRpcMessage,
   scanJson,
 } from '@aip/mcp';
-import { INVALID_REQUEST, type Refusal, refusal, rpcRefusal } from '../pipeline/refusal.js';
+import { INVALID_REQUEST, type Refusal, refusal, rpcRefusal } from '../refusal.js';
 import { bodyText, headerValue, isJsonType } from './body-text.js';
 
 /** What a request body is. */

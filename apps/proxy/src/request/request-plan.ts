@@ -4,7 +4,7 @@
 // other path is plain HTTP and needs `http:<path>` on top of whatever its body asks. The plan
 // also carries the body to forward, with every resource URI in the form it was authorized in.
 import { type JsonRpcId, type JsonRpcMessage, type Operation, operationOf, routeOperation, taskIdsOf } from '@aip/mcp';
-import { INVALID_PARAMS, isRefusal, type Refusal, refusal, rpcRefusal } from '../pipeline/refusal.js';
+import { INVALID_PARAMS, isRefusal, type Refusal, refusal, rpcRefusal } from '../refusal.js';
 import type { ParsedBody } from './json-rpc-body.js';
 import type { RequestTarget } from './target.js';
 

@@ -1,10 +1,11 @@
 // The budget ledger as `[budget]` configures it, with its reconciliation running: charges left
 // pending by a proxy that died are marked `unknown` at start and then periodically (they stay
 // charged: a budget is never exceeded), and the count is reported.
+
+import { type Clock, unixSeconds } from '../clock.js';
 import { ProxyConfigError } from '../config/errors.js';
 import type { ProxyConfig } from '../config/sections.js';
-import type { ProxyLogger } from '../lifecycle/logger.js';
-import { type Clock, unixSeconds } from '../pipeline/clock.js';
+import type { ProxyLogger } from '../logger.js';
 import { type BudgetLedger, openBudgetLedger } from './budget-ledger.js';
 
 /**

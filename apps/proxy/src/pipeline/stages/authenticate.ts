@@ -4,9 +4,9 @@
 // principal. A revocation list that cannot be trusted refuses everyone; a failure counts against
 // the client address.
 import { TokenError } from '@aip/token';
+import { unixSeconds } from '../../clock.js';
 import { principalOf } from '../../principal.js';
-import { unixSeconds } from '../clock.js';
-import { refusal } from '../refusal.js';
+import { refusal } from '../../refusal.js';
 import type { ProxyServices } from '../services.js';
 import type { Stage } from '../stage.js';
 

@@ -2,10 +2,10 @@
 // together (see request-plan.ts), every scoped operation checked against the principal's scope —
 // one denied message refuses a whole batch — and every task it refers to checked to be its own.
 import { scopeAllows } from '@aip/token';
+import { unixSeconds } from '../../clock.js';
 import { principalKey } from '../../principal.js';
+import { INVALID_PARAMS, isRefusal, refusal, rpcRefusal } from '../../refusal.js';
 import { planRequest } from '../../request/request-plan.js';
-import { unixSeconds } from '../clock.js';
-import { INVALID_PARAMS, isRefusal, refusal, rpcRefusal } from '../refusal.js';
 import type { ProxyServices } from '../services.js';
 import type { Stage } from '../stage.js';
 

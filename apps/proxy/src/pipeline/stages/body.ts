@@ -3,9 +3,9 @@
 // body is read (capped), decoded to the one text every upstream reads alike and parsed once into
 // JSON-RPC, nesting bounded before parsing.
 import type { IncomingMessage } from 'node:http';
+import { isRefusal, refusal } from '../../refusal.js';
 import { parseBody } from '../../request/json-rpc-body.js';
 import { BodyTooLarge, readBody } from '../../request/read-body.js';
-import { isRefusal, refusal } from '../refusal.js';
 import type { ProxyServices } from '../services.js';
 import type { Stage } from '../stage.js';
 

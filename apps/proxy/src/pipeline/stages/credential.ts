@@ -1,8 +1,9 @@
 // Stage 2, credential: what the request presents — `X-AIP-Token`, `Authorization: AIP <token>`, or
 // (in OAuth mode) `Authorization: Bearer <jwt>`. Two different credentials are refused. Requests
 // without a valid credential are limited per client address before anything is verified.
+
+import { refusal } from '../../refusal.js';
 import type { Credential } from '../context.js';
-import { refusal } from '../refusal.js';
 import type { ProxyServices } from '../services.js';
 import type { Stage } from '../stage.js';
 

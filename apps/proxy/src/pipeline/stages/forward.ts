@@ -5,14 +5,14 @@
 // becomes known. While no byte of a response has been sent, any failure is answered with a JSON
 // error; every outcome is audited, failures as `error` with their cause.
 import type { Dispatcher, Pool } from 'undici';
-import type { ProxyLogger } from '../../lifecycle/logger.js';
+import { unixSeconds } from '../../clock.js';
+import type { ProxyLogger } from '../../logger.js';
+import { refusal } from '../../refusal.js';
 import { formatTarget } from '../../request/target.js';
 import { auditHeader, clientHeaders, upstreamHeaders } from '../../upstream/forward-headers.js';
 import { ResponseTooLarge, readAll, relayStream, type StreamRegistry, UpstreamAbort } from '../../upstream/relay.js';
 import { createResponseRewriter } from '../../upstream/response-rewriter.js';
-import { unixSeconds } from '../clock.js';
 import type { RequestContext } from '../context.js';
-import { refusal } from '../refusal.js';
 import type { ProxyServices } from '../services.js';
 import { ANSWERED, type Stage } from '../stage.js';
 

@@ -4,8 +4,8 @@
 // unaudited).
 import { LIVENESS_PATH, READINESS_PATH } from '../../lifecycle/health.js';
 import { METADATA_PATH, protectedResourceMetadata } from '../../metadata.js';
+import { refusal } from '../../refusal.js';
 import { parseTarget } from '../../request/target.js';
-import { refusal } from '../refusal.js';
 import type { ProxyServices } from '../services.js';
 import { ANSWERED, type Stage } from '../stage.js';
 

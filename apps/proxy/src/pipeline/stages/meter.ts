@@ -2,10 +2,11 @@
 // replayed proof is refused before it costs anything else), every rate bucket that applies (one
 // per JSON-RPC message for the grant and the issuer, one per call for each tool), and its price
 // charged to every segment of the chain as a pending charge, all or nothing.
+
+import { unixSeconds } from '../../clock.js';
 import { principalKey } from '../../principal.js';
+import { refusal } from '../../refusal.js';
 import { costOf } from '../../state/budget-ledger.js';
-import { unixSeconds } from '../clock.js';
-import { refusal } from '../refusal.js';
 import type { ProxyServices } from '../services.js';
 import type { Stage } from '../stage.js';
 

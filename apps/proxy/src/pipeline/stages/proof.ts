@@ -3,8 +3,8 @@
 // exact body, and be fresh. It is not claimed yet: only a request the proxy admits claims its
 // proof (stage meter), so refused requests cannot fill the replay store.
 import { checkProof, TokenError } from '@aip/token';
-import { unixSeconds } from '../clock.js';
-import { refusal } from '../refusal.js';
+import { unixSeconds } from '../../clock.js';
+import { refusal } from '../../refusal.js';
 import type { ProxyServices } from '../services.js';
 import type { Stage } from '../stage.js';
 

@@ -4,10 +4,10 @@
 // for this principal (else 403) and be known (else 404, so MCP clients start a new session), and
 // the upstream's own id is what will be forwarded. A Last-Event-ID is a sealed event id, likewise.
 import { isSessionQueryKey, SESSION_HEADER } from '@aip/mcp';
+import { unixSeconds } from '../../clock.js';
 import { principalKey } from '../../principal.js';
+import { type Refusal, refusal } from '../../refusal.js';
 import type { SealKind } from '../../state/session-seal.js';
-import { unixSeconds } from '../clock.js';
-import { type Refusal, refusal } from '../refusal.js';
 import type { ProxyServices } from '../services.js';
 import type { Stage } from '../stage.js';
 

@@ -2,7 +2,7 @@
 // audits it and stops; no stage writes a refusal itself.
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { JsonRpcId } from '@aip/mcp';
-import type { ProxyResponseCode } from '../http-status.js';
+import type { ProxyResponseCode } from './http-status.js';
 
 /** JSON-RPC codes the proxy answers with. */
 export const INVALID_REQUEST = -32600;
