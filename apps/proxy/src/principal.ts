@@ -1,5 +1,6 @@
 // Who is calling, once authenticated: an AIP token's final holder (with its chain) or an OAuth
 // client, reduced to what authorization, budgets, limits and the audit need.
+import { didKeyFromId, publicKeyFromId } from '@aip/identity';
 import type { AuditWarning, VerifiedLink, VerifiedToken } from '@aip/token';
 
 export interface Principal {
@@ -32,6 +33,36 @@ export function principalOf(verified: VerifiedToken): Principal {
     subjectKey: verified.subjectKey,
     warnings: verified.warnings,
   };
+}
+
+function keyOf(id: string): Uint8Array | undefined {
+  try {
+    return publicKeyFromId(id);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The caller of an A2A agent, from a chain delegated to that agent: whoever delegated its last
+ * segment (the chain's last issuer) is calling, with the slice it handed the agent; proofs are its
+ * to sign. `undefined` when the chain is delegated to someone else.
+ *
+ * @example
+ * ```ts
+ * const caller = a2aPrincipalOf(verified, 'did:key:z6MkAgent...'); // subject: the orchestrator
+ * ```
+ */
+export function a2aPrincipalOf(verified: VerifiedToken, agent: string): Principal | undefined {
+  let delegate: string;
+  try {
+    delegate = didKeyFromId(verified.subject);
+  } catch {
+    return undefined;
+  }
+  const last = verified.chain.at(-1);
+  if (delegate !== agent || last === undefined) return undefined;
+  return { ...principalOf(verified), subject: last.iss, subjectKey: keyOf(last.iss) };
 }
 
 /** One string per principal, for session binding and limits. */
