@@ -1,6 +1,6 @@
 // Who is calling, once authenticated: an AIP token's final holder (with its chain) or an OAuth
 // client, reduced to what authorization, budgets, limits and the audit need.
-import { didKeyFromId, publicKeyFromId } from '@aip/identity';
+import { publicKeyFromId } from '@aip/identity';
 import type { AuditWarning, VerifiedLink, VerifiedToken } from '@aip/token';
 
 export interface Principal {
@@ -35,12 +35,27 @@ export function principalOf(verified: VerifiedToken): Principal {
   };
 }
 
+// Decoding a key id checks the point (a fraction of a millisecond): the few ids a proxy meets —
+// its agent, the delegators calling it — are decoded once.
+const KEYS_CACHED = 4096;
+const keys = new Map<string, Uint8Array | null>();
+
 function keyOf(id: string): Uint8Array | undefined {
-  try {
-    return publicKeyFromId(id);
-  } catch {
-    return undefined;
+  let key = keys.get(id);
+  if (key === undefined) {
+    try {
+      key = publicKeyFromId(id);
+    } catch {
+      key = null;
+    }
+    if (keys.size >= KEYS_CACHED) keys.delete(keys.keys().next().value as string);
+    keys.set(id, key);
   }
+  return key ?? undefined;
+}
+
+function sameKey(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
 /**
@@ -54,14 +69,10 @@ function keyOf(id: string): Uint8Array | undefined {
  * ```
  */
 export function a2aPrincipalOf(verified: VerifiedToken, agent: string): Principal | undefined {
-  let delegate: string;
-  try {
-    delegate = didKeyFromId(verified.subject);
-  } catch {
-    return undefined;
-  }
+  const agentKey = keyOf(agent);
   const last = verified.chain.at(-1);
-  if (delegate !== agent || last === undefined) return undefined;
+  if (agentKey === undefined || verified.subjectKey === undefined || last === undefined) return undefined;
+  if (!sameKey(verified.subjectKey, agentKey)) return undefined;
   return { ...principalOf(verified), subject: last.iss, subjectKey: keyOf(last.iss) };
 }
 
