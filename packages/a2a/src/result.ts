@@ -86,7 +86,14 @@ export function filterTaskList(result: unknown, visible: (taskId: string) => boo
   return removed;
 }
 
-/** The ids of the tasks in a `ListTasks` result, to look their owners up. */
+/**
+ * The ids of the tasks in a `ListTasks` result, to look their owners up.
+ *
+ * @example
+ * ```ts
+ * listedTaskIds({ tasks: [{ id: 't-1' }, { id: 't-2' }], totalSize: 2 }); // ['t-1', 't-2']
+ * ```
+ */
 export function listedTaskIds(result: unknown): string[] {
   const tasks = record(result)?.tasks;
   if (!Array.isArray(tasks)) return [];

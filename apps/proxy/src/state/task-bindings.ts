@@ -12,12 +12,26 @@ export interface TaskBindings {
   owner(taskId: string, nowSeconds: number): Promise<string | undefined>;
 }
 
-/** The binding key of an A2A task. */
+/**
+ * The binding key of an A2A task.
+ *
+ * @example
+ * ```ts
+ * await tasks.bind(a2aTaskKey(task.id), principalKey(caller), now, ttl);
+ * ```
+ */
 export function a2aTaskKey(id: string): string {
   return `a2a task ${id}`;
 }
 
-/** The binding key of an A2A context. */
+/**
+ * The binding key of an A2A context.
+ *
+ * @example
+ * ```ts
+ * await tasks.owner(a2aContextKey(message.contextId), now); // undefined: nobody joined it yet
+ * ```
+ */
 export function a2aContextKey(id: string): string {
   return `a2a context ${id}`;
 }
