@@ -3,7 +3,6 @@
 // one denied message refuses a whole batch — and every task it refers to checked to be its own.
 import { scopeAllows } from '@aip/token';
 import { unixSeconds } from '../../clock.js';
-import { principalKey } from '../../principal.js';
 import { INVALID_PARAMS, isRefusal, refusal, rpcRefusal } from '../../refusal.js';
 import { planRequest } from '../../request/request-plan.js';
 import type { ProxyServices } from '../services.js';
@@ -25,7 +24,8 @@ export function authorizeStage(s: Pick<ProxyServices, 'clock' | 'config' | 'task
           return refusal('aip_scope_insufficient', `the token does not allow ${op.scope.slice(0, 200)}`);
       }
       if (plan.taskIds.length > 0) {
-        const me = principalKey(principal);
+        const me = ctx.binding;
+        if (me === undefined) return refusal('aip_internal', 'tasks checked before the proof');
         const now = unixSeconds(s.clock);
         const owners = await Promise.all(plan.taskIds.map((id) => s.tasks.owner(id, now)));
         // The same answer for a task that does not exist and one that is someone else's.
