@@ -20,13 +20,21 @@ describe("the A2A agent's answers", () => {
   ) {
     const answers = a2aAnswers({
       principal: me,
+      binding: principalKey(me, true),
       plan: { createsTask: false, lists: false, card: false, ...plan },
       tasks,
       now: 1000,
       ttlSeconds: 3600,
       publishCard,
     });
-    return createResponseRewriter({ principal: me, seal: undefined, now: 1000, upstreamOrigin, answers });
+    return createResponseRewriter({
+      principal: me,
+      binding: principalKey(me, true),
+      seal: undefined,
+      now: 1000,
+      upstreamOrigin,
+      answers,
+    });
   }
 
   it("binds the task and context a send's answer names (1.0 and 0.3 shapes) before the caller sees it", async () => {
@@ -35,9 +43,9 @@ describe("the A2A agent's answers", () => {
     const v1 = JSON.stringify({ jsonrpc: '2.0', id: 1, result: { task: { id: 't-1', contextId: 'c-1', status: {} } } });
     expect(await r.json(v1)).toBe(v1);
     await r.json(JSON.stringify({ jsonrpc: '2.0', id: 2, result: { kind: 'task', id: 't-2', contextId: 'c-2' } }));
-    expect(await tasks.owner(a2aTaskKey('t-1'), 1001)).toBe(principalKey(me));
-    expect(await tasks.owner(a2aContextKey('c-1'), 1001)).toBe(principalKey(me));
-    expect(await tasks.owner(a2aTaskKey('t-2'), 1001)).toBe(principalKey(me));
+    expect(await tasks.owner(a2aTaskKey('t-1'), 1001)).toBe(principalKey(me, true));
+    expect(await tasks.owner(a2aContextKey('c-1'), 1001)).toBe(principalKey(me, true));
+    expect(await tasks.owner(a2aTaskKey('t-2'), 1001)).toBe(principalKey(me, true));
   });
 
   it('binds what every streamed event names, and passes each event on as it was', async () => {
@@ -49,7 +57,7 @@ describe("the A2A agent's answers", () => {
       data: JSON.stringify({ jsonrpc: '2.0', id: 1, result: { statusUpdate: { taskId: 't-3', contextId: 'c-3' } } }),
     };
     expect(await r.event(event)).toBeUndefined();
-    expect(await tasks.owner(a2aTaskKey('t-3'), 1001)).toBe(principalKey(me));
+    expect(await tasks.owner(a2aTaskKey('t-3'), 1001)).toBe(principalKey(me, true));
     const legacy = {
       event: undefined,
       id: undefined,
@@ -60,7 +68,7 @@ describe("the A2A agent's answers", () => {
       }),
     };
     expect(await r.event(legacy)).toBeUndefined();
-    expect(await tasks.owner(a2aTaskKey('t-4'), 1001)).toBe(principalKey(me));
+    expect(await tasks.owner(a2aTaskKey('t-4'), 1001)).toBe(principalKey(me, true));
   });
 
   it("keeps the first binding: an answer naming another caller's task does not hand it over", async () => {
@@ -74,17 +82,19 @@ describe("the A2A agent's answers", () => {
 
   it("lists only the caller's tasks, and counts only those", async () => {
     const tasks = createMemoryTaskBindings();
-    await tasks.bind(a2aTaskKey('mine'), principalKey(me), 1000, 3600);
+    await tasks.bind(a2aTaskKey('mine'), principalKey(me, true), 1000, 3600);
     await tasks.bind(a2aTaskKey('theirs'), 'aip someone else', 1000, 3600);
     // An MCP binding of the same id does not make an A2A task anyone's.
-    await tasks.bind('nobody', principalKey(me), 1000, 3600);
+    await tasks.bind('nobody', principalKey(me, true), 1000, 3600);
     const listed = JSON.parse(
-      await rewriter({ lists: true }, tasks).json(
-        JSON.stringify({
-          jsonrpc: '2.0',
-          id: 1,
-          result: { tasks: [{ id: 'mine' }, { id: 'theirs' }, { id: 'nobody' }], totalSize: 3, nextPageToken: '' },
-        }),
+      String(
+        await rewriter({ lists: true }, tasks).json(
+          JSON.stringify({
+            jsonrpc: '2.0',
+            id: 1,
+            result: { tasks: [{ id: 'mine' }, { id: 'theirs' }, { id: 'nobody' }], totalSize: 3, nextPageToken: '' },
+          }),
+        ),
       ),
     );
     expect(listed.result).toEqual({ tasks: [{ id: 'mine' }], totalSize: 1, nextPageToken: '' });
@@ -96,7 +106,7 @@ describe("the A2A agent's answers", () => {
       supportedInterfaces: [{ url: 'http://127.0.0.1:4000/a2a/jsonrpc', protocolBinding: 'JSONRPC' }],
     };
     const out = JSON.parse(
-      await rewriter({ card: true }).json(JSON.stringify({ jsonrpc: '2.0', id: 1, result: card })),
+      String(await rewriter({ card: true }).json(JSON.stringify({ jsonrpc: '2.0', id: 1, result: card }))),
     );
     expect(out.result.supportedInterfaces).toEqual([
       { url: 'https://agent.example/a2a/jsonrpc', protocolBinding: 'JSONRPC' },

@@ -3,7 +3,7 @@
 // caller before the caller sees them; a task list reduced to the caller's own tasks; an extended
 // agent card published with the AIP identity, as the public one is.
 import { filterTaskList, listedTaskIds, resultReferences } from '@aip/a2a';
-import { type Principal, principalKey } from '../principal.js';
+import type { Principal } from '../principal.js';
 import type { RequestPlan } from '../request/request-plan.js';
 import { a2aContextKey, a2aTaskKey, type TaskBindings } from '../state/task-bindings.js';
 import type { AnswerRules } from './response-rewriter.js';
@@ -13,11 +13,13 @@ import type { AnswerRules } from './response-rewriter.js';
  *
  * @example
  * ```ts
- * createResponseRewriter({ ..., answers: a2aAnswers({ principal, plan, tasks, now, ttlSeconds, publishCard }) });
+ * createResponseRewriter({ ..., answers: a2aAnswers({ principal, binding, plan, tasks, now, ttlSeconds, publishCard }) });
  * ```
  */
 export function a2aAnswers(deps: {
   principal: Principal;
+  /** What the caller's tasks are bound to (see principalKey). */
+  binding: string;
   plan: Pick<RequestPlan, 'createsTask' | 'lists' | 'card'>;
   tasks: TaskBindings;
   /** Unix seconds. */
@@ -26,7 +28,7 @@ export function a2aAnswers(deps: {
   /** An agent card as the proxy publishes it (`changed`: it differs from the agent's). */
   publishCard: (card: unknown) => { card: Record<string, unknown>; changed: boolean };
 }): AnswerRules {
-  const me = principalKey(deps.principal);
+  const me = deps.binding;
   const { plan, tasks, now, ttlSeconds } = deps;
   return {
     // Every answer of these methods names what must be acted on: each is read.

@@ -2,7 +2,7 @@
 // templates) filtered to what the caller may use, task lists to the caller's own tasks, and a task
 // a CreateTaskResult creates bound to the caller.
 import { createdTaskId, filterListResult, mayCarryList, mayCarryTask } from '@aip/mcp';
-import { type Principal, principalKey } from '../principal.js';
+import type { Principal } from '../principal.js';
 import type { TaskBindings } from '../state/task-bindings.js';
 import type { AnswerRules } from './response-rewriter.js';
 
@@ -17,17 +17,19 @@ function record(value: unknown): Record<string, unknown> | undefined {
  *
  * @example
  * ```ts
- * createResponseRewriter({ ..., answers: mcpAnswers({ principal, tasks, now, ttlSeconds }) });
+ * createResponseRewriter({ ..., answers: mcpAnswers({ principal, binding, tasks, now, ttlSeconds }) });
  * ```
  */
 export function mcpAnswers(deps: {
   principal: Principal;
+  /** What the caller's tasks are bound to (see principalKey). */
+  binding: string;
   tasks: TaskBindings;
   /** Unix seconds. */
   now: number;
   ttlSeconds: number;
 }): AnswerRules {
-  const me = principalKey(deps.principal);
+  const me = deps.binding;
   return {
     mayCarry: (text) => mayCarryList(text) || mayCarryTask(text),
     async apply(message) {

@@ -6,7 +6,7 @@
 // every SSE stream, replays after resumption included.
 import type { IncomingHttpHeaders } from 'node:http';
 import { isSessionQueryKey, SESSION_HEADER } from '@aip/mcp';
-import { type Principal, principalKey } from '../principal.js';
+import type { Principal } from '../principal.js';
 import type { SessionSeal } from '../state/session-seal.js';
 import type { SseChange, SseEvent } from './sse.js';
 
@@ -23,8 +23,11 @@ export interface ResponseRewriter {
   headers(upstream: IncomingHttpHeaders): IncomingHttpHeaders;
   /** The change to one SSE event, if any. */
   event(event: SseEvent): SseChange | undefined | Promise<SseChange | undefined>;
-  /** A JSON body (one message or a batch), filtered and with created tasks bound. */
-  json(text: string): Promise<string>;
+  /**
+   * A JSON body (one message or a batch), filtered and with created tasks bound; `undefined` when
+   * it may carry a list but cannot be read (it cannot be filtered, so it must not be forwarded).
+   */
+  json(text: string): Promise<string | undefined>;
 }
 
 function record(value: unknown): Record<string, unknown> | undefined {
@@ -38,12 +41,14 @@ function record(value: unknown): Record<string, unknown> | undefined {
  *
  * @example
  * ```ts
- * const rewrite = createResponseRewriter({ principal, seal, now, upstreamOrigin, answers: mcpAnswers({ principal, tasks, now, ttlSeconds }) });
+ * const rewrite = createResponseRewriter({ principal, binding, seal, now, upstreamOrigin, answers: mcpAnswers({ principal, binding, tasks, now, ttlSeconds }) });
  * res.writeHead(status, rewrite.headers(upstream.headers));
  * ```
  */
 export function createResponseRewriter(deps: {
   principal: Principal;
+  /** What the caller's sessions, tasks and stream ids are bound to (see principalKey). */
+  binding: string;
   seal: SessionSeal | undefined;
   /** Unix seconds. */
   now: number;
@@ -51,7 +56,7 @@ export function createResponseRewriter(deps: {
   /** The rules of the protocol the request was read as. */
   answers: AnswerRules;
 }): ResponseRewriter {
-  const me = principalKey(deps.principal);
+  const me = deps.binding;
   const seal = (kind: 'session' | 'event', id: string) => deps.seal?.seal(kind, id, me, deps.now) ?? id;
 
   // Binds, filters and replaces in place; true when anything changed.
@@ -64,13 +69,13 @@ export function createResponseRewriter(deps: {
     return changed;
   }
 
-  async function rewriteJson(text: string): Promise<string> {
+  async function rewriteJson(text: string): Promise<string | undefined> {
     if (!deps.answers.mayCarry(text)) return text;
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
-      return text;
+      return undefined; // fail closed: what cannot be filtered is not forwarded
     }
     return (await processMessages(json)) ? JSON.stringify(json) : text;
   }
@@ -108,11 +113,11 @@ export function createResponseRewriter(deps: {
           : { ...(data === undefined ? {} : { data }), ...(id === undefined ? {} : { id }) };
       }
       if (!deps.answers.mayCarry(event.data)) return id === undefined ? undefined : { id };
-      return rewriteJson(event.data).then((data) =>
-        data === event.data && id === undefined
-          ? undefined
-          : { ...(data === event.data ? {} : { data }), ...(id === undefined ? {} : { id }) },
-      );
+      return rewriteJson(event.data).then((data) => {
+        if (data === undefined) return { drop: true };
+        if (data === event.data) return id === undefined ? undefined : { id };
+        return { data, ...(id === undefined ? {} : { id }) };
+      });
     },
     json: rewriteJson,
   };

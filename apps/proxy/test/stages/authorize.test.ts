@@ -20,6 +20,7 @@ describe('stage authorize', () => {
     const target = parseTarget(url);
     if (target.ok) ctx.target = target.target;
     ctx.principal = world.principal(scope);
+    ctx.binding = principalKey(ctx.principal, false);
     ctx.body = Buffer.from(text ?? '');
     const parsed = parseBody(ctx.req.headers, ctx.body, 64);
     if (!('code' in parsed)) ctx.parsed = parsed;
@@ -73,13 +74,15 @@ describe('stage authorize', () => {
 
   it("lets a principal reach only its own tasks, answering others' as unknown", async () => {
     const mine = world.principal(['*']);
-    await world.services.tasks.bind('t-mine', principalKey(mine), Math.floor(world.clock.nowMs() / 1000), 3600);
+    await world.services.tasks.bind('t-mine', principalKey(mine, true), Math.floor(world.clock.nowMs() / 1000), 3600);
     const get = (taskId: string) => ({ jsonrpc: '2.0', id: 4, method: 'tasks/get', params: { taskId } });
     const ok = ctxFor(['*'], 'POST', '/mcp', get('t-mine'));
     ok.principal = mine;
+    ok.binding = principalKey(mine, true);
     expect(await stage.run(ok)).toBeUndefined();
     const other = ctxFor(['*'], 'POST', '/mcp', get('t-mine'));
     other.principal = { ...mine, subject: 'did:key:z6MkOther' };
+    other.binding = principalKey(other.principal, true);
     expect(await stage.run(other)).toMatchObject({
       rpc: { id: 4, code: -32602 },
       message: 'Invalid params: unknown task',
@@ -103,6 +106,7 @@ describe('stage authorize', () => {
       ctx.agent = agentDid;
       const principal = a2a.principal(scope);
       ctx.principal = subject === undefined ? principal : { ...principal, subject };
+      ctx.binding = principalKey(ctx.principal, true);
       ctx.body = Buffer.from(text);
       const parsed = parseBody(ctx.req.headers, ctx.body, 64);
       if (!('code' in parsed)) ctx.parsed = parsed;
@@ -137,7 +141,7 @@ describe('stage authorize', () => {
 
     it("answers another caller's task, and an unknown one, as A2A's task not found", async () => {
       const mine = a2a.principal(['a2a:*']);
-      await a2a.services.tasks.bind(a2aTaskKey('t-mine'), principalKey(mine), now, 3600);
+      await a2a.services.tasks.bind(a2aTaskKey('t-mine'), principalKey(mine, true), now, 3600);
       expect(await a2aStage.run(a2aCtx(['a2a:*'], getTask('t-mine')))).toBeUndefined();
       const theirs = await a2aStage.run(a2aCtx(['a2a:*'], getTask('t-mine'), 'did:key:z6MkOther'));
       const unknown = await a2aStage.run(a2aCtx(['a2a:*'], getTask('t-none')));
@@ -147,13 +151,13 @@ describe('stage authorize', () => {
       });
       expect(unknown).toEqual(theirs);
       // An MCP task id with the same string is not an A2A task.
-      await a2a.services.tasks.bind('t-mcp', principalKey(mine), now, 3600);
+      await a2a.services.tasks.bind('t-mcp', principalKey(mine, true), now, 3600);
       expect(await a2aStage.run(a2aCtx(['a2a:*'], getTask('t-mcp')))).toMatchObject({ rpc: { code: -32001 } });
     });
 
     it("refuses a message that continues, or shows the agent, another caller's task", async () => {
       const mine = a2a.principal(['a2a:*']);
-      await a2a.services.tasks.bind(a2aTaskKey('t-1'), principalKey(mine), now, 3600);
+      await a2a.services.tasks.bind(a2aTaskKey('t-1'), principalKey(mine, true), now, 3600);
       const send = (message: Record<string, unknown>) => ({
         jsonrpc: '2.0',
         id: 3,
@@ -173,7 +177,7 @@ describe('stage authorize', () => {
 
     it("refuses another caller's context, and lets a caller start a context nobody has joined", async () => {
       const mine = a2a.principal(['a2a:*']);
-      await a2a.services.tasks.bind(a2aContextKey('c-1'), principalKey(mine), now, 3600);
+      await a2a.services.tasks.bind(a2aContextKey('c-1'), principalKey(mine, true), now, 3600);
       const send = (contextId: string) => ({
         jsonrpc: '2.0',
         id: 3,

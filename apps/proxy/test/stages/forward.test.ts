@@ -73,6 +73,7 @@ function ready(
   const target = parseTarget(url);
   if (target.ok) ctx.target = target.target;
   ctx.principal = world.principal(['tool:search']);
+  ctx.binding = principalKey(ctx.principal, false);
   ctx.body = Buffer.from(body);
   ctx.plan = {
     protocol: 'mcp',
@@ -130,7 +131,7 @@ describe('stage forward', () => {
       (world.services.seal as SessionSeal).open(
         'session',
         sealed,
-        principalKey(ctx.principal as never),
+        ctx.binding as string,
         Math.floor(world.clock.nowMs() / 1000),
         60,
       ),
@@ -205,7 +206,7 @@ describe('stage forward', () => {
     expect(await stage.run(ctx)).toBe(ANSWERED);
     expect(seen.at(-1)?.headers['x-aip-delegation']).toBe('the-chain');
     const now = Math.floor(world.clock.nowMs() / 1000);
-    const me = principalKey(ctx.principal as never);
+    const me = ctx.binding;
     expect(await world.services.tasks.owner(a2aTaskKey('t-new'), now)).toBe(me);
     expect(await world.services.tasks.owner(a2aContextKey('c-new'), now)).toBe(me);
     // An MCP request never hands its token on.

@@ -7,7 +7,6 @@ import { taskNotFound } from '@aip/a2a';
 import type { JsonRpcId } from '@aip/mcp';
 import { scopeAllows } from '@aip/token';
 import { unixSeconds } from '../../clock.js';
-import { principalKey } from '../../principal.js';
 import { INVALID_PARAMS, isRefusal, type Refusal, refusal, rpcRefusal } from '../../refusal.js';
 import { planRequest, type RequestPlan } from '../../request/request-plan.js';
 import { a2aContextKey, a2aTaskKey } from '../../state/task-bindings.js';
@@ -53,8 +52,10 @@ export function authorizeStage(s: Pick<ProxyServices, 'clock' | 'config' | 'task
           return refusal('aip_scope_insufficient', `the token does not allow ${op.scope.slice(0, 200)}`);
       }
       if (plan.taskIds.length > 0 || plan.contextIds.length > 0) {
+        const me = ctx.binding;
+        if (me === undefined) return refusal('aip_internal', 'tasks checked before the proof');
         const first = parsed.kind === 'jsonrpc' && !parsed.batch ? parsed.messages[0] : undefined;
-        const refused = await notTheirs(plan, principalKey(principal), unixSeconds(s.clock), s.tasks);
+        const refused = await notTheirs(plan, me, unixSeconds(s.clock), s.tasks);
         if (refused !== undefined) return refused(first !== undefined && 'id' in first ? first.id : null);
       }
       ctx.plan = plan;

@@ -8,6 +8,7 @@
 import type { Dispatcher, Pool } from 'undici';
 import { unixSeconds } from '../../clock.js';
 import type { ProxyLogger } from '../../logger.js';
+import type { Principal } from '../../principal.js';
 import { refusal } from '../../refusal.js';
 import { formatTarget } from '../../request/target.js';
 import { a2aAnswers } from '../../upstream/a2a-answers.js';
@@ -33,7 +34,7 @@ const CONNECT_ERRORS = new Set([
 ]);
 
 export interface ForwardDeps
-  extends Pick<ProxyServices, 'clock' | 'config' | 'respond' | 'seal' | 'tasks' | 'ledger' | 'agentCards'> {
+  extends Pick<ProxyServices, 'clock' | 'config' | 'policy' | 'respond' | 'seal' | 'tasks' | 'ledger' | 'agentCards'> {
   /** Upstream failures are logged with their cause. */
   logger?: ProxyLogger;
   pool: Pool;
@@ -56,6 +57,20 @@ function upstreamTarget(ctx: RequestContext): string {
       ? target.query
       : target.query.map(([name, value]) => [name, name === session.channel ? session.upstreamId : value] as const);
   return formatTarget(target.path, query);
+}
+
+// A long-lived stream lasts only while its credential would still be accepted: not past the
+// chain's expiry, nothing in it revoked, the revocation list still usable.
+function credentialHolds(principal: Principal, d: Pick<ForwardDeps, 'clock' | 'policy'>): boolean {
+  const now = unixSeconds(d.clock);
+  const revocations = d.policy().revocations;
+  if (revocations?.unusable() !== undefined) return false;
+  for (const link of principal.chain) {
+    if (link.exp <= now) return false;
+    if (revocations?.isRevoked({ id: link.id, jti: link.jti, signer: link.iss, subject: link.sub }) === true)
+      return false;
+  }
+  return true;
 }
 
 export function forwardStage(d: ForwardDeps): Stage {
@@ -86,6 +101,7 @@ export function forwardStage(d: ForwardDeps): Stage {
             ...upstreamHeaders(req.headers, {
               principal,
               requestId: ctx.id,
+              proven: ctx.proof !== undefined,
               sessionId: ctx.session?.upstreamId,
               lastEventId: ctx.lastEventId,
               forwarded: config.proxy.forwarded_headers,
@@ -135,9 +151,11 @@ export function forwardStage(d: ForwardDeps): Stage {
 
       const status = response.statusCode;
       const now = unixSeconds(d.clock);
-      const bindings = { principal, tasks: d.tasks, now, ttlSeconds: config.session.ttl_seconds };
+      const binding = ctx.binding ?? '';
+      const bindings = { principal, binding, tasks: d.tasks, now, ttlSeconds: config.session.ttl_seconds };
       const rewriter = createResponseRewriter({
         principal,
+        binding,
         seal: d.seal,
         now,
         upstreamOrigin: d.upstreamOrigin,
@@ -163,6 +181,7 @@ export function forwardStage(d: ForwardDeps): Stage {
             rewrite: (event) => rewriter.event(event),
             abort,
             registry: plan.stream ? d.streams : undefined,
+            valid: () => credentialHolds(principal, d),
           });
         } finally {
           d.streaming?.(-1);
@@ -202,7 +221,30 @@ export function forwardStage(d: ForwardDeps): Stage {
           });
           return ANSWERED;
         }
-        const out = inspect && status === 200 ? Buffer.from(await rewriter.json(buffered.toString('utf8'))) : buffered;
+        const filtered = inspect ? await rewriter.json(buffered.toString('utf8')) : undefined;
+        if (inspect && filtered === undefined) {
+          // A list the proxy cannot read cannot be filtered: it is not forwarded.
+          d.respond.sendJson(
+            ctx,
+            502,
+            {
+              error: {
+                code: 'aip_upstream_unavailable',
+                message: "the upstream's response could not be read to filter it",
+              },
+            },
+            { 'x-aip-audit': auditHeader(principal, 'aip_upstream_unavailable') },
+          );
+          d.respond.audit(ctx, {
+            decision: 'error',
+            code: 'aip_upstream_unavailable',
+            status: 502,
+            upstream_status: status,
+            cause: 'unreadable list response',
+          });
+          return ANSWERED;
+        }
+        const out = filtered === undefined ? buffered : Buffer.from(filtered);
         res.writeHead(status, {
           ...clientHeaders(headers, true),
           'content-length': out.length,
