@@ -9,6 +9,7 @@ import {
   ListTasksRequest,
   SendMessageRequest,
   type StreamResponse,
+  SubscribeToTaskRequest,
   type Task,
 } from '@a2a-js/sdk';
 import { type Client, ClientFactory, ClientFactoryOptions, JsonRpcTransportFactory } from '@a2a-js/sdk/client';
@@ -296,6 +297,30 @@ describe('A2A through aip-proxy', () => {
     }
     expect(kinds).toEqual(['task', 'status-update']);
     expect(proxy.audit.findLast((r) => r.method === 'message/stream')).toMatchObject({ decision: 'allow' });
+  });
+
+  it("lets the creator, and only the creator, subscribe again to a task's events", async () => {
+    const alice = orchestrator();
+    const bob = orchestrator();
+    const aliceClient = await client(alice.me, alice.chainTo(agentKey.did, ['a2a:*']));
+    const bobClient = await client(bob.me, bob.chainTo(agentKey.did, ['a2a:*']));
+    const stream = aliceClient.sendMessageStream(message('wait'));
+    const first = (await stream.next()).value?.payload;
+    const taskId = first?.$case === 'task' ? first.value.id : '';
+    const subscribe = SubscribeToTaskRequest.fromJSON({ id: taskId });
+    const refused = await bobClient
+      .resubscribeTask(subscribe)
+      .next()
+      .catch((e: unknown) => e);
+    expect((refused as Error).name).toBe('TaskNotFoundError');
+    const again = aliceClient.resubscribeTask(subscribe);
+    expect((await again.next()).value?.payload?.$case).toBe('task');
+    agent.release();
+    const rest: string[] = [];
+    for await (const event of again) rest.push(event.payload?.$case ?? '');
+    for await (const _ of stream);
+    expect(rest).toEqual(['statusUpdate']);
+    expect(proxy.audit.filter((r) => r.method === 'SubscribeToTask').map((r) => r.decision)).toEqual(['deny', 'allow']);
   });
 
   it("charges every message to the chain's budgets, and refuses one past them", async () => {

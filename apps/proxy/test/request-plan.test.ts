@@ -124,6 +124,13 @@ describe('what a request asks the upstream to do', () => {
       expect(plan('POST', '/a2a/jsonrpc', { jsonrpc: '2.0', id: 1, method: 'GetExtendedAgentCard' })).toMatchObject({
         card: true,
       });
+      // A subscription to a task's events is a long-lived stream; a message's streamed answer is not.
+      expect(
+        plan('POST', '/a2a/jsonrpc', { jsonrpc: '2.0', id: 1, method: 'SubscribeToTask', params: { id: 't' } }),
+      ).toMatchObject({
+        stream: true,
+      });
+      expect(plan('POST', '/a2a/jsonrpc', send({}, 'SendStreamingMessage'))).toMatchObject({ stream: false });
     });
 
     it('refuses what it cannot read as one A2A request', () => {

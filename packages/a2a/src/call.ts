@@ -19,6 +19,8 @@ export interface A2aCall {
   answer: A2aMethod['answer'];
   /** Its answer is a stream of events. */
   streams: boolean;
+  /** It subscribes to a task's events: a long-lived stream rather than the answer to a call. */
+  subscribes: boolean;
 }
 
 /** A request that cannot be authorized as sent. */
@@ -83,6 +85,7 @@ export function a2aCallOf(message: JsonRpcMessage): A2aCall | A2aInvalid {
     contextIds,
     answer: spec?.answer,
     streams: spec?.streams === true,
+    subscribes: spec?.subscribes === true,
   });
   if (spec === undefined) return call([extensionMethodScope(method)], [], []);
   const raw = 'params' in message ? message.params : undefined;

@@ -45,6 +45,8 @@ export interface A2aMethod {
   readonly answer?: 'task' | 'tasks' | 'card';
   /** The answer is a stream of events (SSE). */
   readonly streams?: true;
+  /** A subscription to a task's events: a long-lived stream, not the answer to a call. */
+  readonly subscribes?: true;
 }
 
 const m = (spec: A2aMethod): A2aMethod => spec;
@@ -56,7 +58,10 @@ export const A2A_METHODS: ReadonlyMap<string, A2aMethod> = new Map([
   ['message/stream', m({ scope: A2A_SCOPES.message, version: '0.3', sends: true, answer: 'task', streams: true })],
   ['tasks/get', m({ scope: A2A_SCOPES.taskGet, version: '0.3', task: 'id' })],
   ['tasks/cancel', m({ scope: A2A_SCOPES.taskCancel, version: '0.3', task: 'id' })],
-  ['tasks/resubscribe', m({ scope: A2A_SCOPES.taskSubscribe, version: '0.3', task: 'id', streams: true })],
+  [
+    'tasks/resubscribe',
+    m({ scope: A2A_SCOPES.taskSubscribe, version: '0.3', task: 'id', streams: true, subscribes: true }),
+  ],
   ['tasks/pushNotificationConfig/set', m({ scope: A2A_SCOPES.pushSet, version: '0.3', task: 'taskId' })],
   ['tasks/pushNotificationConfig/get', m({ scope: A2A_SCOPES.pushGet, version: '0.3', task: 'id' })],
   ['tasks/pushNotificationConfig/list', m({ scope: A2A_SCOPES.pushList, version: '0.3', task: 'id' })],
@@ -71,7 +76,10 @@ export const A2A_METHODS: ReadonlyMap<string, A2aMethod> = new Map([
   ['GetTask', m({ scope: A2A_SCOPES.taskGet, version: '1.0', task: 'id' })],
   ['ListTasks', m({ scope: A2A_SCOPES.taskList, version: '1.0', context: 'contextId', answer: 'tasks' })],
   ['CancelTask', m({ scope: A2A_SCOPES.taskCancel, version: '1.0', task: 'id' })],
-  ['SubscribeToTask', m({ scope: A2A_SCOPES.taskSubscribe, version: '1.0', task: 'id', streams: true })],
+  [
+    'SubscribeToTask',
+    m({ scope: A2A_SCOPES.taskSubscribe, version: '1.0', task: 'id', streams: true, subscribes: true }),
+  ],
   ['CreateTaskPushNotificationConfig', m({ scope: A2A_SCOPES.pushSet, version: '1.0', task: 'taskId' })],
   ['GetTaskPushNotificationConfig', m({ scope: A2A_SCOPES.pushGet, version: '1.0', task: 'taskId' })],
   ['ListTaskPushNotificationConfigs', m({ scope: A2A_SCOPES.pushList, version: '1.0', task: 'taskId' })],

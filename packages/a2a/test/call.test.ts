@@ -111,7 +111,9 @@ describe('a2aCallOf: tasks and contexts', () => {
     expect(call('message/stream', message())).toMatchObject({ answer: 'task', streams: true });
     expect(call('ListTasks', {})).toMatchObject({ answer: 'tasks', streams: false });
     expect(call('GetExtendedAgentCard', {})).toMatchObject({ answer: 'card' });
-    expect(call('SubscribeToTask', { id: 't' })).toMatchObject({ answer: undefined, streams: true });
+    expect(call('SubscribeToTask', { id: 't' })).toMatchObject({ answer: undefined, streams: true, subscribes: true });
+    expect(call('tasks/resubscribe', { id: 't' })).toMatchObject({ streams: true, subscribes: true });
+    expect(call('SendStreamingMessage', message())).toMatchObject({ streams: true, subscribes: false });
   });
 });
 

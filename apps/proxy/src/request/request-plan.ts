@@ -30,7 +30,7 @@ export interface RequestPlan {
   createsTask: boolean;
   /** The response is an agent card, to publish the AIP identity in. */
   card: boolean;
-  /** A long-lived stream: a GET on an MCP endpoint, or a subscriptions/listen. */
+  /** A long-lived stream: a GET on an MCP endpoint, a subscriptions/listen, an A2A task subscription. */
   stream: boolean;
   /** The body to forward when it differs from the one received (canonical resource URIs). */
   body: Buffer | undefined;
@@ -116,12 +116,15 @@ function messagePlan(messages: JsonRpcMessage[], batch: boolean): MessagesPlan |
 }
 
 // An A2A request: its scopes, and the tasks and contexts it names. The body is forwarded as
-// received: every part of it the agent reads was read here the same way, or refused.
-function a2aPlan(message: JsonRpcMessage): MessagesPlan | Refusal {
+// received: every part of it the agent reads was read here the same way, or refused. A
+// subscription to a task's events is a long-lived stream; a message's streamed answer is not.
+function a2aPlan(message: JsonRpcMessage): RequestPlan | Refusal {
   const call = a2aCallOf(message);
   if (call.kind === 'invalid')
     return rpcRefusal('id' in message ? message.id : null, INVALID_PARAMS, `Invalid params: ${call.reason}`);
   return {
+    protocol: 'a2a',
+    stream: call.subscribes,
     operations: call.scopes.map((scope) => ({ kind: 'scoped', method: call.method, scope, name: scope })),
     method: call.method,
     names: call.scopes,
@@ -163,8 +166,7 @@ export function planRequest(
     // known from the one method asked.
     if (body.batch)
       return rpcRefusal(null, INVALID_REQUEST, 'Invalid Request: an A2A agent takes one request per call');
-    const plan = a2aPlan(body.messages[0] as JsonRpcMessage);
-    return isRefusal(plan) ? plan : { ...plan, protocol: 'a2a', stream: false };
+    return a2aPlan(body.messages[0] as JsonRpcMessage);
   }
   if (mcpPaths.includes(target.path)) {
     if (!ENDPOINT_METHODS.has(verb)) return refusal('aip_method_not_allowed', `the MCP endpoint does not take ${verb}`);
