@@ -3,7 +3,7 @@
 // the proxy enforces — the configured did:key, whether proofs are required, the trusted issuers —
 // and the proxy's public URL in place of the agent's own (@aip/a2a publishAipIdentity). A card
 // request is an unauthenticated request: it counts against its client address's budget.
-import { publishAipIdentity } from '@aip/a2a';
+import { type AipAgentIdentity, publishAipIdentity } from '@aip/a2a';
 import { didKeyFromId } from '@aip/identity';
 import type { Dispatcher, Pool } from 'undici';
 import type { ProxyConfig } from '../config/sections.js';
@@ -32,14 +32,26 @@ export type CardPublisher = (card: unknown) => { card: Record<string, unknown>; 
  * ```
  */
 export function cardPublisher(config: ProxyConfig, upstreamOrigin: URL, publicBase: string): CardPublisher {
-  const a2a = config.a2a;
-  if (a2a === undefined) return (card) => ({ card: card as Record<string, unknown>, changed: false });
-  const identity = {
-    did: a2a.agent_did,
-    proofRequired: config.pop.required,
-    trustedIssuers: config.proxy.trust_keys.map((key) => didKeyFromId(key)),
-  };
+  const identity = identityOf(config);
+  if (identity === undefined) return (card) => ({ card: card as Record<string, unknown>, changed: false });
   return (card) => publishAipIdentity(card, { identity, rewrite: { from: upstreamOrigin.origin, to: publicBase } });
+}
+
+// What a configuration publishes, worked out once per configuration (decoding keys checks points).
+const identities = new WeakMap<ProxyConfig, AipAgentIdentity>();
+
+function identityOf(config: ProxyConfig): AipAgentIdentity | undefined {
+  if (config.a2a === undefined) return undefined;
+  let identity = identities.get(config);
+  if (identity === undefined) {
+    identity = {
+      did: config.a2a.agent_did,
+      proofRequired: config.pop.required,
+      trustedIssuers: config.proxy.trust_keys.map((key) => didKeyFromId(key)),
+    };
+    identities.set(config, identity);
+  }
+  return identity;
 }
 
 /** Serves the agent card, and publishes the cards the agent answers with. */
