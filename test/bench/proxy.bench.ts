@@ -1,7 +1,8 @@
 // aip-proxy benchmarks (DESIGN §8 and the production targets): throughput through the proxy vs
-// direct at 32 keep-alive clients (plain, and with signed requests), latency added at p50, delay
-// added to the first SSE event, proxy RSS under load, budget-ledger charges per second, and the
-// effect of metrics scrapes on p50 latency. The upstream, the proxies and the load generator are
+// direct at 32 keep-alive clients (plain, and with signed requests), latency added at p50 (an MCP
+// tools/call, and an A2A SendMessage to an @a2a-js/sdk agent), delay added to the first SSE event,
+// proxy RSS under load, budget-ledger charges per second, and the effect of metrics scrapes on p50
+// latency. The upstream, the proxies and the load generator are
 // separate processes; every baseline is measured against the same upstream in the same run.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateIdentity } from '@aip/identity';
 import { openBudgetLedger } from '@aip/proxy';
-import { issueToken, signRequest } from '@aip/token';
+import { delegate, issueToken, signRequest } from '@aip/token';
 import { Pool } from 'undici';
 import { asyncOpsPerSecond, median, result, type Suite } from './harness.js';
 
@@ -23,6 +24,17 @@ const BODY = JSON.stringify({
   params: { name: 'search', arguments: { q: 'benchmark' } },
 });
 const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+// An A2A 1.0 SendMessage, as @a2a-js/sdk 1.x sends it.
+const A2A = {
+  path: '/a2a/jsonrpc',
+  body: JSON.stringify({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'SendMessage',
+    params: { message: { messageId: 'bench', role: 'ROLE_USER', parts: [{ text: 'benchmark' }] }, configuration: {} },
+  }),
+  headers: { 'content-type': 'application/json', accept: 'application/json', 'a2a-version': '1.0' },
+};
 
 type Headers = (i: number) => Record<string, string>;
 
@@ -73,12 +85,17 @@ async function throughput(url: string, headers: Headers, connections: number, ms
 }
 
 /** Sequential request latencies (ms) on one keep-alive connection. */
-async function latencies(url: string, headers: Headers, n: number): Promise<number[]> {
+async function latencies(
+  url: string,
+  headers: Headers,
+  n: number,
+  request: { path: string; body: string } = { path: '/mcp', body: BODY },
+): Promise<number[]> {
   const pool = new Pool(url, { connections: 1 });
   const out: number[] = [];
   for (let i = 0; i < n + 100; i++) {
     const t0 = performance.now();
-    const res = await pool.request({ method: 'POST', path: '/mcp', headers: headers(i), body: BODY });
+    const res = await pool.request({ method: 'POST', path: request.path, headers: headers(i), body: request.body });
     await res.body.arrayBuffer();
     if (i >= 100) out.push(performance.now() - t0);
   }
@@ -203,7 +220,27 @@ export const proxySuite: Suite = {
           children,
         )
       )[1] as string;
+      const agentUpstream = (
+        await startProcess(
+          ['--import', 'tsx', path.join(here, 'a2a-upstream.ts')],
+          /(http:\/\/\S+)\n/,
+          'stdout',
+          children,
+        )
+      )[1] as string;
       const plain = await proxyOf(upstream, 'plain');
+      // The A2A agent behind aip-proxy: a chain from the operator through an orchestrator to it.
+      const agentKey = generateIdentity();
+      const a2aConfig = path.join(dir, 'a2a.toml');
+      writeFileSync(a2aConfig, `[a2a]\nagent_did = "${agentKey.did}"\npaths = ["${A2A.path}"]\n`);
+      const a2aProxy = await proxyOf(agentUpstream, 'a2a', ['--config', a2aConfig]);
+      const orchestrator = generateIdentity();
+      const grant = issueToken(operator, { sub: orchestrator.did, scope: ['a2a:*'], maxDepth: 1, ttl: 3600 });
+      const a2aChain = delegate(grant, orchestrator, {
+        to: agentKey.did,
+        scope: ['a2a:message'],
+        context: 'benchmark',
+      });
       const signed = await proxyOf(upstream, 'signed', ['--require-proof']);
       const trivialProxy = await proxyOf(trivial, 'trivial', ['--metrics-port', '0']);
 
@@ -241,6 +278,18 @@ export const proxySuite: Suite = {
 
       const directLatency = median(await latencies(upstream, direct, 1000));
       const proxiedLatency = median(await latencies(plain.url, authed, 1000));
+      // A2A SendMessage, alternated like the throughput rounds; the MCP figure above is the bar.
+      const a2aRounds = { direct: [] as number[], proxied: [] as number[] };
+      const a2aHeaders: Headers = () => ({ ...A2A.headers, 'x-aip-token': a2aChain });
+      // The MCP proxy above is warm from the throughput rounds: warm this one (and the agent) too.
+      await latencies(agentUpstream, () => A2A.headers, 2000, A2A);
+      await latencies(a2aProxy.url, a2aHeaders, 3000, A2A);
+      for (let round = 0; round < 3; round++) {
+        a2aRounds.direct.push(median(await latencies(agentUpstream, () => A2A.headers, 500, A2A)));
+        a2aRounds.proxied.push(median(await latencies(a2aProxy.url, a2aHeaders, 500, A2A)));
+      }
+      const a2aDirect = median(a2aRounds.direct);
+      const a2aProxied = median(a2aRounds.proxied);
       const directFirst = median(await firstEvent(trivial, direct, 300));
       const proxiedFirst = median(await firstEvent(trivialProxy.url, authed, 300));
 
@@ -276,6 +325,8 @@ export const proxySuite: Suite = {
         result('proxy.passthrough', trivialProxied, 'req/s', median(pass.bare), '>= 0.5'),
         result('proxy.fairness_p50', fairness.underAbuse, 'ms', fairness.alone, '<= 2'),
         result('proxy.added_p50', proxiedLatency - directLatency, 'ms', null, '<= 1 ms'),
+        result('proxy.a2a.added_p50', a2aProxied - a2aDirect, 'ms', null, '<= 1 ms'),
+        result('proxy.a2a.p50', a2aProxied, 'ms', a2aDirect, null),
         result('proxy.sse_first_event', proxiedFirst - directFirst, 'ms', null, '<= 10 ms'),
         result('proxy.rss', rss, 'MB', null, '<= 150 MB'),
         result('proxy.ledger', charges, 'charges/s', null, '>= 5000 /s'),

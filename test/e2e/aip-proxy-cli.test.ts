@@ -162,6 +162,15 @@ describe('aip-proxy command', () => {
     expect(text.split('\n').filter((line) => line.includes('"decision"'))).toHaveLength(1);
   });
 
+  it('says which A2A agent it protects, and where', async () => {
+    const agent = p.agent.did;
+    const config = await toml(`[a2a]\nagent_did = "${agent}"\npaths = ["/a2a/jsonrpc"]\n`);
+    const proxy = await start(['--upstream', upstream.url, '--port', '0', '--trust-key', rawKey, '--config', config]);
+    expect(proxy.logged('listening')?.a2a).toMatch(
+      /^agent z6Mk\w{6}…\w{4} at \/a2a\/jsonrpc, card at \/\.well-known\/agent-card\.json$/,
+    );
+  });
+
   it('serves a stdio server with --stdio -- cmd args, and leaves no child behind on shutdown', async () => {
     const server = fileURLToPath(new URL('../fixtures/stdio-server.mjs', import.meta.url));
     const proxy = await start([
@@ -177,7 +186,7 @@ describe('aip-proxy command', () => {
       server,
     ]);
     expect(proxy.logged('listening')?.upstream).toBe(`stdio: ${process.execPath} ${server} (one process per session)`);
-    const metricsUrl = (proxy.logged('metrics')?.url as string).replace(/\/metrics$/, '');
+    const metricsUrl = String(proxy.logged('metrics')?.url).replace(/\/metrics$/, '');
     const client = new Client({ name: 'cli-e2e', version: '1' });
     await client.connect(
       new StreamableHTTPClientTransport(new URL(`${proxy.url}/mcp`), {
@@ -308,7 +317,7 @@ describe('aip-proxy command', () => {
       '--log-file',
       '/dev/full',
       '--config',
-      await toml('[logging]\ncheckpoint_key = "' + path.join(dir, 'full.key') + '"\n'),
+      await toml(`[logging]\ncheckpoint_key = "${path.join(dir, 'full.key')}"\n`),
     ]);
     const res = await fetch(`${proxy.url}/mcp/tools/search`, {
       method: 'POST',

@@ -25,6 +25,7 @@ const PACKAGE_READMES = [
   'packages/token/README.md',
   'packages/trust/README.md',
   'packages/mcp/README.md',
+  'packages/a2a/README.md',
   'apps/proxy/README.md',
   'apps/registry/README.md',
   'apps/cli/README.md',

@@ -42,6 +42,26 @@ describe('examples', () => {
     ]);
   });
 
+  it('a2a-delegation.ts: an orchestrator delegates to an A2A agent, which calls an MCP tool with that chain; one audit log shows the hops', () => {
+    const { status, stdout, stderr } = run('a2a-delegation.ts');
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    const lines = stdout.trim().split('\n');
+    expect(lines.slice(0, 3)).toEqual([
+      'the card names the agent: researcher',
+      'orchestrator -> researcher (A2A): Delegated authority must only ever narrow.',
+      'researcher summarize -> refused (aip_scope_insufficient)',
+    ]);
+    const root = /grant (\S{6})/.exec(stdout)?.[1];
+    const link = /link (\S{6})/.exec(stdout)?.[1];
+    expect(lines.slice(6, 9)).toEqual([
+      `  allow tools/call search: issuer operator, subject researcher, chain ${root} -> ${link}`,
+      `  allow SendMessage a2a:message: issuer operator, subject orchestrator, chain ${root} -> ${link}`,
+      `  deny tools/call summarize: issuer operator, subject researcher, chain ${root} -> ${link}`,
+    ]);
+    expect(stdout).toContain('audit chain verifies: true');
+  });
+
   it('registry-sync.ts: publish, a forgery refused, sync and the same score offline', () => {
     const { status, stdout, stderr } = run('registry-sync.ts');
     expect(stderr).toBe('');

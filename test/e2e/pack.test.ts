@@ -29,6 +29,7 @@ const PUBLISHED = [
   'packages/token',
   'packages/trust',
   'packages/mcp',
+  'packages/a2a',
   'apps/proxy',
   'apps/registry',
   'apps/cli',
@@ -186,6 +187,7 @@ describe('installed with npm', () => {
       import { issueToken, verifyToken } from '@aip/token';
       import { createVouch, openTrustStore, verifyVouch } from '@aip/trust';
       import { createAipFetch } from '@aip/mcp';
+      import { createA2aFetch } from '@aip/a2a';
       import { createProxy } from '@aip/proxy';
       import { buildApp } from '@aip/registry';
       import { runCli } from '@aip/cli';
@@ -200,7 +202,7 @@ describe('installed with npm', () => {
       const home = process.argv[1];
       await saveIdentity(a, { home });
       if ((await loadIdentity({ home })).identity.did !== a.did) throw new Error('key store');
-      for (const f of [createAipFetch, createProxy, buildApp, runCli]) if (typeof f !== 'function') throw new Error('export');
+      for (const f of [createAipFetch, createA2aFetch, createProxy, buildApp, runCli]) if (typeof f !== 'function') throw new Error('export');
       if (!(new AipError('x', 'y') instanceof Error)) throw new Error('errors');
       console.log(outcome.status);
     `;
@@ -212,7 +214,7 @@ describe('installed with npm', () => {
   it('require()s every entry (Node >= 20.19 loads ES modules synchronously)', () => {
     const script = `
       const entries = ['@aip/identity', '@aip/identity/node', '@aip/identity/errors', '@aip/token', '@aip/trust',
-        '@aip/mcp', '@aip/proxy', '@aip/registry', '@aip/cli'];
+        '@aip/mcp', '@aip/a2a', '@aip/proxy', '@aip/registry', '@aip/cli'];
       const loaded = entries.map((entry) => Object.keys(require(entry)).length);
       const { generateIdentity } = require('@aip/identity');
       const { issueToken } = require('@aip/token');
@@ -238,6 +240,7 @@ import { AipError, type IdentityErrorCode } from '@aip/identity/errors';
 import { issueToken, verifyToken, type VerifiedToken } from '@aip/token';
 import { openTrustStore, type TrustStore, type TrustErrorCode } from '@aip/trust';
 import { createAipFetch, operationOf } from '@aip/mcp';
+import { a2aCallOf, type AipAgentIdentity } from '@aip/a2a';
 import { createProxy, type ProxyConfig } from '@aip/proxy';
 import { buildApp, openRegistryStore } from '@aip/registry';
 import { runCli } from '@aip/cli';
@@ -248,8 +251,9 @@ const store: TrustStore = openTrustStore({ path: ':memory:' });
 const pragma: unknown = store.database.pragma('journal_mode', { simple: true });
 const code: TrustErrorCode | IdentityErrorCode = 'aip_store_unavailable';
 const info: Promise<{ info: StoredIdentityInfo }> = loadIdentity();
-export const used = [verified, pragma, code, info, AipError, createAipFetch, operationOf, createProxy, buildApp, openRegistryStore, runCli];
+export const used = [verified, pragma, code, info, AipError, createAipFetch, operationOf, a2aCallOf, createProxy, buildApp, openRegistryStore, runCli];
 export type Config = ProxyConfig;
+export type Agent = AipAgentIdentity;
 `,
     );
     writeFileSync(

@@ -49,12 +49,13 @@ describe('aip audit verify', () => {
       lines: 8,
       checkpoints: 1,
       key,
+      pinned: true,
       anchored: true,
       torn: [],
       notes: [],
     });
     expect((await runAip(['audit', 'verify', file])).stdout).toMatch(
-      /^intact: 8 line\(s\).*not pinned: pass --key.*anchor reached/,
+      /^intact: 8 line\(s\).*anchor reached\n {2}warning: NOT verified against a pinned key.*pass --key/,
     );
   });
 

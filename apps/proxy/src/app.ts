@@ -37,6 +37,7 @@ import { createRateLimiter } from './state/rate-limiter.js';
 import { createMemoryReplayClaims, type ReplayClaims } from './state/replay-claims.js';
 import { createSessionSeal, loadSessionSecret } from './state/session-seal.js';
 import { createMemoryTaskBindings, type TaskBindings } from './state/task-bindings.js';
+import { createAgentCards } from './upstream/agent-card.js';
 import { StreamRegistry } from './upstream/relay.js';
 import { type StdioBridge, startStdioBridge } from './upstream/stdio-bridge.js';
 
@@ -138,6 +139,8 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
       oauth: startup.oauth !== undefined,
       ...(metrics === undefined ? {} : { observer: metrics }),
     });
+    const limiter = createRateLimiter(() => state.config.rate_limit);
+    const extraHeaders = stdio?.headers ?? {};
     const services: ProxyServices = {
       clock,
       config: () => state.config,
@@ -145,7 +148,7 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
       audience,
       respond,
       oauth: startup.oauth === undefined ? undefined : createOAuthVerifier(startup.oauth),
-      limiter: createRateLimiter(() => state.config.rate_limit),
+      limiter,
       admission: createAdmission(() => ({ ...state.config.rate_limit, total_streams: state.config.proxy.max_streams })),
       replay: options.stores?.replay ?? createMemoryReplayClaims(),
       seal,
@@ -153,6 +156,16 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
       ledger,
       auditLog,
       health,
+      agentCards: createAgentCards({
+        clock,
+        config: () => state.config,
+        limiter,
+        respond,
+        pool,
+        upstreamOrigin,
+        extraHeaders,
+        publicBase,
+      }),
     };
     const streams = new StreamRegistry();
     const stages: Stage[] = [
@@ -169,7 +182,7 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
         logger,
         pool,
         upstreamOrigin,
-        extraHeaders: stdio?.headers ?? {},
+        extraHeaders,
         publicBase,
         streams,
         ...(metrics === undefined ? {} : { streaming: (delta: 1 | -1) => metrics.streams(delta) }),

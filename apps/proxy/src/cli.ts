@@ -54,6 +54,11 @@ function startFields(config: ProxyConfig, url: string, audience: string): Record
       ? 'required (X-AIP-Proof)'
       : 'off: a stolen token alone is enough to call tools (--require-proof turns them on)',
     ...(config.oauth === undefined ? {} : { oauth: `${config.oauth.issuer} (audience ${config.oauth.audience})` }),
+    ...(config.a2a === undefined
+      ? {}
+      : {
+          a2a: `agent ${shortKey(config.a2a.agent_did)} at ${config.a2a.paths.join(', ')}, card at ${config.a2a.card_paths.join(', ')}`,
+        }),
   };
 }
 

@@ -1,5 +1,6 @@
 // Who is calling, once authenticated: an AIP token's final holder (with its chain) or an OAuth
 // client, reduced to what authorization, budgets, limits and the audit need.
+import { publicKeyFromId } from '@aip/identity';
 import type { AuditWarning, VerifiedLink, VerifiedToken } from '@aip/token';
 
 export interface Principal {
@@ -32,6 +33,47 @@ export function principalOf(verified: VerifiedToken): Principal {
     subjectKey: verified.subjectKey,
     warnings: verified.warnings,
   };
+}
+
+// Decoding a key id checks the point (a fraction of a millisecond): the few ids a proxy meets —
+// its agent, the delegators calling it — are decoded once.
+const KEYS_CACHED = 4096;
+const keys = new Map<string, Uint8Array | null>();
+
+function keyOf(id: string): Uint8Array | undefined {
+  let key = keys.get(id);
+  if (key === undefined) {
+    try {
+      key = publicKeyFromId(id);
+    } catch {
+      key = null;
+    }
+    if (keys.size >= KEYS_CACHED) keys.delete(keys.keys().next().value as string);
+    keys.set(id, key);
+  }
+  return key ?? undefined;
+}
+
+function sameKey(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}
+
+/**
+ * The caller of an A2A agent, from a chain delegated to that agent: whoever delegated its last
+ * segment (the chain's last issuer) is calling, with the slice it handed the agent; proofs are its
+ * to sign. `undefined` when the chain is delegated to someone else.
+ *
+ * @example
+ * ```ts
+ * const caller = a2aPrincipalOf(verified, 'did:key:z6MkAgent...'); // subject: the orchestrator
+ * ```
+ */
+export function a2aPrincipalOf(verified: VerifiedToken, agent: string): Principal | undefined {
+  const agentKey = keyOf(agent);
+  const last = verified.chain.at(-1);
+  if (agentKey === undefined || verified.subjectKey === undefined || last === undefined) return undefined;
+  if (!sameKey(verified.subjectKey, agentKey)) return undefined;
+  return { ...principalOf(verified), subject: last.iss, subjectKey: keyOf(last.iss) };
 }
 
 /**

@@ -8,6 +8,13 @@ import type { ProxyResponseCode } from './http-status.js';
 export const INVALID_REQUEST = -32600;
 export const INVALID_PARAMS = -32602;
 
+/** The JSON-RPC error a protocol error is answered with (`data` as the protocol shapes it). */
+export interface RpcError {
+  id: JsonRpcId;
+  code: number;
+  data?: unknown;
+}
+
 /**
  * Why a request is not forwarded. `rpc`, when set, makes the answer an MCP protocol error (400
  * with a JSON-RPC error body); `code` is what the audit log and metrics record.
@@ -16,12 +23,12 @@ export class Refusal {
   readonly code: ProxyResponseCode;
   readonly message: string;
   readonly headers: OutgoingHttpHeaders | undefined;
-  readonly rpc: { id: JsonRpcId; code: number } | undefined;
+  readonly rpc: RpcError | undefined;
 
   constructor(
     code: ProxyResponseCode,
     message: string,
-    options: { headers?: OutgoingHttpHeaders; rpc?: { id: JsonRpcId; code: number } } = {},
+    options: { headers?: OutgoingHttpHeaders; rpc?: RpcError } = {},
   ) {
     this.code = code;
     this.message = message;
@@ -50,8 +57,10 @@ export function refusal(code: ProxyResponseCode, message: string, headers?: Outg
  * return rpcRefusal(1, INVALID_PARAMS, 'Invalid params: tools/call needs a string params.name');
  * ```
  */
-export function rpcRefusal(id: JsonRpcId, rpcCode: number, message: string): Refusal {
-  return new Refusal('aip_request_invalid', message, { rpc: { id, code: rpcCode } });
+export function rpcRefusal(id: JsonRpcId, rpcCode: number, message: string, data?: unknown): Refusal {
+  return new Refusal('aip_request_invalid', message, {
+    rpc: data === undefined ? { id, code: rpcCode } : { id, code: rpcCode, data },
+  });
 }
 
 /** Tells a refusal from a stage's other results. */

@@ -97,6 +97,29 @@ describe('configuration from the table', () => {
     expect(plan.config.metrics).toBeUndefined();
   });
 
+  it('configures an A2A agent: its identity kept as a did:key, its endpoints apart from MCP ones', () => {
+    const config = resolveConfig({
+      ...base,
+      a2a: { agent_did: KEY.slice('did:key:'.length), paths: ['/a2a/jsonrpc'] },
+    });
+    expect(config.a2a).toEqual({
+      agent_did: KEY,
+      paths: ['/a2a/jsonrpc'],
+      card_paths: ['/.well-known/agent-card.json'],
+    });
+    expect(resolveConfig(base).a2a).toBeUndefined();
+    expect(() => resolveConfig({ ...base, a2a: { paths: ['/a2a'] } })).toThrow('a2a.agent_did: is required');
+    expect(() => resolveConfig({ ...base, a2a: { agent_did: KEY } })).toThrow('a2a.paths: is required');
+    expect(() => resolveConfig({ ...base, a2a: { agent_did: 'did:web:example.com', paths: ['/a2a'] } })).toThrow(
+      'a2a.agent_did',
+    );
+    expect(() => resolveConfig({ ...base, a2a: { agent_did: KEY, paths: ['/mcp'] } })).toThrow(
+      'a2a.paths: /mcp is an MCP endpoint too',
+    );
+    const env = environmentLayer({ AIP_PROXY_A2A_AGENT_DID: KEY, AIP_PROXY_A2A_PATHS: '/a2a,/a2a/v1' });
+    expect(resolveLayers([{ document: base }, env]).a2a?.paths).toEqual(['/a2a', '/a2a/v1']);
+  });
+
   it("keeps the README's reference table equal to the table, and its example file valid", async () => {
     const readmeFile = fileURLToPath(new URL('../README.md', import.meta.url));
     const readme = await readFile(readmeFile, 'utf8');

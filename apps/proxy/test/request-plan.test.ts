@@ -5,13 +5,15 @@ import { parseTarget } from '../src/request/target.js';
 
 const MCP = ['/mcp', '/message'];
 
+const A2A = ['/a2a/jsonrpc'];
+
 function plan(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
   const target = parseTarget(url);
   if (!target.ok) throw new Error(target.reason);
   const bytes = Buffer.from(body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body));
   const parsed = parseBody({ 'content-type': 'application/json', ...headers }, bytes, 64);
   if ('code' in parsed) return parsed;
-  return planRequest(method, target.target, parsed, MCP);
+  return planRequest(method, target.target, parsed, MCP, A2A);
 }
 const scopes = (p: ReturnType<typeof plan>) =>
   'operations' in p ? p.operations.flatMap((op) => (op.kind === 'scoped' ? [op.scope] : [])) : p;
@@ -82,6 +84,71 @@ describe('what a request asks the upstream to do', () => {
       plan('POST', '/mcp', { jsonrpc: '2.0', id: 7, method: 'resources/read', params: { uri: 'file:///docs/a.txt' } }),
     ).toMatchObject({
       body: undefined,
+    });
+  });
+
+  describe("on the A2A agent's endpoint", () => {
+    const send = (message: Record<string, unknown>, method = 'SendMessage') => ({
+      jsonrpc: '2.0',
+      id: 7,
+      method,
+      params: { message: { messageId: 'm', role: 'ROLE_USER', parts: [{ text: 'hi' }], ...message } },
+    });
+
+    it('reads the body as A2A: scopes, tasks, contexts, and what the answer carries', () => {
+      expect(
+        plan('POST', '/a2a/jsonrpc', send({ taskId: 't-1', contextId: 'c-1', referenceTaskIds: ['t-2'] })),
+      ).toMatchObject({
+        protocol: 'a2a',
+        method: 'SendMessage',
+        operations: [{ kind: 'scoped', method: 'SendMessage', scope: 'a2a:message' }],
+        names: ['a2a:message'],
+        taskIds: ['t-1', 't-2'],
+        contextIds: ['c-1'],
+        createsTask: true,
+        lists: false,
+        card: false,
+        stream: false,
+        body: undefined,
+      });
+      expect(
+        plan('POST', '/a2a/jsonrpc', { jsonrpc: '2.0', id: 1, method: 'tasks/get', params: { id: 't-1' } }),
+      ).toMatchObject({
+        method: 'tasks/get',
+        taskIds: ['t-1'],
+        createsTask: false,
+      });
+      expect(plan('POST', '/a2a/jsonrpc', { jsonrpc: '2.0', id: 1, method: 'ListTasks', params: {} })).toMatchObject({
+        lists: true,
+      });
+      expect(plan('POST', '/a2a/jsonrpc', { jsonrpc: '2.0', id: 1, method: 'GetExtendedAgentCard' })).toMatchObject({
+        card: true,
+      });
+      // A subscription to a task's events is a long-lived stream; a message's streamed answer is not.
+      expect(
+        plan('POST', '/a2a/jsonrpc', { jsonrpc: '2.0', id: 1, method: 'SubscribeToTask', params: { id: 't' } }),
+      ).toMatchObject({
+        stream: true,
+      });
+      expect(plan('POST', '/a2a/jsonrpc', send({}, 'SendStreamingMessage'))).toMatchObject({ stream: false });
+    });
+
+    it('refuses what it cannot read as one A2A request', () => {
+      expect(plan('POST', '/a2a/jsonrpc', send({ taskId: 'a', task_id: 'b' }))).toMatchObject({
+        rpc: { id: 7, code: -32602 },
+        message: expect.stringContaining('names taskId twice'),
+      });
+      expect(plan('POST', '/a2a/jsonrpc', [send({}), send({}, 'message/send')])).toMatchObject({
+        rpc: { id: null, code: -32600 },
+        message: expect.stringContaining('one request per call'),
+      });
+      expect(plan('GET', '/a2a/jsonrpc')).toMatchObject({ code: 'aip_method_not_allowed' });
+      expect(plan('POST', '/a2a/jsonrpc', { q: 1 })).toMatchObject({ code: 'aip_request_invalid' });
+    });
+
+    it('reads A2A methods as A2A only there: elsewhere they are JSON-RPC like any other', () => {
+      expect(scopes(plan('POST', '/mcp', send({})))).toEqual(['rpc:SendMessage']);
+      expect(scopes(plan('POST', '/a2a/other', send({})))).toEqual(['http:/a2a/other', 'rpc:SendMessage']);
     });
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { principalKey } from '../src/principal.js';
 import { createSessionSeal } from '../src/state/session-seal.js';
 import { createMemoryTaskBindings } from '../src/state/task-bindings.js';
+import { mcpAnswers } from '../src/upstream/mcp-answers.js';
 import { createResponseRewriter } from '../src/upstream/response-rewriter.js';
 import { fakeWorld } from './helpers/fake-context.js';
 
@@ -15,10 +16,9 @@ describe('response rewriting', () => {
       principal: me,
       binding: principalKey(me, true),
       seal,
-      tasks,
       now: 1000,
-      ttlSeconds: 3600,
       upstreamOrigin: new URL('http://127.0.0.1:3000'),
+      answers: mcpAnswers({ principal: me, binding: principalKey(me, true), tasks, now: 1000, ttlSeconds: 3600 }),
     });
   }
 

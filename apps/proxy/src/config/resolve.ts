@@ -76,6 +76,12 @@ export function resolveLayers(layers: readonly ConfigLayer[]): ProxyConfig {
       'no trusted issuer keys: set proxy.trust_keys, pass --trust-key, or configure [trust] or [oauth]',
     );
   }
+  const shared = config.a2a?.paths.find((path) => config.proxy.mcp_paths.includes(path));
+  if (shared !== undefined)
+    throw new ProxyConfigError(
+      'a2a.paths',
+      `${shared} is an MCP endpoint too (proxy.mcp_paths): a path speaks one protocol`,
+    );
   return config;
 }
 

@@ -8,6 +8,7 @@ import { optional, type Resolved, required, section, setting } from './table.js'
 import {
   boolean,
   decimal,
+  didKey,
   httpUrl,
   integer,
   keyId,
@@ -348,6 +349,25 @@ export const SECTIONS = {
         new Map<string, string[]>(),
         { reload: false, doc: 'OAuth scopes that are AIP scopes map to themselves' },
       ),
+    },
+  }),
+  a2a: section({
+    optional: true,
+    reload: true,
+    doc: 'an A2A agent (JSON-RPC binding) behind the proxy, with its AIP identity',
+    keys: {
+      agent_did: required(didKey, {
+        reload: true,
+        doc: "the agent's identity, published in its card: A2A requests carry a chain delegated to it, and proofs name it as audience",
+      }),
+      paths: required(listOf(requestPath, { nonEmpty: true }), {
+        reload: true,
+        doc: "the agent's A2A JSON-RPC endpoints (its card's JSONRPC interface URLs): A2A methods are read only there",
+      }),
+      card_paths: setting(listOf(requestPath, { nonEmpty: true }), ['/.well-known/agent-card.json'], {
+        reload: true,
+        doc: 'where the agent card is served without a token, with the AIP identity published in it (add /.well-known/agent.json for A2A 0.2 clients)',
+      }),
     },
   }),
   stdio: section({

@@ -1,6 +1,6 @@
 // The value types of configuration keys: each reads a TOML value (or a flag's) and an environment
 // variable's text, refuses anything else with an error naming the key, and says what it accepts.
-import { publicKeyFromId } from '@aip/identity';
+import { didKeyFromId, publicKeyFromId } from '@aip/identity';
 import { isValidScope } from '@aip/token';
 import { ProxyConfigError } from './errors.js';
 
@@ -168,6 +168,19 @@ export const keyId: ValueType<string> = {
   describe: 'key (z..., did:key, aip:key)',
   parse: readKey,
   fromText: readKey,
+  show: (v) => `"${v}"`,
+};
+
+function readDidKey(key: string, raw: unknown): string {
+  readKey(key, raw);
+  return didKeyFromId(text.parse(key, raw));
+}
+
+/** A public key in any form, kept as its `did:key` (what an agent card publishes and chains name). */
+export const didKey: ValueType<string> = {
+  describe: 'key (z..., did:key, aip:key), kept as its did:key',
+  parse: readDidKey,
+  fromText: readDidKey,
   show: (v) => `"${v}"`,
 };
 

@@ -25,6 +25,11 @@ export interface RequestContext {
   readonly http: string;
   /** metadata: the request target in canonical form. */
   target?: RequestTarget;
+  /**
+   * metadata: the request goes to the A2A agent's endpoint (`[a2a] paths`): the agent's did:key,
+   * which its chain must be delegated to and its proof must name.
+   */
+  agent?: string;
   /** credential: what the request presents. */
   credential?: Credential;
   /** authenticate: who is calling. */

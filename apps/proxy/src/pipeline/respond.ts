@@ -1,6 +1,9 @@
 // Every way the proxy answers a request itself — JSON bodies, AIP refusals (the DESIGN error body,
-// WWW-Authenticate, X-AIP-Audit), MCP protocol errors — and the audit line of each decision.
+// WWW-Authenticate, X-AIP-Audit), MCP protocol errors — and the audit line of each decision. On the
+// A2A agent's endpoint every error is a JSON-RPC error, as A2A clients read them (@aip/a2a).
 import type { OutgoingHttpHeaders } from 'node:http';
+import { aipRefusal } from '@aip/a2a';
+import type { JsonRpcId } from '@aip/mcp';
 import type { AuditLog, AuditRecord } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import { httpStatusOf } from '../http-status.js';
@@ -18,6 +21,8 @@ export interface DecisionObserver {
 
 export interface Responder {
   sendJson(ctx: RequestContext, status: number, body: unknown, headers?: OutgoingHttpHeaders): void;
+  /** Answers an AIP error code (not a decision: the caller audits it), in the endpoint's error shape. */
+  error(ctx: RequestContext, status: number, code: string, message: string, headers?: OutgoingHttpHeaders): void;
   /** Answers a refusal and audits it. */
   refuse(ctx: RequestContext, refusal: Refusal): void;
   audit(
@@ -28,6 +33,20 @@ export interface Responder {
 
 export function toolField(names: readonly string[]): string | string[] | null {
   return names.length === 0 ? null : names.length === 1 ? (names[0] as string) : [...names];
+}
+
+// The JSON-RPC id an error answers: the request's, when it was one message.
+function requestId(ctx: RequestContext): JsonRpcId {
+  const parsed = ctx.parsed;
+  const first = parsed?.kind === 'jsonrpc' && !parsed.batch ? parsed.messages[0] : undefined;
+  return first !== undefined && 'id' in first ? first.id : null;
+}
+
+/** The body of an AIP error: the DESIGN error body, or on the A2A agent's endpoint a JSON-RPC error. */
+function errorBody(ctx: RequestContext, status: number, code: string, message: string): unknown {
+  return ctx.agent === undefined
+    ? { error: { code, message } }
+    : { jsonrpc: '2.0', id: requestId(ctx), error: aipRefusal(code, message, status) };
 }
 
 function chainOf(principal: Principal | undefined): string[] {
@@ -71,6 +90,10 @@ export function createResponder(deps: {
         ...headers,
       });
       ctx.res.end(text);
+    },
+
+    error(ctx, status, code, message, headers = {}) {
+      responder.sendJson(ctx, status, errorBody(ctx, status, code, message), headers);
     },
 
     audit(ctx, fields) {
@@ -120,10 +143,19 @@ export function createResponder(deps: {
       if (status === 429 && headers['retry-after'] === undefined) headers['retry-after'] = '1';
       // A body the proxy did not read is not read to discard it: the connection closes instead.
       if (status === 413 || !ctx.bodyRead) headers.connection = 'close';
+      const { rpc } = refusal;
       const body =
-        refusal.rpc === undefined
-          ? { error: { code: refusal.code, message: refusal.message } }
-          : { jsonrpc: '2.0', id: refusal.rpc.id, error: { code: refusal.rpc.code, message: refusal.message } };
+        rpc === undefined
+          ? errorBody(ctx, status, refusal.code, refusal.message)
+          : {
+              jsonrpc: '2.0',
+              id: rpc.id,
+              error: {
+                code: rpc.code,
+                message: refusal.message,
+                ...(rpc.data === undefined ? {} : { data: rpc.data }),
+              },
+            };
       const delay = status === 429 ? Math.min(deps.refusalDelayMs?.() ?? 0, Number(headers['retry-after']) * 1000) : 0;
       if (ctx.res.headersSent) ctx.res.destroy();
       else if (delay > 0 && delayed < MAX_DELAYED) {

@@ -1,15 +1,19 @@
 // What a request asks the upstream to do, read from every part it can route on (DESIGN §5): the
 // path and the body together. A path that is one of the upstream's MCP endpoints carries JSON-RPC
-// and nothing else; a path that routes to a tool (`/.../tools/<name>`) carries no JSON-RPC; any
-// other path is plain HTTP and needs `http:<path>` on top of whatever its body asks. The plan
-// also carries the body to forward, with every resource URI in the form it was authorized in.
+// and nothing else; so does the A2A agent's endpoint, where the body is read as A2A (@aip/a2a); a
+// path that routes to a tool (`/.../tools/<name>`) carries no JSON-RPC; any other path is plain
+// HTTP and needs `http:<path>` on top of whatever its body asks. The plan also carries the body to
+// forward, with every resource URI in the form it was authorized in.
+import { a2aCallOf } from '@aip/a2a';
 import { type JsonRpcId, type JsonRpcMessage, type Operation, operationsOf, routeOperation, taskIdsOf } from '@aip/mcp';
-import { INVALID_PARAMS, isRefusal, type Refusal, refusal, rpcRefusal } from '../refusal.js';
+import { INVALID_PARAMS, INVALID_REQUEST, isRefusal, type Refusal, refusal, rpcRefusal } from '../refusal.js';
 import type { ParsedBody } from './json-rpc-body.js';
 import type { RequestTarget } from './target.js';
 
 /** An authorizable request. */
 export interface RequestPlan {
+  /** How the body was read: MCP, A2A (the agent's endpoint), or plain HTTP. */
+  protocol: 'mcp' | 'a2a' | 'http';
   /** Everything the upstream could act on; each scoped one must be allowed. */
   operations: Operation[];
   /** JSON-RPC method, `batch`, or the request line (`POST /admin/reset`). */
@@ -18,11 +22,15 @@ export interface RequestPlan {
   names: string[];
   /** Task ids the request refers to (each must belong to the caller). */
   taskIds: string[];
+  /** A2A contexts the request joins (none may be another caller's). */
+  contextIds: string[];
   /** A list was asked for: its response must be filtered. */
   lists: boolean;
   /** A request asks for a task: its response may create one, to bind to the caller. */
   createsTask: boolean;
-  /** A long-lived stream: a GET on an MCP endpoint, or a subscriptions/listen. */
+  /** The response is an agent card, to publish the AIP identity in. */
+  card: boolean;
+  /** A long-lived stream: a GET on an MCP endpoint, a subscriptions/listen, an A2A task subscription. */
   stream: boolean;
   /** The body to forward when it differs from the one received (canonical resource URIs). */
   body: Buffer | undefined;
@@ -61,7 +69,9 @@ function valueAt(value: unknown, path: string): unknown {
   return at;
 }
 
-function messagePlan(messages: JsonRpcMessage[], batch: boolean): Omit<RequestPlan, 'stream'> | Refusal {
+type MessagesPlan = Omit<RequestPlan, 'stream' | 'protocol'>;
+
+function messagePlan(messages: JsonRpcMessage[], batch: boolean): MessagesPlan | Refusal {
   const operations: Operation[] = [];
   const taskIds: string[] = [];
   const forwarded: JsonRpcMessage[] = [];
@@ -97,15 +107,40 @@ function messagePlan(messages: JsonRpcMessage[], batch: boolean): Omit<RequestPl
     method: batch ? 'batch' : 'method' in first ? first.method : '(response)',
     names: operations.flatMap((op) => (op.kind === 'scoped' ? [op.name] : [])),
     taskIds,
+    contextIds: [],
     lists: operations.some((op) => op.method.endsWith('/list')),
     createsTask,
+    card: false,
     body: rewritten ? Buffer.from(JSON.stringify(batch ? forwarded : forwarded[0])) : undefined,
+  };
+}
+
+// An A2A request: its scopes, and the tasks and contexts it names. The body is forwarded as
+// received: every part of it the agent reads was read here the same way, or refused. A
+// subscription to a task's events is a long-lived stream; a message's streamed answer is not.
+function a2aPlan(message: JsonRpcMessage): RequestPlan | Refusal {
+  const call = a2aCallOf(message);
+  if (call.kind === 'invalid')
+    return rpcRefusal('id' in message ? message.id : null, INVALID_PARAMS, `Invalid params: ${call.reason}`);
+  return {
+    protocol: 'a2a',
+    stream: call.subscribes,
+    operations: call.scopes.map((scope) => ({ kind: 'scoped', method: call.method, scope, name: scope })),
+    method: call.method,
+    names: call.scopes,
+    taskIds: call.taskIds,
+    contextIds: call.contextIds,
+    lists: call.answer === 'tasks',
+    createsTask: call.answer === 'task',
+    card: call.answer === 'card',
+    body: undefined,
   };
 }
 
 /**
  * Plans a request from its method, canonical target and parsed body, given the upstream's MCP
- * endpoint paths. Pure; the caller checks the scoped operations against the caller's scope.
+ * endpoint paths and the A2A agent's endpoint paths. Pure; the caller checks the scoped
+ * operations against the caller's scope.
  *
  * @example
  * ```ts
@@ -117,11 +152,22 @@ export function planRequest(
   target: RequestTarget,
   body: ParsedBody,
   mcpPaths: readonly string[],
+  a2aPaths: readonly string[] = [],
 ): RequestPlan | Refusal {
   const verb = httpMethod.toUpperCase();
   const line = `${verb} ${target.path}`;
   if (BODYLESS.has(verb) && body.kind !== 'empty')
     return refusal('aip_request_invalid', `a ${verb} request cannot carry a body`);
+  if (a2aPaths.includes(target.path)) {
+    // The JSON-RPC binding of A2A is POST only.
+    if (verb !== 'POST') return refusal('aip_method_not_allowed', `the A2A endpoint does not take ${verb}`);
+    if (body.kind !== 'jsonrpc') return refusal('aip_request_invalid', 'the A2A endpoint takes JSON-RPC bodies only');
+    // A2A answers one request per call (its servers refuse batches): what an answer carries is
+    // known from the one method asked.
+    if (body.batch)
+      return rpcRefusal(null, INVALID_REQUEST, 'Invalid Request: an A2A agent takes one request per call');
+    return a2aPlan(body.messages[0] as JsonRpcMessage);
+  }
   if (mcpPaths.includes(target.path)) {
     if (!ENDPOINT_METHODS.has(verb)) return refusal('aip_method_not_allowed', `the MCP endpoint does not take ${verb}`);
     if (verb === 'POST') {
@@ -129,17 +175,20 @@ export function planRequest(
       const plan = messagePlan(body.messages, body.batch);
       // subscriptions/listen (2026-07-28) opens a long-lived stream, as a GET does.
       if (isRefusal(plan)) return plan;
-      return { ...plan, stream: !body.batch && plan.method === 'subscriptions/listen' };
+      return { ...plan, protocol: 'mcp', stream: !body.batch && plan.method === 'subscriptions/listen' };
     }
     if (body.kind !== 'empty')
       return refusal('aip_request_invalid', `a ${verb} to the MCP endpoint cannot carry a body`);
     return {
+      protocol: 'mcp',
       operations: [{ kind: 'open', method: line }],
       method: line,
       names: [],
       taskIds: [],
+      contextIds: [],
       lists: false,
       createsTask: false,
+      card: false,
       stream: verb === 'GET',
       body: undefined,
     };
@@ -163,18 +212,22 @@ export function planRequest(
     if (isRefusal(messages)) return messages;
     return {
       ...messages,
+      protocol: 'mcp',
       operations: [route, ...messages.operations],
       names: [route.name, ...messages.names],
       stream: false,
     };
   }
   return {
+    protocol: 'http',
     operations: [route],
     method: line,
     names: [route.name],
     taskIds: [],
+    contextIds: [],
     lists: false,
     createsTask: false,
+    card: false,
     stream: false,
     body: undefined,
   };

@@ -4,7 +4,8 @@
 // `x-aip-*`); headers that re-route or re-type a request on some servers (X-Original-URL,
 // X-Rewrite-URL, X-HTTP-Method-Override and kin); and client-supplied Forwarded / X-Forwarded-* /
 // X-Real-IP, replaced by the proxy's own when `forwarded_headers = "set"`. The session and event
-// ids are the upstream's own, unsealed. The verified identity is added. Back to the client, the
+// ids are the upstream's own, unsealed. The verified identity is added, and to an A2A agent the
+// chain delegated to it (X-AIP-Delegation): the agent is its holder, and presents it onwards. Back to the client, the
 // upstream's headers go on minus hop-by-hop fields, with X-AIP-Audit added.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import type { Principal } from '../principal.js';
@@ -79,6 +80,8 @@ export interface ForwardIdentity {
   publicBase: string;
   /** In OAuth mode the proxy consumes bearer tokens too. */
   oauth: boolean;
+  /** To an A2A agent: the verified chain delegated to it (`X-AIP-Delegation`). */
+  delegation?: string | undefined;
 }
 
 /**
@@ -130,6 +133,7 @@ export function upstreamHeaders(incoming: IncomingHttpHeaders, id: ForwardIdenti
   out['x-aip-chain'] = principal.chain.map((link) => link.id).join(',');
   out['x-aip-grant'] = principal.grant;
   out['x-aip-request-id'] = id.requestId;
+  if (id.delegation !== undefined) out['x-aip-delegation'] = id.delegation;
   return out;
 }
 

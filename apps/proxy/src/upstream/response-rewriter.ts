@@ -1,22 +1,22 @@
 // What the proxy changes in a response on its way back (DESIGN §5): the session id the upstream
 // issued, and every SSE event id, sealed to the principal; the legacy `endpoint` event turned into a
-// proxy path carrying the sealed session; list results filtered to what the caller may use (tools,
-// prompts, resources, templates, and only its own tasks); tasks the response creates bound to the
-// caller. Works on the result's shape, so it applies to JSON bodies and to every SSE stream,
-// replays after resumption included.
+// proxy path carrying the sealed session; and what the protocol's answers carry (mcp-answers.ts:
+// filtered lists, bound tasks; a2a-answers.ts: bound tasks and contexts, the caller's tasks only,
+// published cards). Works on each JSON-RPC message's shape, so it applies to JSON bodies and to
+// every SSE stream, replays after resumption included.
 import type { IncomingHttpHeaders } from 'node:http';
-import {
-  createdTaskId,
-  filterListResult,
-  isSessionQueryKey,
-  mayCarryList,
-  mayCarryTask,
-  SESSION_HEADER,
-} from '@aip/mcp';
+import { isSessionQueryKey, SESSION_HEADER } from '@aip/mcp';
 import type { Principal } from '../principal.js';
 import type { SessionSeal } from '../state/session-seal.js';
-import type { TaskBindings } from '../state/task-bindings.js';
 import type { SseChange, SseEvent } from './sse.js';
+
+/** What a protocol's answers carry that the proxy acts on. */
+export interface AnswerRules {
+  /** A cheap look at a JSON text: could it carry anything to act on? */
+  mayCarry(text: string): boolean;
+  /** Binds, filters or replaces in one JSON-RPC message (in place); true when it changed. */
+  apply(message: Record<string, unknown>): Promise<boolean>;
+}
 
 export interface ResponseRewriter {
   /** The response headers with the upstream's session id sealed. */
@@ -41,7 +41,7 @@ function record(value: unknown): Record<string, unknown> | undefined {
  *
  * @example
  * ```ts
- * const rewrite = createResponseRewriter({ principal, seal, tasks, now, ttlSeconds, upstreamOrigin });
+ * const rewrite = createResponseRewriter({ principal, binding, seal, now, upstreamOrigin, answers: mcpAnswers({ principal, binding, tasks, now, ttlSeconds }) });
  * res.writeHead(status, rewrite.headers(upstream.headers));
  * ```
  */
@@ -50,42 +50,27 @@ export function createResponseRewriter(deps: {
   /** What the caller's sessions, tasks and stream ids are bound to (see principalKey). */
   binding: string;
   seal: SessionSeal | undefined;
-  tasks: TaskBindings;
   /** Unix seconds. */
   now: number;
-  ttlSeconds: number;
   upstreamOrigin: URL;
+  /** The rules of the protocol the request was read as. */
+  answers: AnswerRules;
 }): ResponseRewriter {
   const me = deps.binding;
   const seal = (kind: 'session' | 'event', id: string) => deps.seal?.seal(kind, id, me, deps.now) ?? id;
 
-  // Filters and binds in place; true when anything changed.
+  // Binds, filters and replaces in place; true when anything changed.
   async function processMessages(json: unknown): Promise<boolean> {
     let changed = false;
     for (const message of Array.isArray(json) ? json : [json]) {
-      const result = record(record(message)?.result);
-      if (result === undefined) continue;
-      const created = createdTaskId(message);
-      if (created !== undefined) await deps.tasks.bind(created, me, deps.now, deps.ttlSeconds);
-      let visible: Set<string> | undefined;
-      if (Array.isArray(result.tasks)) {
-        const ids = result.tasks.flatMap((t) => {
-          const id = record(t)?.taskId;
-          return typeof id === 'string' ? [id] : [];
-        });
-        const owners = await Promise.all(ids.map((id) => deps.tasks.owner(id, deps.now)));
-        visible = new Set(ids.filter((_, i) => owners[i] === me));
-      }
-      const removed = filterListResult(result, deps.principal.scope, {
-        taskVisible: (id) => visible?.has(id) === true,
-      });
-      if (removed > 0) changed = true;
+      const object = record(message);
+      if (object !== undefined && (await deps.answers.apply(object))) changed = true;
     }
     return changed;
   }
 
   async function rewriteJson(text: string): Promise<string | undefined> {
-    if (!mayCarryList(text) && !mayCarryTask(text)) return text;
+    if (!deps.answers.mayCarry(text)) return text;
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -127,7 +112,7 @@ export function createResponseRewriter(deps: {
           ? undefined
           : { ...(data === undefined ? {} : { data }), ...(id === undefined ? {} : { id }) };
       }
-      if (!mayCarryList(event.data) && !mayCarryTask(event.data)) return id === undefined ? undefined : { id };
+      if (!deps.answers.mayCarry(event.data)) return id === undefined ? undefined : { id };
       return rewriteJson(event.data).then((data) => {
         if (data === undefined) return { drop: true };
         if (data === event.data) return id === undefined ? undefined : { id };

@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable, Writable } from 'node:stream';
 import { generateIdentity, type Identity } from '@aip/identity';
 import { issueToken } from '@aip/token';
+import { Pool } from 'undici';
 import type { AuditRecord } from '../../src/audit/audit-log.js';
 import type { Clock } from '../../src/clock.js';
 import { resolveConfig } from '../../src/config/resolve.js';
@@ -21,6 +22,7 @@ import { createRateLimiter } from '../../src/state/rate-limiter.js';
 import { createMemoryReplayClaims } from '../../src/state/replay-claims.js';
 import { createSessionSeal } from '../../src/state/session-seal.js';
 import { createMemoryTaskBindings } from '../../src/state/task-bindings.js';
+import { createAgentCards } from '../../src/upstream/agent-card.js';
 
 /** A clock that stands still until moved. */
 export function fixedClock(startMs = 1_764_000_000_000): Clock & { advance(ms: number): void } {
@@ -111,6 +113,9 @@ export function recordingResponder(): Responder & {
       ctx.res.writeHead(status, headers);
       ctx.res.end(JSON.stringify(body));
     },
+    error(ctx, status, code, message, headers = {}) {
+      this.sendJson(ctx, status, { error: { code, message } }, headers);
+    },
     refuse(_ctx, refusal) {
       refusals.push(refusal);
     },
@@ -135,6 +140,10 @@ export function fakeWorld(document: ConfigDocument = {}) {
     },
   });
   const respond = recordingResponder();
+  const limiter = createRateLimiter(() => config.rate_limit);
+  const upstream = new URL(
+    document.proxy?.upstream === undefined ? 'http://127.0.0.1:9' : String(document.proxy.upstream),
+  );
   const services: ProxyServices = {
     clock,
     config: () => config,
@@ -142,7 +151,7 @@ export function fakeWorld(document: ConfigDocument = {}) {
     audience: () => 'https://mcp.example.com',
     respond,
     oauth: undefined,
-    limiter: createRateLimiter(() => config.rate_limit),
+    limiter,
     admission: createAdmission(() => ({ ...config.rate_limit, total_streams: config.proxy.max_streams })),
     replay: createMemoryReplayClaims(),
     seal: createSessionSeal(new Uint8Array(32).fill(7)),
@@ -150,6 +159,16 @@ export function fakeWorld(document: ConfigDocument = {}) {
     ledger: undefined,
     auditLog: { write() {}, healthy: () => true, close() {} },
     health: { ready: () => Promise.resolve({ ready: true, checks: {} }) },
+    agentCards: createAgentCards({
+      clock,
+      config: () => config,
+      limiter,
+      respond,
+      pool: new Pool(upstream.origin),
+      upstreamOrigin: upstream,
+      extraHeaders: {},
+      publicBase: () => 'https://mcp.example.com',
+    }),
   };
   const token = (scope: string[], options: { ttl?: number } = {}) =>
     issueToken(operator, { sub: agent.did, scope, ttl: options.ttl ?? 600, now: Math.floor(clock.nowMs() / 1000) });

@@ -9,6 +9,7 @@ import { principalKey } from '../../src/principal.js';
 import { parseTarget } from '../../src/request/target.js';
 import { openBudgetLedger } from '../../src/state/budget-ledger.js';
 import type { SessionSeal } from '../../src/state/session-seal.js';
+import { a2aContextKey, a2aTaskKey } from '../../src/state/task-bindings.js';
 import { StreamRegistry } from '../../src/upstream/relay.js';
 import { fakeContext, fakeWorld } from '../helpers/fake-context.js';
 
@@ -29,6 +30,13 @@ beforeAll(async () => {
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
         res.write('{"partial":');
         res.socket?.destroy();
+        return;
+      }
+      if (req.url?.startsWith('/a2a')) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({ jsonrpc: '2.0', id: 1, result: { task: { id: 't-new', contextId: 'c-new', status: {} } } }),
+        );
         return;
       }
       res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 'upstream-session' });
@@ -68,12 +76,15 @@ function ready(
   ctx.binding = principalKey(ctx.principal, false);
   ctx.body = Buffer.from(body);
   ctx.plan = {
+    protocol: 'mcp',
     operations: [{ kind: 'open', method: 'tools/list' }],
     method: 'tools/list',
     names: [],
     taskIds: [],
+    contextIds: [],
     lists,
     createsTask: false,
+    card: false,
     stream: false,
     body: undefined,
   };
@@ -184,5 +195,25 @@ describe('stage forward', () => {
     expect((await ledger.report(['root']))[0]?.spent_usd).toBe(0.1);
     await Promise.all([ledger.close(), pool.close(), downPool.close()]);
     void stage;
+  });
+
+  it('hands an A2A agent the chain delegated to it, and binds the task and context its answer names to the caller', async () => {
+    const { world, pool, stage } = setup();
+    const ctx = ready(world, '/a2a');
+    ctx.agent = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK';
+    ctx.credential = { kind: 'aip', token: 'the-chain' };
+    ctx.plan = { ...(ctx.plan as NonNullable<RequestContext['plan']>), protocol: 'a2a', createsTask: true };
+    expect(await stage.run(ctx)).toBe(ANSWERED);
+    expect(seen.at(-1)?.headers['x-aip-delegation']).toBe('the-chain');
+    const now = Math.floor(world.clock.nowMs() / 1000);
+    const me = ctx.binding;
+    expect(await world.services.tasks.owner(a2aTaskKey('t-new'), now)).toBe(me);
+    expect(await world.services.tasks.owner(a2aContextKey('c-new'), now)).toBe(me);
+    // An MCP request never hands its token on.
+    const mcp = ready(world, '/mcp');
+    mcp.credential = { kind: 'aip', token: 'the-chain' };
+    await stage.run(mcp);
+    expect(seen.at(-1)?.headers['x-aip-delegation']).toBeUndefined();
+    await pool.close();
   });
 });

@@ -80,4 +80,32 @@ describe('stage metadata, health', () => {
       code: 'aip_method_not_allowed',
     });
   });
+
+  it("marks a request for the A2A agent's endpoint with the agent's identity, and nothing else", () => {
+    const agentDid = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK';
+    const a2a = fakeWorld({ a2a: { agent_did: agentDid, paths: ['/a2a/jsonrpc'] } });
+    const a2aStage = metadataStage(a2a.services);
+    const endpoint = fakeContext({ url: '/a2a/jsonrpc' });
+    expect(a2aStage.run(endpoint)).toBeUndefined();
+    expect(endpoint.agent).toBe(agentDid);
+    const other = fakeContext({ url: '/mcp' });
+    expect(a2aStage.run(other)).toBeUndefined();
+    expect(other.agent).toBeUndefined();
+    const plain = fakeContext({ url: '/a2a/jsonrpc' });
+    expect(metadataStage(fakeWorld().services).run(plain)).toBeUndefined();
+    expect(plain.agent).toBeUndefined();
+  });
+
+  it('hands a request for the agent card to the card route, before any token is asked for', async () => {
+    const agentDid = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK';
+    const a2a = fakeWorld({ a2a: { agent_did: agentDid, paths: ['/a2a'] } });
+    const served: string[] = [];
+    a2a.services.agentCards.serve = (ctx) => {
+      served.push(ctx.target?.path ?? '');
+      return Promise.resolve(ANSWERED);
+    };
+    const ctx = fakeContext({ method: 'GET', url: '/.well-known/agent-card.json' });
+    expect(await metadataStage(a2a.services).run(ctx)).toBe(ANSWERED);
+    expect(served).toEqual(['/.well-known/agent-card.json']);
+  });
 });

@@ -17,12 +17,15 @@ function admitted(world: ReturnType<typeof fakeWorld>, scope: string[], tools: s
   }
   ctx.principal = principal;
   ctx.plan = {
+    protocol: 'mcp',
     operations: tools.map((name) => ({ kind: 'scoped' as const, method: 'tools/call', scope: `tool:${name}`, name })),
     method: 'tools/call',
     names: tools,
     taskIds: [],
+    contextIds: [],
     lists: false,
     createsTask: false,
+    card: false,
     stream: false,
     body: undefined,
   };

@@ -52,4 +52,32 @@ describe('stage proof', () => {
       message: 'proof is too old',
     });
   });
+
+  it("on the A2A agent's endpoint, wants the delegator's signature and the agent's did:key as audience", () => {
+    const world = fakeWorld({ pop: { required: true } });
+    const stage = proofStage(world.services);
+    const request = (audience: string) => {
+      const token = world.token(['*']);
+      const proof = signRequest(world.agent, {
+        token,
+        method: 'POST',
+        path: '/a2a',
+        body,
+        audience,
+        now: Math.floor(world.clock.nowMs() / 1000),
+      });
+      const ctx = fakeContext({ url: '/a2a', headers: { 'x-aip-proof': proof }, body });
+      ctx.agent = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK';
+      ctx.credential = { kind: 'aip', token };
+      // The caller (here the token's holder signs, standing in for the delegator the A2A principal names).
+      ctx.principal = world.principal(['*']);
+      ctx.body = Buffer.from(body);
+      return ctx;
+    };
+    expect(stage.run(request('did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK'))).toBeUndefined();
+    expect(stage.run(request('https://mcp.example.com'))).toMatchObject({
+      code: 'aip_proof_invalid',
+      message: expect.stringContaining('another resource'),
+    });
+  });
 });

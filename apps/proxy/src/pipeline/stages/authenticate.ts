@@ -1,11 +1,12 @@
 // Stage 3, authenticate: the credential verified — an AIP token by @aip/token (structure, issuer
 // from trust_keys or the trust gate, signatures, revocation per segment and key, time,
 // attenuation, audience), a Bearer JWT against the authorization server's keys — into the
-// principal. A revocation list that cannot be trusted refuses everyone; a failure counts against
-// the client address.
+// principal. On the A2A agent's endpoint the audience is the agent's did:key, the chain must be
+// delegated to it, and the caller is whoever delegated it. A revocation list that cannot be
+// trusted refuses everyone; a failure counts against the client address.
 import { TokenError } from '@aip/token';
 import { unixSeconds } from '../../clock.js';
-import { principalOf } from '../../principal.js';
+import { a2aPrincipalOf, principalOf } from '../../principal.js';
 import { refusal } from '../../refusal.js';
 import type { ProxyServices } from '../services.js';
 import type { Stage } from '../stage.js';
@@ -35,9 +36,23 @@ export function authenticateStage(
           return undefined;
         }
         if (policy.verifier === undefined) return refusal('aip_issuer_untrusted', 'this proxy trusts no AIP issuers');
-        ctx.principal = principalOf(
-          policy.verifier.verify(credential.token, { now: unixSeconds(s.clock), audience: s.audience() }),
-        );
+        const verified = policy.verifier.verify(credential.token, {
+          now: unixSeconds(s.clock),
+          audience: ctx.agent ?? s.audience(),
+        });
+        if (ctx.agent === undefined) {
+          ctx.principal = principalOf(verified);
+          return undefined;
+        }
+        const caller = a2aPrincipalOf(verified, ctx.agent);
+        if (caller === undefined) {
+          s.limiter.chargeAnonymous(ctx.peer, s.clock.nowMs());
+          return refusal(
+            'aip_audience_mismatch',
+            `the chain is delegated to ${verified.subject.slice(0, 120)}, not to this agent (${ctx.agent})`,
+          );
+        }
+        ctx.principal = caller;
         return undefined;
       } catch (err) {
         if (!(err instanceof TokenError)) throw err;

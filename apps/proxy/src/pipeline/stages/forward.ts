@@ -1,16 +1,19 @@
 // Stage 9, forward: the request as it was authorized goes upstream — the canonical target (the
 // session parameter carrying the upstream's own id), the canonical body (resource URIs as
-// authorized), the header policy of forward-headers.ts — and the response comes back through the
-// rewriter (sealed ids, filtered lists, bound tasks). A pending charge is settled as the outcome
-// becomes known. While no byte of a response has been sent, any failure is answered with a JSON
-// error; every outcome is audited, failures as `error` with their cause.
+// authorized), the header policy of forward-headers.ts, and to an A2A agent the chain delegated
+// to it — and the response comes back through the rewriter (sealed ids, and the protocol's
+// answers: filtered lists, bound tasks, published cards). A pending charge is settled as the
+// outcome becomes known. While no byte of a response has been sent, any failure is answered with a
+// JSON error; every outcome is audited, failures as `error` with their cause.
 import type { Dispatcher, Pool } from 'undici';
 import { unixSeconds } from '../../clock.js';
 import type { ProxyLogger } from '../../logger.js';
 import type { Principal } from '../../principal.js';
 import { refusal } from '../../refusal.js';
 import { formatTarget } from '../../request/target.js';
+import { a2aAnswers } from '../../upstream/a2a-answers.js';
 import { auditHeader, clientHeaders, upstreamHeaders } from '../../upstream/forward-headers.js';
+import { mcpAnswers } from '../../upstream/mcp-answers.js';
 import { ResponseTooLarge, readAll, relayStream, type StreamRegistry, UpstreamAbort } from '../../upstream/relay.js';
 import { createResponseRewriter } from '../../upstream/response-rewriter.js';
 import type { RequestContext } from '../context.js';
@@ -31,7 +34,7 @@ const CONNECT_ERRORS = new Set([
 ]);
 
 export interface ForwardDeps
-  extends Pick<ProxyServices, 'clock' | 'config' | 'policy' | 'respond' | 'seal' | 'tasks' | 'ledger'> {
+  extends Pick<ProxyServices, 'clock' | 'config' | 'policy' | 'respond' | 'seal' | 'tasks' | 'ledger' | 'agentCards'> {
   /** Upstream failures are logged with their cause. */
   logger?: ProxyLogger;
   pool: Pool;
@@ -105,6 +108,8 @@ export function forwardStage(d: ForwardDeps): Stage {
               peer: ctx.peer,
               publicBase: d.publicBase(),
               oauth: config.oauth !== undefined,
+              // The chain is the agent's: delegated to it, for it to present onwards.
+              delegation: ctx.agent !== undefined && principal.kind === 'aip' ? ctx.credential?.token : undefined,
             }),
             ...d.extraHeaders,
           },
@@ -114,53 +119,50 @@ export function forwardStage(d: ForwardDeps): Stage {
           bodyTimeout: plan.stream ? 0 : config.proxy.upstream_body_timeout_seconds * 1000,
         });
       } catch (err) {
-        const code = (err as { code?: string }).code ?? 'unknown';
+        const cause = (err as { code?: string }).code ?? 'unknown';
         // Only a connection that never opened proves the request was not delivered (and so not
         // paid for); a timeout or reset may come after the server acted on it.
-        await settle(ctx, CONNECT_ERRORS.has(code) ? 'refunded' : 'delivered');
+        await settle(ctx, CONNECT_ERRORS.has(cause) ? 'refunded' : 'delivered');
         if (abort.aborted) {
           d.respond.audit(ctx, { decision: 'allow', code: null, status: 499, cause: 'the client went away' });
           return ANSWERED;
         }
-        const timeout = code === 'UND_ERR_HEADERS_TIMEOUT';
+        const timeout = cause === 'UND_ERR_HEADERS_TIMEOUT';
         const status = timeout ? 504 : 502;
         if (!res.headersSent) {
-          d.respond.sendJson(
-            ctx,
-            status,
-            {
-              error: {
-                code: timeout ? 'aip_upstream_timeout' : 'aip_upstream_unavailable',
-                message: timeout
-                  ? 'the upstream MCP server did not answer in time'
-                  : CONNECT_ERRORS.has(code)
-                    ? 'the upstream MCP server is unavailable'
-                    : 'the upstream MCP server failed to answer',
-              },
-            },
-            { 'x-aip-audit': auditHeader(principal, timeout ? 'aip_upstream_timeout' : 'aip_upstream_unavailable') },
-          );
+          const code = timeout ? 'aip_upstream_timeout' : 'aip_upstream_unavailable';
+          const message = timeout
+            ? 'the upstream server did not answer in time'
+            : CONNECT_ERRORS.has(cause)
+              ? 'the upstream server is unavailable'
+              : 'the upstream server failed to answer';
+          d.respond.error(ctx, status, code, message, { 'x-aip-audit': auditHeader(principal, code) });
         }
         d.respond.audit(ctx, {
           decision: 'error',
           code: timeout ? 'aip_upstream_timeout' : 'aip_upstream_unavailable',
           status,
-          cause: code,
+          cause,
         });
-        d.logger?.warn('upstream failed', { request_id: ctx.id, cause: code, status });
+        d.logger?.warn('upstream failed', { request_id: ctx.id, cause, status });
         return ANSWERED;
       }
       await settle(ctx, 'delivered');
 
       const status = response.statusCode;
+      const now = unixSeconds(d.clock);
+      const binding = ctx.binding ?? '';
+      const bindings = { principal, binding, tasks: d.tasks, now, ttlSeconds: config.session.ttl_seconds };
       const rewriter = createResponseRewriter({
         principal,
-        binding: ctx.binding ?? '',
+        binding,
         seal: d.seal,
-        tasks: d.tasks,
-        now: unixSeconds(d.clock),
-        ttlSeconds: config.session.ttl_seconds,
+        now,
         upstreamOrigin: d.upstreamOrigin,
+        answers:
+          plan.protocol === 'a2a'
+            ? a2aAnswers({ ...bindings, plan, publishCard: d.agentCards.publish })
+            : mcpAnswers(bindings),
       });
       const headers = rewriter.headers(response.headers);
       const type = String(headers['content-type'] ?? '');
@@ -187,7 +189,7 @@ export function forwardStage(d: ForwardDeps): Stage {
         return ANSWERED;
       }
       const length = Number(headers['content-length']);
-      const inspect = (plan.lists || plan.createsTask) && /json/i.test(type);
+      const inspect = (plan.lists || plan.createsTask || plan.card) && /json/i.test(type);
       if (inspect || (Number.isInteger(length) && length <= SMALL_BODY)) {
         let buffered: Buffer;
         try {
@@ -206,15 +208,10 @@ export function forwardStage(d: ForwardDeps): Stage {
           const tooLarge = err instanceof ResponseTooLarge;
           const message = tooLarge
             ? `the upstream's response is larger than ${inspect ? MAX_INSPECTED_RESPONSE : SMALL_BODY} bytes`
-            : 'the upstream MCP server closed the response early';
-          d.respond.sendJson(
-            ctx,
-            502,
-            { error: { code: 'aip_upstream_unavailable', message } },
-            {
-              'x-aip-audit': auditHeader(principal, 'aip_upstream_unavailable'),
-            },
-          );
+            : 'the upstream server closed the response early';
+          d.respond.error(ctx, 502, 'aip_upstream_unavailable', message, {
+            'x-aip-audit': auditHeader(principal, 'aip_upstream_unavailable'),
+          });
           d.respond.audit(ctx, {
             decision: 'error',
             code: 'aip_upstream_unavailable',

@@ -1,7 +1,8 @@
 // Stage 1, metadata: the request target read once into its canonical form; what is answered without
-// a token answered — the RFC 9728 protected resource document, `/healthz` and `/readyz` — and
-// nothing let further while the audit log cannot be written (unless the operator chose to serve
-// unaudited).
+// a token answered — the RFC 9728 protected resource document, `/healthz` and `/readyz`, the A2A
+// agent card — and nothing let further while the audit log cannot be written (unless the operator
+// chose to serve unaudited). A request for the A2A agent's endpoint is marked with the agent's
+// identity, which the later stages hold its chain and proof to.
 import { LIVENESS_PATH, READINESS_PATH } from '../../lifecycle/health.js';
 import { METADATA_PATH, protectedResourceMetadata } from '../../metadata.js';
 import { refusal } from '../../refusal.js';
@@ -10,7 +11,7 @@ import type { ProxyServices } from '../services.js';
 import { ANSWERED, type Stage } from '../stage.js';
 
 export function metadataStage(
-  s: Pick<ProxyServices, 'config' | 'audience' | 'respond' | 'auditLog' | 'health'>,
+  s: Pick<ProxyServices, 'config' | 'audience' | 'respond' | 'auditLog' | 'health' | 'agentCards'>,
 ): Stage {
   return {
     name: 'metadata',
@@ -43,6 +44,8 @@ export function metadataStage(
           return ANSWERED;
         });
       }
+      if (config.a2a?.card_paths.includes(path) === true) return s.agentCards.serve(ctx);
+      if (config.a2a?.paths.includes(path) === true) ctx.agent = config.a2a.agent_did;
       if (!s.auditLog.healthy() && config.logging.on_failure === 'refuse')
         return refusal('aip_audit_unavailable', 'the audit log cannot be written: requests are refused until it can');
       return undefined;

@@ -1,8 +1,9 @@
-// Stage 5, proof: with proofs required (or sent), `X-AIP-Proof` must be signed by the token's final
-// holder and bound to this token, the audience, the method, the request target as sent and the
-// exact body, and be fresh. It is not claimed yet: only a request the proxy admits claims its
-// proof (stage meter), so refused requests cannot fill the replay store. The stage also settles
-// what the request is bound to: the holder's DID when proven, else the exact credential.
+// Stage 5, proof: with proofs required (or sent), `X-AIP-Proof` must be signed by the caller — the
+// token's final holder, or on the A2A agent's endpoint whoever delegated the chain to the agent —
+// and bound to this token, the audience, the method, the request target as sent and the exact
+// body, and be fresh. It is not claimed yet: only a request the proxy admits claims its proof
+// (stage meter), so refused requests cannot fill the replay store. The stage also settles what
+// the request is bound to: the caller's DID when proven, else the exact credential.
 import { checkProof, TokenError } from '@aip/token';
 import { unixSeconds } from '../../clock.js';
 import { principalKey } from '../../principal.js';
@@ -35,7 +36,7 @@ export function proofStage(s: Pick<ProxyServices, 'clock' | 'config' | 'audience
           method: ctx.req.method ?? 'GET',
           path: ctx.req.url ?? '/',
           body: ctx.body,
-          audience: s.audience(),
+          audience: ctx.agent ?? s.audience(),
           holderKey: principal.subjectKey,
           now: unixSeconds(s.clock),
           maxAge: config.pop.max_age_seconds,
