@@ -16,6 +16,7 @@ import { reloadProxy } from './lifecycle/reload.js';
 import { type ProxyLogger, silentLogger } from './logger.js';
 import { createMetrics, type ProxyMetrics } from './metrics.js';
 import { createOAuthVerifier } from './oauth-verifier.js';
+import { createAgentCards } from './pipeline/agent-cards.js';
 import { createContext } from './pipeline/context.js';
 import { createResponder } from './pipeline/respond.js';
 import { runPipeline } from './pipeline/run-pipeline.js';
@@ -37,7 +38,6 @@ import { createRateLimiter } from './state/rate-limiter.js';
 import { createMemoryReplayClaims, type ReplayClaims } from './state/replay-claims.js';
 import { createSessionSeal, loadSessionSecret } from './state/session-seal.js';
 import { createMemoryTaskBindings, type TaskBindings } from './state/task-bindings.js';
-import { createAgentCards } from './upstream/agent-card.js';
 import { StreamRegistry } from './upstream/relay.js';
 import { type StdioBridge, startStdioBridge } from './upstream/stdio-bridge.js';
 

@@ -1,9 +1,9 @@
 import { generateIdentity } from '@aip/identity';
 import { describe, expect, it } from 'vitest';
+import { cardPublisher } from '../src/pipeline/agent-cards.js';
 import { principalKey } from '../src/principal.js';
 import { a2aContextKey, a2aTaskKey, createMemoryTaskBindings } from '../src/state/task-bindings.js';
 import { a2aAnswers } from '../src/upstream/a2a-answers.js';
-import { cardPublisher } from '../src/upstream/agent-card.js';
 import { createResponseRewriter } from '../src/upstream/response-rewriter.js';
 import { fakeWorld } from './helpers/fake-context.js';
 

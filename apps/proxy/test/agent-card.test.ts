@@ -4,9 +4,9 @@ import { agentIdentityOf, publishAipIdentity } from '@aip/a2a';
 import { generateIdentity } from '@aip/identity';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAgentCards } from '../src/pipeline/agent-cards.js';
 import { ANSWERED } from '../src/pipeline/stage.js';
 import { parseTarget } from '../src/request/target.js';
-import { createAgentCards } from '../src/upstream/agent-card.js';
 import { fakeContext, fakeWorld, type Written } from './helpers/fake-context.js';
 
 const agent = generateIdentity();

@@ -12,7 +12,7 @@ import type { RateLimiter } from '../state/rate-limiter.js';
 import type { ReplayClaims } from '../state/replay-claims.js';
 import type { SessionSeal } from '../state/session-seal.js';
 import type { TaskBindings } from '../state/task-bindings.js';
-import type { AgentCards } from '../upstream/agent-card.js';
+import type { AgentCards } from './agent-cards.js';
 import type { Responder } from './respond.js';
 
 export interface ProxyServices {

@@ -11,6 +11,7 @@ import type { Clock } from '../../src/clock.js';
 import { resolveConfig } from '../../src/config/resolve.js';
 import type { ProxyConfig } from '../../src/config/sections.js';
 import type { ConfigDocument } from '../../src/config/table.js';
+import { createAgentCards } from '../../src/pipeline/agent-cards.js';
 import { createContext, type RequestContext } from '../../src/pipeline/context.js';
 import type { Responder } from '../../src/pipeline/respond.js';
 import type { ProxyServices } from '../../src/pipeline/services.js';
@@ -22,7 +23,6 @@ import { createRateLimiter } from '../../src/state/rate-limiter.js';
 import { createMemoryReplayClaims } from '../../src/state/replay-claims.js';
 import { createSessionSeal } from '../../src/state/session-seal.js';
 import { createMemoryTaskBindings } from '../../src/state/task-bindings.js';
-import { createAgentCards } from '../../src/upstream/agent-card.js';
 
 /** A clock that stands still until moved. */
 export function fixedClock(startMs = 1_764_000_000_000): Clock & { advance(ms: number): void } {

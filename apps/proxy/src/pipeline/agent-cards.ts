@@ -6,13 +6,15 @@
 import { type AipAgentIdentity, publishAipIdentity } from '@aip/a2a';
 import { didKeyFromId } from '@aip/identity';
 import type { Dispatcher, Pool } from 'undici';
+import type { Clock } from '../clock.js';
 import type { ProxyConfig } from '../config/sections.js';
-import type { RequestContext } from '../pipeline/context.js';
-import type { ProxyServices } from '../pipeline/services.js';
-import { ANSWERED, type StageResult } from '../pipeline/stage.js';
 import { refusal } from '../refusal.js';
 import { formatTarget } from '../request/target.js';
-import { readAll } from './relay.js';
+import type { RateLimiter } from '../state/rate-limiter.js';
+import { readAll } from '../upstream/relay.js';
+import type { RequestContext } from './context.js';
+import type { Responder } from './respond.js';
+import { ANSWERED, type StageResult } from './stage.js';
 
 const MAX_CARD = 1024 * 1024;
 // What goes on from the agent's answer: the card's type and how it may be cached (per A2A-Version).
@@ -71,14 +73,16 @@ export interface AgentCards {
  * if (config.a2a?.card_paths.includes(ctx.target.path)) return cards.serve(ctx);
  * ```
  */
-export function createAgentCards(
-  deps: Pick<ProxyServices, 'clock' | 'config' | 'limiter' | 'respond'> & {
-    pool: Pool;
-    upstreamOrigin: URL;
-    extraHeaders: Record<string, string>;
-    publicBase: () => string;
-  },
-): AgentCards {
+export function createAgentCards(deps: {
+  clock: Clock;
+  config: () => ProxyConfig;
+  limiter: RateLimiter;
+  respond: Responder;
+  pool: Pool;
+  upstreamOrigin: URL;
+  extraHeaders: Record<string, string>;
+  publicBase: () => string;
+}): AgentCards {
   const publish: CardPublisher = (card) => cardPublisher(deps.config(), deps.upstreamOrigin, deps.publicBase())(card);
   return {
     publish,
