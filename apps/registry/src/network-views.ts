@@ -1,7 +1,7 @@
 // Read-side views of the whole network for the observatory: totals, growth and a drawable subgraph.
 // Totals and growth scan the vouches (about a second at a million), so each answer is kept until
 // the store changes, and, when it was slow to compute, for at least `ttlMs` (30 s) even then.
-import { coveringScopes } from '@aip/trust';
+import { coveringPatterns } from '@aip/token';
 import type { AgentViews } from './agent-views.js';
 import type { RegistryStore } from './registry-store.js';
 
@@ -178,7 +178,7 @@ export class NetworkViews {
   graph(options: GraphOptions): NetworkGraph {
     const limit = options.limit ?? 150;
     const scope = options.scope;
-    const scopes = scope === undefined ? null : JSON.stringify(coveringScopes(scope));
+    const scopes = scope === undefined ? null : JSON.stringify(coveringPatterns(scope));
     const hour = Math.floor(options.now / 3600);
     return this.#cached(`graph ${scope ?? ''} ${limit} ${options.center ?? ''} ${hour}`, () => {
       let dids: string[];

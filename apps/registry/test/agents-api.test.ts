@@ -196,8 +196,8 @@ describe('GET /v1/agents and /v1/agents/:did', () => {
       createProfile(bob, { name: 'bob_100%', description: 'searches for alice', now: NOW }),
     );
     const ab = createVouch(alice, { subject: bob.did, scope: 'tool:search', weight: 0.8, now: NOW });
-    const cb = createVouch(carol, { subject: bob.did, now: NOW });
-    const ba = createVouch(bob, { subject: alice.did, now: NOW });
+    const cb = createVouch(carol, { subject: bob.did, scope: '*', now: NOW });
+    const ba = createVouch(bob, { subject: alice.did, scope: '*', now: NOW });
     for (const vouch of [ab, cb, ba]) expect((await post(registry.app, '/v1/vouches', vouch)).statusCode).toBe(201);
     expect(
       (await post(registry.app, '/v1/revocations', createRevocation(carol, vouchId(cb), { now: NOW }))).statusCode,

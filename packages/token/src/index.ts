@@ -8,12 +8,22 @@ export { type IssueOptions, issueToken } from './issue.js';
 export {
   DEFAULT_CLOCK_TOLERANCE,
   MAX_CHAIN_LINKS,
+  MAX_SCOPE_LENGTH,
   MAX_SEGMENT_LENGTH,
   MAX_TOKEN_LENGTH,
 } from './limits.js';
 export { PROOF_HEADER, type ProofRequest, signRequest, type VerifyProofOptions, verifyProof } from './proof.js';
 export { createMemoryReplayCache, type ReplayCache, type ReplayVerdict } from './replay-cache.js';
-export { isScopeSubset, isValidScope, isWildcardScope, patternCovers, scopeAllows, scopeMatches } from './scope.js';
+export {
+  coveringPatterns,
+  isScopeSubset,
+  isValidScope,
+  isWildcardScope,
+  patternCovers,
+  SCOPE_GRAMMAR,
+  scopeAllows,
+  scopeMatches,
+} from './scope.js';
 export {
   createTokenVerifier,
   type RevocationQuery,

@@ -1,5 +1,6 @@
 // @aip/trust: signed vouches and revocations, a verifying SQLite store, and personalised,
 // Sybil-resistant trust computed offline from the caller's own point of view.
+export { assertScope } from './assert-scope.js';
 export {
   DEFAULT_CORROBORATION_CAP,
   MAX_HOPS,
@@ -31,10 +32,10 @@ export {
   type VerifiedRevocation,
   verifyRevocation,
 } from './revocation.js';
-export { assertScope, coveringScopes, isValidScope, MAX_SCOPE_LENGTH, scopeCovers } from './scope.js';
 export {
   type AddOutcome,
   openTrustStore,
+  type RefusedScope,
   type StoredVouch,
   TRUST_DB_FILE,
   TrustStore,

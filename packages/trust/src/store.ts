@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { defaultAipHome, sha256 } from '@aip/identity';
+import { isValidScope } from '@aip/token';
 import Database from 'better-sqlite3';
 import { TrustError, type TrustErrorCode } from './errors.js';
 import { SCHEMA, SCHEMA_VERSION } from './lib/schema.js';
@@ -43,6 +44,19 @@ export interface StoredVouch {
   vouch: Vouch;
   /** True once a revocation by its voucher is stored (it never becomes active again). */
   revoked: boolean;
+}
+
+/**
+ * Stored vouches in one scope the scope grammar refuses: objects stored under an earlier grammar
+ * (before vouch scopes became the token grammar, non-ASCII names were accepted). They stay stored
+ * and exported exactly as signed, never count for any query (no valid query scope is covered by
+ * them), and are reported with `aip_scope_invalid` rather than dropped or widened.
+ */
+export interface RefusedScope {
+  scope: string;
+  /** Stored vouches in this scope, revoked ones included. */
+  vouches: number;
+  code: 'aip_scope_invalid';
 }
 
 /** Object counts, for summaries and status lines. */
@@ -331,6 +345,33 @@ export class TrustStore {
   }
 
   /**
+   * The scopes of stored vouches that the scope grammar (`isValidScope` of `@aip/token`) refuses,
+   * with how many vouches each holds: what a store written under an earlier grammar still keeps.
+   * Empty for any store written by this version.
+   *
+   * @example
+   * ```ts
+   * for (const { scope, vouches, code } of store.refusedScopes()) console.warn(`${code}: ${vouches} in ${scope}`);
+   * ```
+   */
+  refusedScopes(): RefusedScope[] {
+    const refused = (this.#sql.allScopes.all() as { idx: number; scope: string }[]).filter(
+      (r) => !isValidScope(r.scope),
+    );
+    if (refused.length === 0) return [];
+    const counts = new Map(
+      (this.#sql.vouchesInScopes.all(JSON.stringify(refused.map((r) => r.idx))) as { scope: number; n: number }[]).map(
+        (r) => [r.scope, r.n],
+      ),
+    );
+    return refused.map((r) => ({
+      scope: r.scope,
+      vouches: counts.get(r.idx) ?? 0,
+      code: 'aip_scope_invalid' as const,
+    }));
+  }
+
+  /**
    * Closes the connection (checkpointing the WAL).
    *
    * @example
@@ -362,6 +403,10 @@ function prepare(db: Database.Database) {
     insertScope: db.prepare('INSERT INTO scopes (scope) VALUES (?)'),
     allVouches: db.prepare('SELECT object FROM vouches ORDER BY seq').pluck(),
     allRevocations: db.prepare('SELECT object FROM revocations ORDER BY seq').pluck(),
+    allScopes: db.prepare('SELECT idx, scope FROM scopes ORDER BY scope'),
+    vouchesInScopes: db.prepare(
+      'SELECT scope, count(*) AS n FROM vouches WHERE scope IN (SELECT value FROM json_each(?)) GROUP BY scope',
+    ),
   };
 }
 

@@ -9,12 +9,12 @@ import {
   signJson,
   verifyJson,
 } from '@aip/identity';
+import { assertScope } from './assert-scope.js';
 import { TrustError } from './errors.js';
 import { assertIssued, type ClockOptions, currentTime } from './lib/clock.js';
 import { cachedPublicKeyFromDidKey } from './lib/did-cache.js';
 import { asRecord, assertKnownFields, base64UrlField, didKeyField, timeField } from './lib/fields.js';
 import { canonicalWithId } from './lib/object-id.js';
-import { isValidScope, MAX_SCOPE_LENGTH } from './scope.js';
 
 /** The object type, also the signature's domain-separation type. */
 export const VOUCH_TYPE = 'aip-vouch/1' as const;
@@ -41,7 +41,7 @@ export interface Vouch {
   voucher: string;
   /** Who is vouched for, a `did:key` other than the voucher. */
   subject: string;
-  /** What the subject is trusted for (see `isValidScope`). */
+  /** What the subject is trusted for: a scope of `@aip/token`'s grammar (`isValidScope`), matched by its matcher. */
   scope: string;
   /** Strength in (0, 1]; 1 when absent. */
   weight?: number;
@@ -70,8 +70,8 @@ export interface VerifiedVouch {
 export interface CreateVouchOptions {
   /** The agent vouched for (`did:key`). */
   subject: string;
-  /** Default `*` (everything). */
-  scope?: string;
+  /** What the subject is trusted for; required: no vouch grants everything by default (DESIGN §4). */
+  scope: string;
   /** Default 1. */
   weight?: number;
   statement?: string;
@@ -84,8 +84,9 @@ export interface CreateVouchOptions {
 }
 
 /**
- * Creates and signs a vouch from `identity` for `options.subject`. Argument errors are
- * `TrustError`s with the code a verifier would give (`aip_vouch_malformed`, `aip_scope_invalid`).
+ * Creates and signs a vouch from `identity` for `options.subject` in `options.scope` (required; `*`
+ * must be asked for). Argument errors are `TrustError`s with the code a verifier would give
+ * (`aip_vouch_malformed`, `aip_scope_invalid`).
  *
  * @example
  * ```ts
@@ -99,7 +100,7 @@ export function createVouch(identity: Identity, options: CreateVouchOptions): Vo
     type: VOUCH_TYPE,
     voucher: identity.did,
     subject: options.subject,
-    scope: options.scope ?? '*',
+    scope: options.scope,
     weight: options.weight ?? 1,
     ...(options.statement === undefined ? {} : { statement: options.statement }),
     iat: now,
@@ -133,12 +134,7 @@ export function parseVouch(value: unknown): Vouch {
   didKeyField(record, 'voucher', MALFORMED);
   didKeyField(record, 'subject', MALFORMED);
   if (record.voucher === record.subject) throw new TrustError(MALFORMED, 'an agent cannot vouch for itself');
-  if (!isValidScope(record.scope)) {
-    throw new TrustError(
-      'aip_scope_invalid',
-      `scope must be "*", "kind:name" or a "kind:prefix" wildcard (at most ${MAX_SCOPE_LENGTH} characters)`,
-    );
-  }
+  assertScope(record.scope);
   const weight = record.weight;
   if (weight !== undefined && (typeof weight !== 'number' || !(weight > 0 && weight <= 1))) {
     throw new TrustError(MALFORMED, 'weight must be a number in (0, 1]');
