@@ -2,7 +2,7 @@
 export { type AuditPolicy, type AuditWarning, type AuditWarningCode, auditChain, DEFAULT_AUDIT } from './audit.js';
 export type { LinkClaims, ProofClaims, TokenClaims } from './claims.js';
 export { type DelegateOptions, delegate } from './delegate.js';
-export { TokenError, type TokenErrorCode } from './errors.js';
+export { TokenError, type TokenErrorCode, type TokenErrorOptions } from './errors.js';
 export { type DecodedSegment, decodeToken } from './inspect.js';
 export { type IssueOptions, issueToken } from './issue.js';
 export {
