@@ -184,7 +184,7 @@ describe('OAuth resource-server mode', () => {
     const cases: [Promise<string>, number, string][] = [
       [
         as.sign({ sub: 'c', scope: 'mcp:search' }, { audience: 'https://other.example.com' }),
-        403,
+        401,
         'aip_audience_mismatch',
       ],
       [as.sign({ sub: 'c', scope: 'mcp:search' }, { expiresIn: -120 }), 401, 'aip_token_expired'],

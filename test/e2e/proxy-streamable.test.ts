@@ -217,7 +217,7 @@ describe('aip-proxy with a stateful Streamable HTTP server', () => {
       [
         'for another audience',
         () => ({ 'x-aip-token': p.token(['*'], { aud: 'did:key:z6MkSomewhereElse' }) }),
-        403,
+        401,
         'aip_audience_mismatch',
       ],
       ['malformed', () => ({ 'x-aip-token': 'eyJ.not.a.token' }), 401, 'aip_token_malformed'],

@@ -1,9 +1,9 @@
 // Errors the CLI raises itself (bad arguments, unreadable input), carrying their exit code.
-import { AipError } from '@aip/identity';
+import { AipError, type ErrorCodeOf } from '@aip/identity';
 import { EXIT_USAGE } from './exit-codes.js';
 
-/** Codes of {@link CliError}. */
-export type CliErrorCode = 'aip_usage' | 'aip_input_unreadable' | 'aip_output_exists' | 'aip_interrupted';
+/** Codes of {@link CliError}: the CLI codes of the one list, `ERROR_CODES.cli` in `@aip/identity`. */
+export type CliErrorCode = Exclude<ErrorCodeOf<'cli'>, 'aip_internal'>;
 
 /**
  * A CLI-level failure: printed as `{"error":{"code","message"}}` with `--json`, exit code 2 unless

@@ -203,7 +203,7 @@ describe('aip token', () => {
       [['--at', String(later)], 'aip_token_expired', 401],
       [['--trust-key', dids.helper], 'aip_issuer_untrusted', 401],
       [['--scope', 'tool:delete'], 'aip_scope_insufficient', 403],
-      [['--aud', 'did:key:z6MkOtherServer'], 'aip_audience_mismatch', 403],
+      [['--aud', 'did:key:z6MkOtherServer'], 'aip_audience_mismatch', 401],
     ];
     for (const [flags, code, status] of cases) {
       const result = await json('orchestrator', ['token', 'verify', out.token, ...flags]);

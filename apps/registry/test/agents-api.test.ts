@@ -35,7 +35,7 @@ describe('POST /v1/challenges', () => {
     );
     const bad = await post(registry.app, '/v1/challenges', { did: 'did:key:z6MkBogus' });
     expect(bad.statusCode).toBe(400);
-    expect(codeOf(bad)).toBe('aip_identity_unresolvable');
+    expect(codeOf(bad)).toBe('aip_request_invalid');
   });
 });
 
@@ -118,7 +118,7 @@ describe('POST /v1/agents', () => {
         did: alice.did,
       },
     });
-    expect(forged.statusCode).toBe(422);
+    expect(forged.statusCode).toBe(401);
     expect(codeOf(forged)).toBe('aip_signature_invalid');
   });
 
@@ -145,13 +145,13 @@ describe('POST /v1/agents', () => {
     [
       'forged (signed by another key)',
       () => ({ ...createProfile(bob, { name: 'alice', now: NOW }), did: alice.did }),
-      422,
+      401,
       'aip_signature_invalid',
     ],
     [
       'tampered after signing',
       () => ({ ...createProfile(alice, { name: 'alice', now: NOW }), name: 'mallory' }),
-      422,
+      401,
       'aip_signature_invalid',
     ],
     [
@@ -264,7 +264,7 @@ describe('GET /v1/agents and /v1/agents/:did', () => {
     expect(codeOf(unknown)).toBe('aip_agent_unknown');
     const bad = await get(registry.app, '/v1/agents/did:web:example.com');
     expect(bad.statusCode).toBe(400);
-    expect(codeOf(bad)).toBe('aip_identity_unresolvable');
+    expect(codeOf(bad)).toBe('aip_request_invalid');
   });
 
   it('withholds stored objects that no longer verify: an altered database cannot make it forge', async () => {

@@ -92,7 +92,7 @@ describe('GET /v1/graph', () => {
     registry = testRegistry();
     expect(codeOf(await get(registry.app, '/v1/graph?scope=tool:caf%C3%A9'))).toBe('aip_scope_invalid');
     expect(codeOf(await get(registry.app, '/v1/graph?limit=501'))).toBe('aip_request_invalid');
-    expect(codeOf(await get(registry.app, '/v1/graph?center=bob'))).toBe('aip_identity_unresolvable');
+    expect(codeOf(await get(registry.app, '/v1/graph?center=bob'))).toBe('aip_request_invalid');
   });
 });
 
@@ -146,7 +146,8 @@ describe('service routes', () => {
 
   it('maps every code to one status, and answers unknown routes with a JSON 404', async () => {
     registry = testRegistry();
-    expect(httpStatusOf('aip_signature_invalid')).toBe(422);
+    expect(httpStatusOf('aip_signature_invalid')).toBe(401);
+    expect(httpStatusOf('aip_vouch_expired')).toBe(422);
     expect(httpStatusOf('aip_vouch_malformed')).toBe(400);
     expect(httpStatusOf('aip_revocation_unauthorized')).toBe(403);
     expect(httpStatusOf('aip_rate_limited')).toBe(429);

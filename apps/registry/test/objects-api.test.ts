@@ -22,13 +22,13 @@ describe('POST /v1/vouches', () => {
     [
       'forged: signed by another key',
       () => ({ ...createVouch(carol, { subject: bob.did, scope: '*', now: NOW }), voucher: alice.did }),
-      422,
+      401,
       'aip_signature_invalid',
     ],
     [
       'tampered: weight raised after signing',
       () => ({ ...createVouch(alice, { subject: bob.did, scope: '*', weight: 0.2, now: NOW }), weight: 1 }),
-      422,
+      401,
       'aip_signature_invalid',
     ],
     [
@@ -58,7 +58,7 @@ describe('POST /v1/vouches', () => {
     [
       'naming a bad key',
       () => ({ ...createVouch(alice, { subject: bob.did, scope: '*', now: NOW }), subject: 'did:key:z6MkBogus' }),
-      400,
+      401,
       'aip_identity_unresolvable',
     ],
     ['of another type', () => createRevocation(alice, 'A'.repeat(43), { now: NOW }), 400, 'aip_vouch_malformed'],
@@ -116,7 +116,7 @@ describe('POST /v1/revocations', () => {
       ...createRevocation(bob, vouchId(vouch), { now: NOW }),
       voucher: alice.did,
     });
-    expect(forged.statusCode).toBe(422);
+    expect(forged.statusCode).toBe(401);
     expect(codeOf(forged)).toBe('aip_signature_invalid');
     const malformed = await post(registry.app, '/v1/revocations', {
       ...createRevocation(alice, vouchId(vouch)),
@@ -156,7 +156,7 @@ describe('request limits', () => {
       payload: 'hello',
     });
     expect(text.statusCode).toBe(415);
-    expect(codeOf(text)).toBe('aip_media_type_unsupported');
+    expect(codeOf(text)).toBe('aip_unsupported_media_type');
     const broken = await registry.app.inject({
       method: 'POST',
       url: '/v1/vouches',

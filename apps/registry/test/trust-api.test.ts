@@ -95,7 +95,7 @@ describe('GET /v1/trust/score and /v1/trust/path', () => {
   it.each([
     ['a missing root', `/v1/trust/score?to=${bob.did}`, 'aip_request_invalid'],
     ['a missing target', `/v1/trust/path?from=${bob.did}`, 'aip_request_invalid'],
-    ['a root that is not a DID', `/v1/trust/score?from=alice&to=${bob.did}`, 'aip_identity_unresolvable'],
+    ['a root that is not a DID', `/v1/trust/score?from=alice&to=${bob.did}`, 'aip_request_invalid'],
     ['an invalid scope', `/v1/trust/score?from=${alice.did}&to=${bob.did}&scope=tool:caf%C3%A9`, 'aip_scope_invalid'],
     ['a negative time', `/v1/trust/score?from=${alice.did}&to=${bob.did}&at=-1`, 'aip_request_invalid'],
   ])('refuses %s with 400', async (_what, url, code) => {

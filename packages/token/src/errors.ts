@@ -1,22 +1,11 @@
 // Typed errors for @aip/token: the stable codes of DESIGN §3, one per failure class.
-import { AipError } from '@aip/identity';
+import { AipError, type ErrorCodeOf } from '@aip/identity';
 
-/** Every code a {@link TokenError} can carry (DESIGN §3), plus the minting-side `aip_holder_mismatch`. */
-export type TokenErrorCode =
-  | 'aip_token_missing'
-  | 'aip_token_malformed'
-  | 'aip_signature_invalid'
-  | 'aip_issuer_untrusted'
-  | 'aip_identity_unresolvable'
-  | 'aip_token_expired'
-  | 'aip_key_revoked'
-  | 'aip_proof_invalid'
-  | 'aip_scope_insufficient'
-  | 'aip_budget_exceeded'
-  | 'aip_depth_exceeded'
-  | 'aip_audience_mismatch'
-  /** `delegate` or `signRequest` was called with an identity that does not hold the token. */
-  | 'aip_holder_mismatch';
+/**
+ * Every code a {@link TokenError} can carry (DESIGN §3), plus the minting-side
+ * `aip_holder_mismatch`: the token codes of the one list, `ERROR_CODES.token` in `@aip/identity`.
+ */
+export type TokenErrorCode = ErrorCodeOf<'token'>;
 
 /** Options of a {@link TokenError}: the wrapped cause, and the chain segment that failed. */
 export interface TokenErrorOptions extends ErrorOptions {

@@ -1,6 +1,5 @@
 // `aip token issue | delegate | verify | inspect` (DESIGN §7).
-import { AipError, readIdentityInfo } from '@aip/identity';
-import { httpStatusOf } from '@aip/proxy';
+import { AipError, httpStatusOf, readIdentityInfo } from '@aip/identity';
 import { createTokenVerifier, decodeToken, delegate, issueToken, type VerifiedToken } from '@aip/token';
 import { Command } from 'commander';
 import { action } from '../action.js';

@@ -1,8 +1,8 @@
 // Agents: challenges, registration of signed profiles, lookup with vouches in and out, search.
-import { didKeyFromId, publicKeyFromDidKey } from '@aip/identity';
 import type { FastifyInstance } from 'fastify';
 import type { RegistryContext, RoutesOptions } from '../context.js';
 import { RegistryError } from '../errors.js';
+import { didParam } from '../lib/did-param.js';
 import { PROFILE_TYPE, parseProfile, verifyProfile } from '../profile.js';
 import { parseRegistration, verifyRegistration } from '../registration.js';
 import { AGENT_SUMMARY, DID, SERVED_VOUCH, SIGNED_OBJECT } from './schemas.js';
@@ -47,7 +47,7 @@ export async function agentRoutes(app: FastifyInstance, { ctx }: RoutesOptions):
     async (request, reply) => {
       const did = request.body.did as string;
       if (!did.startsWith('did:key:')) throw new RegistryError('aip_request_invalid', 'did must be a did:key');
-      publicKeyFromDidKey(did);
+      didParam('did', did);
       return reply.status(201).send(ctx.challenges.issue(did, ctx.now()));
     },
   );
@@ -118,7 +118,7 @@ export async function agentRoutes(app: FastifyInstance, { ctx }: RoutesOptions):
       },
     },
     async (request) => {
-      const did = didKeyFromId(request.params.did);
+      const did = didParam('did', request.params.did);
       const agent = ctx.agents.agent(did, request.query.limit);
       if (agent === undefined) throw new RegistryError('aip_agent_unknown', 'no agent with this DID is known here');
       return agent;

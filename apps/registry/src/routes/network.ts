@@ -1,8 +1,8 @@
 // Network-wide views for the observatory: totals and growth, and a subgraph to draw.
-import { didKeyFromId } from '@aip/identity';
 import { assertScope } from '@aip/trust';
 import type { FastifyInstance } from 'fastify';
 import type { RoutesOptions } from '../context.js';
+import { didParam } from '../lib/did-param.js';
 import { DID } from './schemas.js';
 
 const COUNT = { type: 'integer' } as const;
@@ -120,7 +120,7 @@ export async function networkRoutes(app: FastifyInstance, { ctx }: RoutesOptions
         now: ctx.now(),
         limit,
         ...(scope === undefined ? {} : { scope }),
-        ...(center === undefined ? {} : { center: didKeyFromId(center) }),
+        ...(center === undefined ? {} : { center: didParam('center', center) }),
       });
     },
   );
