@@ -1,10 +1,18 @@
 // Agent profiles (`aip-profile/1`): what an agent says about itself — a name, a description and
 // where to reach it — signed by its own key, so publishing one proves possession of that key.
 import { type Ed25519Options, encodeBase64Url, type Identity, signJson, verifyJson } from '@aip/identity';
-import { DEFAULT_CLOCK_SKEW, TrustError } from '@aip/trust';
+import {
+  base64UrlMember,
+  canonicalWithId,
+  DEFAULT_CLOCK_SKEW,
+  didKeyMember,
+  type Malformed,
+  objectRecord,
+  TrustError,
+  textMember,
+  timeMember,
+} from '@aip/trust';
 import { RegistryError } from './errors.js';
-import { base64UrlMember, didKeyMember, recordOf, textMember, timeMember } from './lib/fields.js';
-import { canonicalWithId } from './lib/object-id.js';
 
 /** The object type, also the signature's domain-separation type. */
 export const PROFILE_TYPE = 'aip-profile/1' as const;
@@ -18,6 +26,7 @@ export const MAX_ENDPOINT_LENGTH = 512;
 
 const FIELDS = new Set(['type', 'did', 'name', 'description', 'endpoints', 'iat', 'signature']);
 const MALFORMED = 'aip_profile_malformed';
+const malformed: Malformed = (message, options) => new RegistryError(MALFORMED, message, options);
 
 /** A signed agent profile, as serialized to JSON. */
 export interface Profile {
@@ -93,14 +102,14 @@ export function createProfile(identity: Identity, options: CreateProfileOptions)
  * ```
  */
 export function parseProfile(value: unknown): Profile {
-  const record = recordOf(value, FIELDS, MALFORMED, 'a profile');
+  const record = objectRecord(value, FIELDS, malformed, 'a profile');
   if (record.type !== PROFILE_TYPE) throw new RegistryError(MALFORMED, `type must be "${PROFILE_TYPE}"`);
-  didKeyMember(record, 'did', MALFORMED);
-  textMember(record, 'name', MALFORMED, { min: 1, max: MAX_NAME_LENGTH });
+  didKeyMember(record, 'did', malformed);
+  textMember(record, 'name', malformed, { min: 1, max: MAX_NAME_LENGTH });
   if (typeof record.name === 'string' && record.name.trim() === '') {
     throw new RegistryError(MALFORMED, 'name must not be blank');
   }
-  textMember(record, 'description', MALFORMED, { min: 0, max: MAX_DESCRIPTION_LENGTH, newlines: true });
+  textMember(record, 'description', malformed, { min: 0, max: MAX_DESCRIPTION_LENGTH, newlines: true });
   const endpoints = record.endpoints;
   if (!Array.isArray(endpoints) || endpoints.length > MAX_ENDPOINTS) {
     throw new RegistryError(MALFORMED, `endpoints must be a list of at most ${MAX_ENDPOINTS} URLs`);
@@ -114,8 +123,8 @@ export function parseProfile(value: unknown): Profile {
     }
   }
   if (new Set(endpoints).size !== endpoints.length) throw new RegistryError(MALFORMED, 'endpoints repeat a URL');
-  timeMember(record, 'iat', MALFORMED);
-  base64UrlMember(record, 'signature', MALFORMED, 64);
+  timeMember(record, 'iat', malformed);
+  base64UrlMember(record, 'signature', malformed, 64);
   return record as unknown as Profile;
 }
 
@@ -140,8 +149,8 @@ export function verifyProfile(value: unknown, options: ProfileClockOptions = {})
   }
   const { signature: _signature, ...unsigned } = profile;
   const record = profile as unknown as Record<string, unknown>;
-  const key = didKeyMember(record, 'did', MALFORMED);
-  const bytes = base64UrlMember(record, 'signature', MALFORMED, 64);
+  const key = didKeyMember(record, 'did', malformed);
+  const bytes = base64UrlMember(record, 'signature', malformed, 64);
   if (!verifyJson(bytes, PROFILE_TYPE, unsigned, key, options)) {
     throw new TrustError('aip_signature_invalid', "the profile's signature does not verify under its did");
   }

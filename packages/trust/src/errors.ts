@@ -25,3 +25,15 @@ export class TrustError extends AipError {
     this.name = 'TrustError';
   }
 }
+
+/**
+ * A factory of `TrustError`s with `code`, for the shared member checks of `object-members.ts`.
+ *
+ * @example
+ * ```ts
+ * didKeyMember(record, 'voucher', trustErrors('aip_vouch_malformed'), trustErrors('aip_identity_unresolvable'));
+ * ```
+ */
+export function trustErrors(code: TrustErrorCode): (message: string, options?: ErrorOptions) => TrustError {
+  return (message, options) => new TrustError(code, message, options);
+}

@@ -135,8 +135,8 @@ export class TrustStore {
   }
 
   /**
-   * The underlying better-sqlite3 connection, for read-only inspection and benchmarks. Writing
-   * through it bypasses verification: don't.
+   * @internal The underlying connection, for this package's engine and tests: the schema is
+   * private, other packages use the store's methods (CONVENTIONS 15).
    */
   get database(): Database.Database {
     return this.#db;

@@ -9,12 +9,13 @@ import {
   signJson,
   verifyJson,
 } from '@aip/identity';
+import { cachedPublicKeyFromDidKey } from './agent-keys.js';
 import { assertScope } from './assert-scope.js';
-import { TrustError } from './errors.js';
-import { assertIssued, type ClockOptions, currentTime } from './lib/clock.js';
-import { cachedPublicKeyFromDidKey } from './lib/did-cache.js';
-import { asRecord, assertKnownFields, base64UrlField, didKeyField, timeField } from './lib/fields.js';
-import { canonicalWithId } from './lib/object-id.js';
+import type { ClockOptions } from './clock-options.js';
+import { TrustError, trustErrors } from './errors.js';
+import { assertIssued, currentTime } from './lib/clock.js';
+import { canonicalWithId } from './object-id.js';
+import { base64UrlMember, didKeyMember, objectRecord, timeMember } from './object-members.js';
 
 /** The object type, also the signature's domain-separation type. */
 export const VOUCH_TYPE = 'aip-vouch/1' as const;
@@ -33,6 +34,8 @@ const FIELDS = new Set([
   'signature',
 ]);
 const MALFORMED = 'aip_vouch_malformed';
+const malformed = trustErrors(MALFORMED);
+const unresolvable = trustErrors('aip_identity_unresolvable');
 
 /** A signed vouch, as serialized to JSON. */
 export interface Vouch {
@@ -128,11 +131,10 @@ export function createVouch(identity: Identity, options: CreateVouchOptions): Vo
  * ```
  */
 export function parseVouch(value: unknown): Vouch {
-  const record = asRecord(value, MALFORMED, 'a vouch');
-  assertKnownFields(record, FIELDS, MALFORMED, 'the vouch');
+  const record = objectRecord(value, FIELDS, malformed, 'a vouch');
   if (record.type !== VOUCH_TYPE) throw new TrustError(MALFORMED, `type must be "${VOUCH_TYPE}"`);
-  didKeyField(record, 'voucher', MALFORMED);
-  didKeyField(record, 'subject', MALFORMED);
+  didKeyMember(record, 'voucher', malformed, unresolvable);
+  didKeyMember(record, 'subject', malformed, unresolvable);
   if (record.voucher === record.subject) throw new TrustError(MALFORMED, 'an agent cannot vouch for itself');
   assertScope(record.scope);
   const weight = record.weight;
@@ -143,12 +145,12 @@ export function parseVouch(value: unknown): Vouch {
   if (statement !== undefined && (typeof statement !== 'string' || statement.length > MAX_STATEMENT_LENGTH)) {
     throw new TrustError(MALFORMED, `statement must be a string of at most ${MAX_STATEMENT_LENGTH} characters`);
   }
-  const iat = timeField(record, 'iat', MALFORMED);
-  if (record.exp !== undefined && timeField(record, 'exp', MALFORMED) <= iat) {
+  const iat = timeMember(record, 'iat', malformed);
+  if (record.exp !== undefined && timeMember(record, 'exp', malformed) <= iat) {
     throw new TrustError(MALFORMED, 'exp must be after iat');
   }
-  base64UrlField(record, 'nonce', MALFORMED, [16, 32]);
-  base64UrlField(record, 'signature', MALFORMED, [64, 64]);
+  base64UrlMember(record, 'nonce', malformed, [16, 32]);
+  base64UrlMember(record, 'signature', malformed, 64);
   return record as unknown as Vouch;
 }
 

@@ -3,8 +3,9 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { canonicalize, encodeBase64Url, generateIdentity, type Identity, sha256, signJson } from '@aip/identity';
+import { encodeBase64Url, generateIdentity, type Identity, signJson } from '@aip/identity';
 import {
+  canonicalWithId,
   createRevocation,
   createVouch,
   openTrustEngine,
@@ -86,8 +87,7 @@ export function storeLegacyVouch(store: TrustStore, from: Identity, to: Identity
     nonce: encodeBase64Url(seededRandom(`legacy:${nonceCounter++}`)(16)),
   };
   const vouch = { ...unsigned, signature: signJson(from, VOUCH_TYPE, unsigned) } as Vouch;
-  const canonical = canonicalize(vouch);
-  const id = encodeBase64Url(sha256(new TextEncoder().encode(canonical)));
+  const { canonical, id } = canonicalWithId(vouch);
   const object: VerifiedObject = { kind: 'vouch', id, vouch, weight: 1, canonical };
   store.add(object);
   return id;

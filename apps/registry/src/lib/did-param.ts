@@ -2,8 +2,8 @@
 // normalized to its did:key. One that names no acceptable key is a bad request (400), not a failed
 // authentication: `aip_identity_unresolvable` (401) is for the signers of tokens and objects.
 import { AipError } from '@aip/identity';
+import { cachedDidKeyFromId } from '@aip/trust';
 import { RegistryError } from '../errors.js';
-import { memoDidKey } from './did-memo.js';
 
 /**
  * The `did:key` of the agent parameter `name`. Throws `RegistryError` `aip_request_invalid` for
@@ -16,7 +16,7 @@ import { memoDidKey } from './did-memo.js';
  */
 export function didParam(name: string, value: string): string {
   try {
-    return memoDidKey(value);
+    return cachedDidKeyFromId(value);
   } catch (err) {
     if (!(err instanceof AipError)) throw err;
     throw new RegistryError(
