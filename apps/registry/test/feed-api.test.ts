@@ -81,15 +81,15 @@ describe('registry store', () => {
     trust.add({ kind: 'vouch', ...verifyVouch(vouch, { now: NOW }) });
     trust.close();
     let store = openRegistryStore({ path });
-    expect(store.feed(0, 10).map((row) => JSON.parse(row.object))).toEqual([vouch]);
+    expect((await store.feed(0, 10)).map((row) => JSON.parse(row.object))).toEqual([vouch]);
     store.close();
     store = openRegistryStore({ path });
-    expect(store.feed(0, 10)).toHaveLength(1);
-    // Objects stored through the trust store alone still enter the feed (triggers).
+    expect(await store.feed(0, 10)).toHaveLength(1);
+    // Objects stored through the trust store alone still enter the feed (its append sequence).
     const later = createVouch(bob, { subject: carol.did, scope: '*', now: NOW });
     store.trust.add({ kind: 'vouch', ...verifyVouch(later, { now: NOW }) });
-    expect(store.feed(1, 10).map((row) => JSON.parse(row.object))).toEqual([later]);
-    expect(store.latestSeq()).toBe(2);
+    expect((await store.feed(1, 10)).map((row) => JSON.parse(row.object))).toEqual([later]);
+    expect(await store.latestSeq()).toBe(2);
     store.close();
   });
 
@@ -100,12 +100,12 @@ describe('registry store', () => {
     const vouch = createVouch(alice, { subject: bob.did, scope: '*', now: NOW });
     store.trust.add({ kind: 'vouch', ...verifyVouch(vouch, { now: NOW }) });
     const profile = createProfile(bob, { name: 'bob', now: NOW });
-    store.putProfile(verifyProfile(profile, { now: NOW }));
+    await store.putProfile(verifyProfile(profile, { now: NOW }));
     expect(() => store.feed(0, 10)).toThrow(TypeError);
     store.close();
     store = openRegistryStore({ path });
-    expect(store.feed(0, 10).map((row) => JSON.parse(row.object))).toEqual([vouch, profile]);
-    expect(new AgentViews(store).summary(alice.did)).toMatchObject({ vouches_out: 1 });
+    expect((await store.feed(0, 10)).map((row) => JSON.parse(row.object))).toEqual([vouch, profile]);
+    expect(await new AgentViews(store).summary(alice.did)).toMatchObject({ vouches_out: 1 });
     store.close();
   });
 
@@ -122,14 +122,14 @@ describe('registry store', () => {
       ...verifyRevocation(createRevocation(carol, vouchId(cb), { now: NOW }), { now: NOW }),
     });
     store.trust.add({ kind: 'vouch', ...verifyVouch(cb, { now: NOW }) });
-    expect(views.summary(bob.did)).toMatchObject({ vouches_in: 1, vouches_out: 0 });
-    expect(views.summary(alice.did)).toMatchObject({ vouches_in: 0, vouches_out: 1 });
+    expect(await views.summary(bob.did)).toMatchObject({ vouches_in: 1, vouches_out: 0 });
+    expect(await views.summary(alice.did)).toMatchObject({ vouches_in: 0, vouches_out: 1 });
     store.trust.add({
       kind: 'revocation',
       ...verifyRevocation(createRevocation(alice, vouchId(ab), { now: NOW }), { now: NOW }),
     });
-    expect(views.summary(bob.did)).toMatchObject({ vouches_in: 0 });
-    expect(views.summary(alice.did)).toMatchObject({ vouches_out: 0 });
+    expect(await views.summary(bob.did)).toMatchObject({ vouches_in: 0 });
+    expect(await views.summary(alice.did)).toMatchObject({ vouches_out: 0 });
     store.close();
   });
 
@@ -150,7 +150,7 @@ describe('registry store', () => {
     const path = `${registry.dir}/future.db`;
     openRegistryStore({ path }).close();
     const db = new Database(path);
-    db.prepare("UPDATE meta SET value = '99' WHERE key = 'registry_schema'").run();
+    db.prepare("UPDATE registry_meta SET value = '99' WHERE key = 'schema'").run();
     db.close();
     expect(() => openRegistryStore({ path })).toThrow(expect.objectContaining({ code: 'aip_store_corrupt' }));
   });

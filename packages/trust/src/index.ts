@@ -5,6 +5,18 @@ export { cachedDidKeyFromId } from './agent-keys.js';
 export { assertScope } from './assert-scope.js';
 export { type ClockOptions, DEFAULT_CLOCK_SKEW } from './clock-options.js';
 export {
+  type AgentStats,
+  type IssuedPerDay,
+  type ListedVouch,
+  openTrustDirectory,
+  type TrustChange,
+  type TrustDirectory,
+  type TrustTotals,
+  type VouchDirection,
+  type VouchEdge,
+  type VouchPage,
+} from './directory.js';
+export {
   DEFAULT_CORROBORATION_CAP,
   MAX_HOPS,
   openTrustEngine,
@@ -47,6 +59,7 @@ export {
   type AddOutcome,
   openTrustStore,
   type RefusedScope,
+  type StoredRevocation,
   type StoredVouch,
   TRUST_DB_FILE,
   TrustStore,

@@ -7,8 +7,9 @@ import { defaultAipHome, sha256 } from '@aip/identity';
 import { isValidScope } from '@aip/token';
 import Database from 'better-sqlite3';
 import { TrustError, type TrustErrorCode } from './errors.js';
+import { DIRECTORY_BACKFILL, DIRECTORY_SCHEMA } from './lib/directory-schema.js';
 import { SCHEMA, SCHEMA_VERSION } from './lib/schema.js';
-import type { VerifiedRevocation } from './revocation.js';
+import type { Revocation, VerifiedRevocation } from './revocation.js';
 import type { VerifiedObject } from './trust-object.js';
 import type { VerifiedVouch, Vouch } from './vouch.js';
 
@@ -30,6 +31,13 @@ export interface TrustStoreOptions {
   home?: string;
   /** Open an existing store read-only. */
   readonly?: boolean;
+  /**
+   * Keep what a directory of agents serves (`openTrustDirectory`): the append sequence of stored
+   * objects, vouches by subject and active vouch counts per agent, built from the stored objects
+   * the first time and kept by every later write (whoever opens the file). Costs inserts; a store
+   * that only imports and answers trust queries goes without. Default false.
+   */
+  directory?: boolean;
 }
 
 /** What happened to one object handed to the store. */
@@ -37,6 +45,12 @@ export type AddOutcome =
   | { status: 'accepted'; kind: 'vouch' | 'revocation'; id: string }
   | { status: 'duplicate'; kind: 'vouch' | 'revocation'; id: string }
   | { status: 'rejected'; kind: 'vouch' | 'revocation'; id: string; code: TrustErrorCode; message: string };
+
+/** A stored revocation. */
+export interface StoredRevocation {
+  id: string;
+  revocation: Revocation;
+}
 
 /** A stored vouch and its state. */
 export interface StoredVouch {
@@ -88,6 +102,8 @@ export class TrustStore {
   readonly path: string;
   /** Random per-database id: an index snapshot is only trusted for the database that wrote it. */
   readonly epoch: string;
+  /** True when the store keeps the directory (see {@link TrustStoreOptions.directory}). */
+  readonly directory: boolean;
   readonly #db: Database.Database;
   readonly #agents = new Map<string, number>();
   readonly #bulk = { depth: 0, cache: 0, checkpoint: 0 };
@@ -118,6 +134,7 @@ export class TrustStore {
         this.#db
           .prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('epoch', ?)")
           .run(randomBytes(16).toString('hex'));
+        if (options.directory === true) this.#ensureDirectory();
       }
       const meta = new Map(
         (this.#db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string }[]).map((r) => [
@@ -127,11 +144,22 @@ export class TrustStore {
       );
       if (meta.get('schema') !== SCHEMA_VERSION) throw new Error('unsupported schema');
       this.epoch = meta.get('epoch') as string;
+      this.directory = meta.get('directory') === '1';
     } catch (err) {
       if (err instanceof TrustError) throw err;
       throw new TrustError('aip_store_corrupt', `${this.path} is not a usable AIP trust store`, { cause: err });
     }
     this.#sql = prepare(this.#db);
+  }
+
+  #ensureDirectory(): void {
+    const created = this.#db.prepare("SELECT value FROM meta WHERE key = 'directory'").pluck().get();
+    if (created !== undefined) return;
+    this.#db.transaction(() => {
+      this.#db.exec(DIRECTORY_SCHEMA);
+      this.#db.exec(DIRECTORY_BACKFILL);
+      this.#db.prepare("INSERT INTO meta (key, value) VALUES ('directory', '1')").run();
+    })();
   }
 
   /**
@@ -179,11 +207,24 @@ export class TrustStore {
   }
 
   /**
-   * Bumps on every commit made through this object; the engine compares it (and SQLite's
-   * `data_version`, for other connections) to know when to catch up.
+   * @internal Bumps on every commit made through this object; the engine compares it (and
+   * SQLite's `data_version`, for other connections) to know when to catch up.
    */
   get localVersion(): number {
     return this.#localVersion;
+  }
+
+  /**
+   * Changes whenever anything was committed, through this object or by another connection: a
+   * cheap key for caches of answers derived from the store.
+   *
+   * @example
+   * ```ts
+   * if (store.version !== cachedAt) cache.clear();
+   * ```
+   */
+  get version(): string {
+    return `${this.#localVersion}.${this.#sql.dataVersion.get()}`;
   }
 
   /**
@@ -313,6 +354,20 @@ export class TrustStore {
   }
 
   /**
+   * A stored revocation by id (one whose vouch is not stored yet included: it is applied when the
+   * vouch arrives).
+   *
+   * @example
+   * ```ts
+   * if (store.getRevocation(verified.id) !== undefined) refuse('already stored');
+   * ```
+   */
+  getRevocation(id: string): StoredRevocation | undefined {
+    const object = this.#sql.revocationById.get(id) as string | undefined;
+    return object === undefined ? undefined : { id, revocation: JSON.parse(object) as Revocation };
+  }
+
+  /**
    * Every stored signed object as canonical JSON text, vouches first then revocations, each in
    * arrival order: the lines of a JSONL export, replayable into any store.
    *
@@ -389,6 +444,8 @@ function prepare(db: Database.Database) {
     vouchSeq: db.prepare('SELECT seq FROM vouches WHERE id = ?').pluck(),
     vouchState: db.prepare('SELECT seq, voucher, revoked_at FROM vouches WHERE id = ?'),
     vouchById: db.prepare('SELECT object, revoked_at FROM vouches WHERE id = ?'),
+    revocationById: db.prepare('SELECT object FROM revocations WHERE id = ?').pluck(),
+    dataVersion: db.prepare('PRAGMA data_version').pluck(),
     revocationSeq: db.prepare('SELECT seq FROM revocations WHERE id = ?').pluck(),
     revocationsOf: db.prepare('SELECT seq, voucher FROM revocations WHERE vouch = ? ORDER BY seq'),
     deleteRevocation: db.prepare('DELETE FROM revocations WHERE seq = ?'),

@@ -26,7 +26,10 @@ describe('cachedDidKeyFromId', () => {
     for (const id of ['alice', 'did:web:example.com', 'did:key:z6MkBogus']) {
       const first = codeOf(() => cachedDidKeyFromId(id));
       expect(first, id).toMatch(/^aip_(identity_unresolvable|key_invalid)$/);
-      expect(codeOf(() => cachedDidKeyFromId(id)), id).toBe(first);
+      expect(
+        codeOf(() => cachedDidKeyFromId(id)),
+        id,
+      ).toBe(first);
     }
   });
 });

@@ -7,6 +7,7 @@ import {
   DEFAULT_IP_LIMIT,
   DEFAULT_PORT,
   OPENAPI_PATH,
+  openRegistryStore,
   type RunningRegistry,
   startRegistry,
 } from '@aip/registry';
@@ -67,9 +68,13 @@ export function registerRegistry(program: Command): void {
 async function serve(options: ServeOptions & OutputOptions): Promise<number> {
   const db = path.resolve(options.db ?? path.join(defaultAipHome(), REGISTRY_DB_FILE));
   const rankingSeeds = options.seed.map((seed) => didKeyFromId(seed));
+  const store = openRegistryStore({ path: db });
+  // Vouches an earlier version stored in a scope the grammar now refuses: kept, never counted, said.
+  const refusedScopes = store.trust.refusedScopes();
   let running: RunningRegistry;
   try {
     running = await startRegistry({
+      store,
       db,
       port: options.port,
       host: options.host,
@@ -81,11 +86,12 @@ async function serve(options: ServeOptions & OutputOptions): Promise<number> {
       logger: options.log === true,
     });
   } catch (err) {
+    store.close();
     if (err instanceof AipError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new CliError('aip_usage', `cannot listen on ${options.host}:${options.port} (${code ?? 'failed'})`);
   }
-  printResult(options, { url: running.url, db, openapi: `${running.url}${OPENAPI_PATH}` }, () =>
+  printResult(options, { url: running.url, db, openapi: `${running.url}${OPENAPI_PATH}`, refusedScopes }, () =>
     [
       `aip registry listening on ${running.url}`,
       `  database:    ${db}`,
@@ -93,6 +99,9 @@ async function serve(options: ServeOptions & OutputOptions): Promise<number> {
       `  api:         ${running.url}/v1 (described at ${running.url}${OPENAPI_PATH})`,
       `  limits:      ${options.ipLimit || 'no'} requests/min per address, ${options.identityLimit || 'no'} objects/min per identity`,
       `  profiles:    ${options.requireChallenge === true ? 'challenge-response required' : 'signed profile or challenge-response'}`,
+      ...refusedScopes.map(
+        (r) => `  warning:     ${r.vouches} stored vouch(es) in scope ${r.scope}, never counted (${r.code})`,
+      ),
     ].join('\n'),
   );
   await new Promise<void>((resolve) => {
@@ -101,5 +110,6 @@ async function serve(options: ServeOptions & OutputOptions): Promise<number> {
   });
   if (!options.json) process.stderr.write('aip registry: shutting down\n');
   await running.close();
+  store.close();
   return EXIT_OK;
 }

@@ -39,7 +39,17 @@ export async function networkRoutes(app: FastifyInstance, { ctx }: RoutesOptions
               computed_at: COUNT,
               scopes: {
                 type: 'array',
+                description: 'the busiest scopes by vouches active now',
                 items: { type: 'object', properties: { scope: { type: 'string' }, vouches: COUNT } },
+              },
+              refused_scopes: {
+                type: 'array',
+                description:
+                  'scopes of stored vouches the scope grammar refuses (stored under an earlier one): kept and served as signed, never counted',
+                items: {
+                  type: 'object',
+                  properties: { scope: { type: 'string' }, vouches: COUNT, code: { type: 'string' } },
+                },
               },
               growth: {
                 type: 'array',
