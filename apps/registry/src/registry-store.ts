@@ -112,9 +112,12 @@ export class RegistryStore {
     })();
   }
 
-  /** Changes whenever anything was written, through this store or by another connection. */
+  /**
+   * Changes whenever anything was written, through this store or by another connection: the trust
+   * store's version sees every other connection's commits to the file (the registry tables' too).
+   */
   get version(): string {
-    return `${this.trust.version}.${this.#writes}.${this.#sql.dataVersion.get()}`;
+    return `${this.trust.version}.${this.#writes}`;
   }
 
   /**
@@ -288,7 +291,6 @@ export class RegistryStore {
 
 function prepare(db: Database.Database) {
   return {
-    dataVersion: db.prepare('PRAGMA data_version').pluck(),
     profileState: db.prepare('SELECT seq, id, iat FROM registry_profiles WHERE did = ?'),
     profileByDid: db.prepare('SELECT id, object FROM registry_profiles WHERE did = ?'),
     deleteProfile: db.prepare('DELETE FROM registry_profiles WHERE seq = ?'),

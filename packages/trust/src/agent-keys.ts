@@ -5,13 +5,13 @@
 import { didKeyFromPublicKey, publicKeyFromId } from '@aip/identity';
 
 const MAX_ENTRIES = 1 << 17;
-const memo = new Map<string, { did: string; key: Uint8Array }>();
+// The did is encoded on first demand: verifying objects only ever needs the key.
+const memo = new Map<string, { did: string | undefined; key: Uint8Array }>();
 
-function resolve(id: string): { did: string; key: Uint8Array } {
+function resolve(id: string): { did: string | undefined; key: Uint8Array } {
   let entry = memo.get(id);
   if (entry === undefined) {
-    const key = publicKeyFromId(id);
-    entry = { did: didKeyFromPublicKey(key), key };
+    entry = { did: undefined, key: publicKeyFromId(id) };
     // FIFO eviction: a Map iterates in insertion order.
     if (memo.size >= MAX_ENTRIES) memo.delete(memo.keys().next().value as string);
     memo.set(id, entry);
@@ -30,7 +30,9 @@ function resolve(id: string): { did: string; key: Uint8Array } {
  * ```
  */
 export function cachedDidKeyFromId(id: string): string {
-  return resolve(id).did;
+  const entry = resolve(id);
+  entry.did ??= didKeyFromPublicKey(entry.key);
+  return entry.did;
 }
 
 /**
