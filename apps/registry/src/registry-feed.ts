@@ -20,20 +20,24 @@ const CATCH_UP_BATCH = 10_000;
  *
  * @example
  * ```ts
- * const feed = new RegistryFeed(db, directory, onWrite);
+ * const feed = new RegistryFeed(db, directory, () => trust.version, onWrite);
  * const rows = await feed.page(0, 1000);
  * ```
  */
 export class RegistryFeed {
   readonly #db: Database.Database;
   readonly #directory: TrustDirectory;
+  readonly #trustVersion: () => string;
   readonly #onWrite: () => void;
   readonly #sql;
   #catching: Promise<void> = Promise.resolve();
+  /** The trust store's version the feed last caught up with: nothing to do while it holds. */
+  #caughtUp: string | undefined;
 
-  constructor(db: Database.Database, directory: TrustDirectory, onWrite: () => void) {
+  constructor(db: Database.Database, directory: TrustDirectory, trustVersion: () => string, onWrite: () => void) {
     this.#db = db;
     this.#directory = directory;
+    this.#trustVersion = trustVersion;
     this.#onWrite = onWrite;
     this.#sql = {
       rows: db.prepare(
@@ -58,11 +62,14 @@ export class RegistryFeed {
    * after the other.
    */
   catchUp(): Promise<void> {
+    if (this.#caughtUp === this.#trustVersion()) return this.#catching;
     this.#catching = this.#catching.then(() => this.#catchUpOnce());
     return this.#catching;
   }
 
   async #catchUpOnce(): Promise<void> {
+    // Read before: whatever commits during the catch-up makes the next call catch up again.
+    const version = this.#trustVersion();
     let last = Number(this.#sql.lastTrust.get());
     for (;;) {
       const changes = await this.#directory.changesSince(last, CATCH_UP_BATCH);
@@ -81,6 +88,7 @@ export class RegistryFeed {
       })();
       this.#onWrite();
     }
+    this.#caughtUp = version;
   }
 
   /**

@@ -81,7 +81,12 @@ export class RegistryStore {
     this.#sql = prepare(this.#db);
     if (trust.directory) {
       this.directory = openTrustDirectory(trust);
-      this.#feed = new RegistryFeed(this.#db, this.directory, () => this.#writes++);
+      this.#feed = new RegistryFeed(
+        this.#db,
+        this.directory,
+        () => trust.version,
+        () => this.#writes++,
+      );
     }
   }
 
