@@ -1,5 +1,6 @@
 // Typed readers for configuration values: each refuses a bad value with an error naming the key.
 import { publicKeyFromId } from '@aip/identity';
+import { isValidScope, SCOPE_GRAMMAR } from '@aip/token';
 import { ProxyConfigError } from './errors.js';
 
 export type Table = Record<string, unknown>;
@@ -81,10 +82,11 @@ export function scopeNumbers(
   const t = value === undefined ? {} : table({ [key]: value }, key);
   const out = new Map<string, number>();
   for (const [pattern, n] of Object.entries(t)) {
-    if (!/^(\*|[a-z][a-z0-9_-]*:\S+)$/.test(pattern))
+    // The one scope grammar of @aip/token: what a token can carry is what a cost or a limit can name.
+    if (!isValidScope(pattern))
       throw new ProxyConfigError(
         `${key}."${pattern}"`,
-        'must be a scope pattern such as "tool:search" or "tool:github.*"',
+        `must be a scope pattern such as "tool:search" or "tool:github.*" (${SCOPE_GRAMMAR})`,
       );
     out.set(pattern, read(`${key}."${pattern}"`, n));
   }
