@@ -1,5 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { encodeBase64Url, generateIdentity, type Identity, signJson } from '@aip/identity';
+import { canonicalWithId, openTrustStore, VOUCH_TYPE, type Vouch } from '@aip/trust';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hasScript, killChildren, runAip, runAipInTerminal, tempDir } from './run-aip.js';
 
@@ -169,6 +171,39 @@ describe('aip trust import / export', () => {
     expect(again.stdout).toContain('line 3: aip_signature_invalid');
     // Exported from alice, the accepted object is byte-identical to bob's.
     expect((await as('alice', ['trust', 'export'])).stdout.trim()).toBe(good);
+  });
+
+  it('reports stored vouches in a scope the grammar now refuses, and refuses such lines', async () => {
+    // Vouches as an earlier version signed them: `tool:café` was a vouch scope then.
+    const legacy = (from: Identity, subject: string): Vouch => {
+      const unsigned = {
+        type: VOUCH_TYPE,
+        voucher: from.did,
+        subject,
+        scope: 'tool:café',
+        weight: 1,
+        iat: Math.floor(Date.now() / 1000) - 60,
+        nonce: encodeBase64Url(crypto.getRandomValues(new Uint8Array(16))),
+      };
+      return { ...unsigned, signature: signJson(from, VOUCH_TYPE, unsigned) } as Vouch;
+    };
+    const stored = legacy(generateIdentity(), dids.bob as string);
+    const store = openTrustStore({ path: path.join(dir, 'alice', 'trust.db') });
+    const { canonical, id } = canonicalWithId(stored);
+    store.add({ kind: 'vouch', id, vouch: stored, weight: 1, canonical });
+    store.close();
+    const file = path.join(dir, 'old.jsonl');
+    await fs.writeFile(file, `${JSON.stringify(legacy(generateIdentity(), dids.carol as string))}\n`);
+    const result = await as('alice', ['trust', 'import', file, '--json']);
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      accepted: 0,
+      rejectedByCode: { aip_scope_invalid: 1 },
+      refusedScopes: [{ scope: 'tool:café', vouches: 1, code: 'aip_scope_invalid' }],
+    });
+    expect((await as('alice', ['trust', 'import', file])).stdout).toMatch(
+      /1 vouch\(es\) in scope tool:café \(aip_scope_invalid\)/,
+    );
   });
 
   it('never overwrites an export file without --force', async () => {
