@@ -3,7 +3,7 @@
 import { ERROR_CODES, HTTP_STATUS, type WireErrorCode } from '@aip/identity';
 
 /** Every code the registry can answer with. */
-export type RegistryAnswerCode = Extract<
+export type RegistryResponseCode = Extract<
   WireErrorCode,
   | (typeof ERROR_CODES.registry)[number]
   | (typeof ERROR_CODES.trust)[number]
@@ -11,8 +11,8 @@ export type RegistryAnswerCode = Extract<
   | 'aip_json_unsupported'
 >;
 
-const ANSWERS: readonly RegistryAnswerCode[] = [
-  ...new Set<RegistryAnswerCode>([
+const ANSWERS: readonly RegistryResponseCode[] = [
+  ...new Set<RegistryResponseCode>([
     ...ERROR_CODES.registry,
     ...ERROR_CODES.trust,
     'aip_key_invalid',
@@ -31,6 +31,6 @@ export { httpStatusOf } from '@aip/identity';
  * for (const [code, status] of errorCodeTable()) console.log(code, status);
  * ```
  */
-export function errorCodeTable(): [RegistryAnswerCode, number][] {
+export function errorCodeTable(): [RegistryResponseCode, number][] {
   return ANSWERS.map((code) => [code, HTTP_STATUS[code]]);
 }

@@ -75,7 +75,6 @@ async function serve(options: ServeOptions & OutputOptions): Promise<number> {
   try {
     running = await startRegistry({
       store,
-      db,
       port: options.port,
       host: options.host,
       ipLimit: options.ipLimit,
