@@ -7,7 +7,8 @@ import { promises as fs } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { coveringScopes, importJsonlFile, openTrustEngine, openTrustStore, type TrustEngine } from '@aip/trust';
+import { coveringPatterns } from '@aip/token';
+import { importJsonlFile, openTrustEngine, openTrustStore, type TrustEngine } from '@aip/trust';
 import { median, percentile, rawVerifyRate, result, type Suite } from './harness.js';
 import { BENCH_DIR, BENCH_NOW, type Dataset, loadDataset, QUERY_SCOPE, SCALES } from './trust-dataset.js';
 
@@ -29,7 +30,7 @@ const CTE_SCRIPT = fileURLToPath(new URL('./cte-query.mjs', import.meta.url));
 async function cteQuery(db: string, root: string, target: string): Promise<{ ms: number; score: number | null }> {
   const child = spawn(
     process.execPath,
-    [CTE_SCRIPT, db, root, target, String(BENCH_NOW), JSON.stringify(coveringScopes(QUERY_SCOPE))],
+    [CTE_SCRIPT, db, root, target, String(BENCH_NOW), JSON.stringify(coveringPatterns(QUERY_SCOPE))],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   let out = '';

@@ -248,10 +248,10 @@ import { runCli } from '@aip/cli';
 const me: Identity = generateIdentity();
 const verified: VerifiedToken = verifyToken(issueToken(me, { sub: me.did, scope: ['tool:a'] }), { trustedKeys: [me.did] });
 const store: TrustStore = openTrustStore({ path: ':memory:' });
-const pragma: unknown = store.database.pragma('journal_mode', { simple: true });
+const counts: ReturnType<TrustStore['counts']> = store.counts();
 const code: TrustErrorCode | IdentityErrorCode = 'aip_store_unavailable';
 const info: Promise<{ info: StoredIdentityInfo }> = loadIdentity();
-export const used = [verified, pragma, code, info, AipError, createAipFetch, operationOf, a2aCallOf, createProxy, buildApp, openRegistryStore, runCli];
+export const used = [verified, counts, code, info, AipError, createAipFetch, operationOf, a2aCallOf, createProxy, buildApp, openRegistryStore, runCli];
 export type Config = ProxyConfig;
 export type Agent = AipAgentIdentity;
 `,

@@ -1,14 +1,10 @@
 // Errors the CLI raises itself (bad arguments, unreadable input), carrying their exit code.
+import type { ErrorCodeOf } from '@aip/identity';
 import { AipError, describeIoError, isIoError } from '@aip/identity/errors';
 import { EXIT_USAGE } from './exit-codes.js';
 
-/** Codes of {@link CliError}. */
-export type CliErrorCode =
-  | 'aip_usage'
-  | 'aip_input_unreadable'
-  | 'aip_output_exists'
-  | 'aip_output_unwritable'
-  | 'aip_interrupted';
+/** Codes of {@link CliError}: the CLI codes of the one list, `ERROR_CODES.cli` in `@aip/identity`. */
+export type CliErrorCode = Exclude<ErrorCodeOf<'cli'>, 'aip_internal'>;
 
 /**
  * A CLI-level failure: printed as `{"error":{"code","message"}}` with `--json`, exit code 2 unless

@@ -146,7 +146,7 @@ describe('a read-only $AIP_HOME', () => {
       );
     for (const [args, code] of [
       [['init', '--force', '--json'], 'aip_keystore_unavailable'],
-      [['vouch', OTHER, '--json'], 'aip_store_unavailable'],
+      [['vouch', OTHER, '--scope', 'tool:search', '--json'], 'aip_store_unavailable'],
     ] as [string[], string][]) {
       const run = await underReadOnly(args);
       expect(run.code, `${args.join(' ')}: ${run.stderr}`).toBe(2);

@@ -91,7 +91,7 @@ describe('aip publish and aip sync', () => {
     const v1 = JSON.parse(
       (await as('alice', ['vouch', dids.bob as string, '--scope', 'tool:search', '--json'])).stdout,
     );
-    await as('alice', ['vouch', dids.carol as string, '--json']);
+    await as('alice', ['vouch', dids.carol as string, '--scope', '*', '--json']);
     expect((await as('alice', ['revoke', v1.id])).code).toBe(0);
     const first = await as('alice', [
       'publish',
@@ -199,7 +199,7 @@ describe('aip publish and aip sync', () => {
 
   it.skipIf(!hasScript)('draws a progress bar when stderr is a terminal', async () => {
     const { url } = await serve();
-    await as('alice', ['vouch', dids.bob as string]);
+    await as('alice', ['vouch', dids.bob as string, '--scope', '*']);
     await as('alice', ['publish', url]);
     const quoted = [process.execPath, AIP_BIN, 'sync', url].map((a) => `'${a}'`).join(' ');
     const run = await runCommand('script', ['-qec', quoted, '/dev/null'], { env: homes.carol as Env });

@@ -1,5 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { encodeBase64Url, generateIdentity, type Identity, signJson } from '@aip/identity';
+import { canonicalWithId, openTrustStore, VOUCH_TYPE, type Vouch } from '@aip/trust';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hasScript, killChildren, runAip, runAipInTerminal, tempDir } from './run-aip.js';
 
@@ -88,7 +90,7 @@ describe('aip vouch / trust score / trust path', () => {
   });
 
   it('respects --ttl and --at', async () => {
-    await as('alice', ['vouch', dids.bob as string, '--ttl', '3600']);
+    await as('alice', ['vouch', dids.bob as string, '--scope', '*', '--ttl', '3600']);
     const now = Math.floor(Date.now() / 1000);
     const soon = await as('alice', ['trust', 'score', dids.bob as string, '--at', String(now + 60), '--json']);
     expect(JSON.parse(soon.stdout).score).toBe(1);
@@ -99,12 +101,13 @@ describe('aip vouch / trust score / trust path', () => {
 
   it('refuses bad input with exit 2 and a typed code', async () => {
     const cases: [string[], string][] = [
-      [['vouch', dids.bob as string, '--weight', '0', '--json'], 'aip_vouch_malformed'],
-      [['vouch', dids.bob as string, '--weight', 'lots', '--json'], 'aip_usage'],
-      [['vouch', dids.bob as string, '--scope', 'tool:x*', '--json'], 'aip_scope_invalid'],
-      [['vouch', dids.bob as string, '--ttl', '-5', '--json'], 'aip_vouch_malformed'],
-      [['vouch', dids.alice as string, '--json'], 'aip_vouch_malformed'],
-      [['vouch', 'did:web:example.com', '--json'], 'aip_identity_unresolvable'],
+      [['vouch', dids.bob as string, '--scope', '*', '--weight', '0', '--json'], 'aip_vouch_malformed'],
+      [['vouch', dids.bob as string, '--scope', '*', '--weight', 'lots', '--json'], 'aip_usage'],
+      [['vouch', dids.bob as string, '--scope', 'tool:café', '--json'], 'aip_scope_invalid'],
+      [['vouch', dids.bob as string, '--scope', '*', '--ttl', '-5', '--json'], 'aip_vouch_malformed'],
+      [['vouch', dids.alice as string, '--scope', '*', '--json'], 'aip_vouch_malformed'],
+      [['vouch', 'did:web:example.com', '--scope', '*', '--json'], 'aip_identity_unresolvable'],
+      [['vouch', dids.bob as string, '--json'], 'aip_usage'],
       [['trust', 'score', dids.bob as string, '--scope', 'nope', '--json'], 'aip_scope_invalid'],
     ];
     for (const [args, code] of cases) {
@@ -117,7 +120,7 @@ describe('aip vouch / trust score / trust path', () => {
 
 describe('aip revoke', () => {
   it('revokes a vouch by id, which then stops counting, and is idempotent', async () => {
-    const { id } = JSON.parse((await as('alice', ['vouch', dids.bob as string, '--json'])).stdout);
+    const { id } = JSON.parse((await as('alice', ['vouch', dids.bob as string, '--scope', '*', '--json'])).stdout);
     expect((await as('alice', ['trust', 'score', dids.bob as string])).code).toBe(0);
     const revoked = await as('alice', ['revoke', id, '--json']);
     expect(revoked.code).toBe(0);
@@ -130,7 +133,7 @@ describe('aip revoke', () => {
     const unknown = await as('alice', ['revoke', 'A'.repeat(43), '--json']);
     expect(unknown.code).toBe(2);
     expect(JSON.parse(unknown.stdout).error.code).toBe('aip_vouch_unknown');
-    const { id } = JSON.parse((await as('alice', ['vouch', dids.bob as string, '--json'])).stdout);
+    const { id } = JSON.parse((await as('alice', ['vouch', dids.bob as string, '--scope', '*', '--json'])).stdout);
     const aliceDb = path.join(dir, 'alice', 'trust.db');
     const foreign = await as('bob', ['revoke', id, '--db', aliceDb, '--json']);
     expect(foreign.code).toBe(2);
@@ -149,7 +152,7 @@ describe('aip revoke', () => {
 
 describe('aip trust import / export', () => {
   it('reports rejected lines with reasons (exit 1) and keeps the good ones', async () => {
-    await as('bob', ['vouch', dids.carol as string]);
+    await as('bob', ['vouch', dids.carol as string, '--scope', '*']);
     const file = path.join(dir, 'mixed.jsonl');
     expect((await as('bob', ['trust', 'export', file])).code).toBe(0);
     const good = (await fs.readFile(file, 'utf8')).trim();
@@ -170,8 +173,41 @@ describe('aip trust import / export', () => {
     expect((await as('alice', ['trust', 'export'])).stdout.trim()).toBe(good);
   });
 
+  it('reports stored vouches in a scope the grammar now refuses, and refuses such lines', async () => {
+    // Vouches as an earlier version signed them: `tool:café` was a vouch scope then.
+    const legacy = (from: Identity, subject: string): Vouch => {
+      const unsigned = {
+        type: VOUCH_TYPE,
+        voucher: from.did,
+        subject,
+        scope: 'tool:café',
+        weight: 1,
+        iat: Math.floor(Date.now() / 1000) - 60,
+        nonce: encodeBase64Url(crypto.getRandomValues(new Uint8Array(16))),
+      };
+      return { ...unsigned, signature: signJson(from, VOUCH_TYPE, unsigned) } as Vouch;
+    };
+    const stored = legacy(generateIdentity(), dids.bob as string);
+    const store = openTrustStore({ path: path.join(dir, 'alice', 'trust.db') });
+    const { canonical, id } = canonicalWithId(stored);
+    store.add({ kind: 'vouch', id, vouch: stored, weight: 1, canonical });
+    store.close();
+    const file = path.join(dir, 'old.jsonl');
+    await fs.writeFile(file, `${JSON.stringify(legacy(generateIdentity(), dids.carol as string))}\n`);
+    const result = await as('alice', ['trust', 'import', file, '--json']);
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      accepted: 0,
+      rejectedByCode: { aip_scope_invalid: 1 },
+      refusedScopes: [{ scope: 'tool:café', vouches: 1, code: 'aip_scope_invalid' }],
+    });
+    expect((await as('alice', ['trust', 'import', file])).stdout).toMatch(
+      /1 vouch\(es\) in scope tool:café \(aip_scope_invalid\)/,
+    );
+  });
+
   it('never overwrites an export file without --force', async () => {
-    await as('alice', ['vouch', dids.bob as string]);
+    await as('alice', ['vouch', dids.bob as string, '--scope', '*']);
     const file = path.join(dir, 'out.jsonl');
     await fs.writeFile(file, 'precious');
     const refused = await as('alice', ['trust', 'export', file, '--json']);
@@ -189,7 +225,7 @@ describe('aip trust import / export', () => {
   });
 
   it.runIf(hasScript)('draws a progress bar on a terminal only', async () => {
-    await as('bob', ['vouch', dids.carol as string]);
+    await as('bob', ['vouch', dids.carol as string, '--scope', '*']);
     const file = path.join(dir, 'one.jsonl');
     await as('bob', ['trust', 'export', file]);
     const piped = await as('alice', ['trust', 'import', file]);
@@ -201,7 +237,7 @@ describe('aip trust import / export', () => {
 
 describe('aip trust rank', () => {
   it('lists a seeded ranking for display', async () => {
-    await as('alice', ['vouch', dids.bob as string]);
+    await as('alice', ['vouch', dids.bob as string, '--scope', '*']);
     const result = await as('alice', ['trust', 'rank', '--json']);
     expect(result.code).toBe(0);
     const parsed = JSON.parse(result.stdout);

@@ -1,7 +1,7 @@
 // Read-side views of agents for the API and the observatory: one agent with its vouches in and
 // out, and search over profiles and known DIDs.
 import { AipError } from '@aip/identity';
-import { type Vouch, verifyVouch } from '@aip/trust';
+import { type AgentStats, type TrustDirectory, type Vouch, type VouchPage, verifyVouch } from '@aip/trust';
 import { type Profile, verifyProfile } from './profile.js';
 import type { RegistryStore } from './registry-store.js';
 
@@ -37,43 +37,24 @@ export interface AgentView extends AgentSummary {
   withheld: number;
 }
 
-const LIKE_SPECIAL = /[\\%_]/g;
-
 /**
- * Queries over a registry store that shape what the API and the observatory show.
+ * What the API and the observatory show of agents: the registry's profiles and the trust store's
+ * directory (never its tables).
  *
  * @example
  * ```ts
  * const views = new AgentViews(store);
- * views.search('scout', 20);
+ * await views.search('scout', 20);
  * ```
  */
 export class AgentViews {
   readonly #store: RegistryStore;
-  readonly #sql;
+  readonly #directory: TrustDirectory;
 
   constructor(store: RegistryStore) {
+    if (store.directory === undefined) throw new TypeError('agent views need a store with a feed');
     this.#store = store;
-    const db = store.database;
-    this.#sql = {
-      agentIdx: db.prepare('SELECT idx FROM agents WHERE did = ?').pluck(),
-      degrees: db.prepare('SELECT vouches_in, vouches_out FROM registry_degrees WHERE agent = ?'),
-      received: db.prepare(
-        'SELECT id, object, revoked_at IS NOT NULL AS revoked FROM vouches WHERE subject = ? ORDER BY seq DESC LIMIT ?',
-      ),
-      given: db.prepare(
-        'SELECT id, object, revoked_at IS NOT NULL AS revoked FROM vouches WHERE voucher = ? ORDER BY seq DESC LIMIT ?',
-      ),
-      search: db.prepare(
-        `SELECT did FROM registry_profiles
-         WHERE name LIKE @contains ESCAPE '\\' OR description LIKE @contains ESCAPE '\\' OR did = @exact
-         ORDER BY (did = @exact) DESC, (name LIKE @prefix ESCAPE '\\') DESC, name COLLATE NOCASE, did LIMIT @limit`,
-      ),
-      recent: db.prepare('SELECT did FROM registry_profiles ORDER BY seq DESC LIMIT ?').pluck(),
-      didPrefix: db
-        .prepare("SELECT did FROM agents WHERE did >= @prefix AND did < @prefix || '~' ORDER BY did LIMIT @limit")
-        .pluck(),
-    };
+    this.#directory = store.directory;
   }
 
   /**
@@ -82,32 +63,37 @@ export class AgentViews {
    *
    * @example
    * ```ts
-   * const agent = views.agent(did, 50);
+   * const agent = await views.agent(did, 50);
    * ```
    */
-  agent(did: string, limit: number): AgentView | undefined {
+  async agent(did: string, limit: number): Promise<AgentView | undefined> {
     const profile = this.profile(did);
-    const idx = this.#sql.agentIdx.get(did) as number | undefined;
-    if (profile === undefined && idx === undefined) return undefined;
+    const stats = await this.#directory.agentStats(did);
+    if (profile === undefined && stats === undefined) return undefined;
     let withheld = 0;
     // What is served is re-verified (as of its issue time, so expired vouches still show): a
     // database altered behind the registry's back yields fewer vouches, never a forged one.
-    const served = (rows: unknown[]): ServedVouch[] =>
-      (rows as { id: string; object: string; revoked: number }[]).flatMap((row) => {
-        const vouch = authentic(row.id, row.object);
+    const served = (page: VouchPage): ServedVouch[] =>
+      page.vouches.flatMap((listed) => {
+        const vouch = authentic(listed.id, listed.canonical);
         if (vouch === undefined) {
           withheld++;
           return [];
         }
-        return [{ id: row.id, revoked: row.revoked === 1, vouch }];
+        return [{ id: listed.id, revoked: listed.revoked, vouch }];
       });
-    const vouchesReceived = idx === undefined ? [] : served(this.#sql.received.all(idx, limit));
-    const vouchesGiven = idx === undefined ? [] : served(this.#sql.given.all(idx, limit));
+    const [received, given] =
+      stats === undefined
+        ? [[], []]
+        : [
+            served(await this.#directory.vouchesOf(did, { direction: 'received', limit })),
+            served(await this.#directory.vouchesOf(did, { direction: 'given', limit })),
+          ];
     return {
-      ...this.summary(did, profile),
+      ...summaryOf(did, profile, stats),
       profile: profile ?? null,
-      vouches_received: vouchesReceived,
-      vouches_given: vouchesGiven,
+      vouches_received: received,
+      vouches_given: given,
       withheld,
     };
   }
@@ -118,25 +104,22 @@ export class AgentViews {
    *
    * @example
    * ```ts
-   * views.search('search', 10).map((a) => a.name);
+   * (await views.search('search', 10)).map((a) => a.name);
    * ```
    */
-  search(query: string, limit: number): AgentSummary[] {
+  async search(query: string, limit: number): Promise<AgentSummary[]> {
     const q = query.trim();
     let dids: string[];
-    if (q === '') dids = this.#sql.recent.all(limit) as string[];
+    if (q === '') dids = this.#store.profileDids(limit);
     else {
-      const escaped = q.replace(LIKE_SPECIAL, (c) => `\\${c}`);
-      dids = (
-        this.#sql.search.all({ contains: `%${escaped}%`, exact: q, prefix: `${escaped}%`, limit }) as { did: string }[]
-      ).map((r) => r.did);
+      dids = this.#store.searchProfiles(q, limit);
       if (dids.length < limit && q.startsWith('did:key:z') && q.length >= 12) {
-        for (const did of this.#sql.didPrefix.all({ prefix: q, limit: limit - dids.length }) as string[]) {
+        for (const did of await this.#directory.agentsWithPrefix(q, limit - dids.length)) {
           if (!dids.includes(did)) dids.push(did);
         }
       }
     }
-    return dids.map((did) => this.summary(did, this.profile(did)));
+    return Promise.all(dids.map((did) => this.summary(did, this.profile(did))));
   }
 
   /**
@@ -164,25 +147,24 @@ export class AgentViews {
    *
    * @example
    * ```ts
-   * views.summary(did).vouches_in;
+   * (await views.summary(did)).vouches_in;
    * ```
    */
-  summary(did: string, profile?: Profile): AgentSummary {
-    const idx = this.#sql.agentIdx.get(did) as number | undefined;
-    const degrees =
-      idx === undefined
-        ? undefined
-        : (this.#sql.degrees.get(idx) as { vouches_in: number; vouches_out: number } | undefined);
-    return {
-      did,
-      name: profile?.name ?? null,
-      description: profile?.description ?? '',
-      endpoints: profile?.endpoints ?? [],
-      platform: profile?.platform ?? null,
-      vouches_in: degrees?.vouches_in ?? 0,
-      vouches_out: degrees?.vouches_out ?? 0,
-    };
+  async summary(did: string, profile?: Profile): Promise<AgentSummary> {
+    return summaryOf(did, profile, await this.#directory.agentStats(did));
   }
+}
+
+function summaryOf(did: string, profile: Profile | undefined, stats: AgentStats | undefined): AgentSummary {
+  return {
+    did,
+    name: profile?.name ?? null,
+    description: profile?.description ?? '',
+    endpoints: profile?.endpoints ?? [],
+    platform: profile?.platform ?? null,
+    vouches_in: stats?.vouchesIn ?? 0,
+    vouches_out: stats?.vouchesOut ?? 0,
+  };
 }
 
 /** The stored vouch if it still verifies and still has the id it is stored under. */

@@ -106,6 +106,13 @@ export function buildApp(options: RegistryOptions = {}): FastifyInstance {
     now: options.now ?? (() => Math.floor(Date.now() / 1000)),
   };
 
+  for (const refused of store.trust.refusedScopes()) {
+    app.log.warn(
+      { code: refused.code, scope: refused.scope, vouches: refused.vouches },
+      'stored vouches in a scope the scope grammar refuses: kept and served as signed, never counted',
+    );
+  }
+
   // JSON only: fastify's default text/plain parser would hand strings to routes that take objects.
   app.removeContentTypeParser('text/plain');
   installErrorHandling(app);

@@ -26,7 +26,7 @@ export const ERROR_SCHEMA = {
 // Fastify's own failures (body parsing, validation) and what they mean here.
 const FASTIFY_CODES: Record<string, [RegistryErrorCode, string]> = {
   FST_ERR_CTP_BODY_TOO_LARGE: ['aip_request_too_large', 'the body is larger than the registry accepts'],
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: ['aip_media_type_unsupported', 'send the body as application/json'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: ['aip_unsupported_media_type', 'send the body as application/json'],
   FST_ERR_CTP_EMPTY_JSON_BODY: ['aip_request_invalid', 'the body is empty'],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['aip_request_invalid', 'the content length does not match the body'],
 };

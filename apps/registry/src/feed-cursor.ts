@@ -10,7 +10,7 @@ const CURSOR = /^([0-9a-f]{12})\.(\d{1,15})$/;
  *
  * @example
  * ```ts
- * formatCursor(store.trust.epoch, 1200); // "3f9c0a1b2c3d.1200"
+ * formatCursor(store.feedEpoch, 1200); // "3f9c0a1b2c3d.1200"
  * ```
  */
 export function formatCursor(epoch: string, seq: number): string {
@@ -23,7 +23,7 @@ export function formatCursor(epoch: string, seq: number): string {
  *
  * @example
  * ```ts
- * const since = parseCursor(request.query.since, store.trust.epoch);
+ * const since = parseCursor(request.query.since, store.feedEpoch);
  * ```
  */
 export function parseCursor(cursor: string, epoch: string): number {

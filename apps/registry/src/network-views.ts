@@ -1,7 +1,7 @@
 // Read-side views of the whole network for the observatory: totals, growth and a drawable subgraph.
 // Totals and growth scan the vouches (about a second at a million), so each answer is kept until
 // the store changes, and, when it was slow to compute, for at least `ttlMs` (30 s) even then.
-import { coveringScopes } from '@aip/trust';
+import type { RefusedScope, TrustDirectory } from '@aip/trust';
 import type { AgentViews } from './agent-views.js';
 import type { RegistryStore } from './registry-store.js';
 
@@ -16,6 +16,11 @@ export interface NetworkStats {
   revocations: number;
   /** The busiest scopes by active vouches. */
   scopes: { scope: string; vouches: number }[];
+  /**
+   * Scopes of stored vouches the scope grammar refuses (stored under an earlier one): kept and
+   * served as signed, never counted, reported with their code. Empty for a registry started now.
+   */
+  refused_scopes: RefusedScope[];
   /** One entry per UTC day of the last `days` (by the objects' signed issue time), oldest first. */
   growth: { day: string; vouches: number; profiles: number; revocations: number; total_vouches: number }[];
   /** Unix seconds the figures were computed at. */
@@ -47,70 +52,34 @@ const DAY = 86_400;
 /** Answers that took longer than this to compute may be served stale for `ttlMs`. */
 const SLOW_MS = 100;
 
+/** Profile DIDs asked about per directory call, counting the agents known only by a profile. */
+const BATCH = 1000;
+
 /**
  * Totals, growth and subgraphs of a registry store, cached per store version.
  *
  * @example
  * ```ts
  * const network = new NetworkViews(store, views);
- * network.stats({ now, days: 30 }).vouches;
+ * (await network.stats({ now, days: 30 })).vouches;
  * ```
  */
 export class NetworkViews {
   readonly #store: RegistryStore;
+  readonly #directory: TrustDirectory;
   readonly #agents: AgentViews;
   readonly #ttlMs: number;
   readonly #cache = new Map<string, { version: string; at: number; value: unknown; slow: boolean }>();
-  readonly #sql;
 
   constructor(store: RegistryStore, agents: AgentViews, options: { ttlMs?: number } = {}) {
+    if (store.directory === undefined) throw new TypeError('network views need a store with a feed');
     this.#store = store;
+    this.#directory = store.directory;
     this.#agents = agents;
     this.#ttlMs = options.ttlMs ?? 30_000;
-    const db = store.database;
-    const count = (sql: string) => db.prepare(sql).pluck();
-    this.#sql = {
-      agents: count('SELECT count(*) FROM (SELECT did FROM agents UNION SELECT did FROM registry_profiles)'),
-      profiles: count('SELECT count(*) FROM registry_profiles'),
-      vouches: count('SELECT count(*) FROM vouches'),
-      active: count('SELECT count(*) FROM vouches WHERE revoked_at IS NULL AND (exp IS NULL OR exp > ?)'),
-      revocations: count('SELECT count(*) FROM revocations'),
-      scopes: db.prepare(
-        `SELECT s.scope AS scope, count(*) AS vouches FROM vouches v JOIN scopes s ON s.idx = v.scope
-         WHERE v.revoked_at IS NULL GROUP BY v.scope ORDER BY vouches DESC, s.scope LIMIT 12`,
-      ),
-      vouchesBefore: count('SELECT count(*) FROM vouches WHERE iat < ?'),
-      vouchDays: db.prepare('SELECT iat / 86400 AS day, count(*) AS n FROM vouches WHERE iat >= ? GROUP BY day'),
-      profileDays: db.prepare(
-        'SELECT iat / 86400 AS day, count(*) AS n FROM registry_profiles WHERE iat >= ? GROUP BY day',
-      ),
-      revocationDays: db.prepare(
-        'SELECT iat / 86400 AS day, count(*) AS n FROM revocations WHERE iat >= ? GROUP BY day',
-      ),
-      topSubjects: db.prepare(
-        `SELECT a.did AS did FROM registry_degrees d JOIN agents a ON a.idx = d.agent
-         WHERE d.vouches_in > 0 ORDER BY d.vouches_in DESC, a.tiekey LIMIT ?`,
-      ),
-      profileDids: db.prepare('SELECT did FROM registry_profiles ORDER BY seq DESC LIMIT ?').pluck(),
-      allDids: db.prepare('SELECT did FROM agents UNION SELECT did FROM registry_profiles').pluck(),
-      neighbours: db.prepare(
-        `SELECT a.did AS did FROM vouches v JOIN agents a ON a.idx = CASE WHEN v.voucher = @agent THEN v.subject ELSE v.voucher END
-         WHERE (v.voucher = @agent OR v.subject = @agent) AND v.revoked_at IS NULL ORDER BY v.weight DESC, v.seq DESC LIMIT @limit`,
-      ),
-      agentIdx: db.prepare('SELECT idx FROM agents WHERE did = ?').pluck(),
-      edges: db.prepare(
-        `SELECT v.id AS id, a.did AS "from", b.did AS "to", s.scope AS scope, v.weight AS weight
-         FROM vouches v JOIN agents a ON a.idx = v.voucher JOIN agents b ON b.idx = v.subject
-         JOIN scopes s ON s.idx = v.scope
-         WHERE v.voucher IN (SELECT value FROM json_each(@nodes)) AND v.subject IN (SELECT value FROM json_each(@nodes))
-           AND v.revoked_at IS NULL AND (v.exp IS NULL OR v.exp > @now)
-           AND (@scopes IS NULL OR s.scope IN (SELECT value FROM json_each(@scopes)))
-         ORDER BY v.seq`,
-      ),
-    };
   }
 
-  #cached<T>(key: string, compute: () => T): T {
+  async #cached<T>(key: string, compute: () => Promise<T>): Promise<T> {
     const version = this.#store.version;
     const hit = this.#cache.get(key);
     const now = Date.now();
@@ -118,30 +87,43 @@ export class NetworkViews {
     if (hit !== undefined && (hit.version === version || (hit.slow && now - hit.at < this.#ttlMs))) {
       return hit.value as T;
     }
-    const value = compute();
+    const value = await compute();
     if (this.#cache.size > 256) this.#cache.clear();
     this.#cache.set(key, { version, at: now, value, slow: Date.now() - now > SLOW_MS });
     return value;
   }
 
+  /** Distinct agents: named by a stored vouch or revocation, or with a profile. */
+  async #agentCount(): Promise<number> {
+    return this.#cached('agents', async () => {
+      const profiles = this.#store.profileDids();
+      let known = 0;
+      for (let i = 0; i < profiles.length; i += BATCH) {
+        known += await this.#directory.countKnown(profiles.slice(i, i + BATCH));
+      }
+      return (await this.#directory.agentCount()) + profiles.length - known;
+    });
+  }
+
   /**
-   * Totals, the busiest scopes and daily growth over the last `days` days before `now`.
+   * Totals, the busiest scopes (by vouches active at `now`) and daily growth over the last `days`
+   * days before `now`.
    *
    * @example
    * ```ts
-   * const { agents, vouches, growth } = network.stats({ now, days: 30 });
+   * const { agents, vouches, growth } = await network.stats({ now, days: 30 });
    * ```
    */
-  stats(options: { now: number; days?: number }): NetworkStats {
+  stats(options: { now: number; days?: number }): Promise<NetworkStats> {
     const days = options.days ?? 30;
     const today = Math.floor(options.now / DAY);
-    return this.#cached(`stats ${today} ${days}`, () => {
+    return this.#cached(`stats ${today} ${days}`, async () => {
       const first = today - days + 1;
-      const perDay = (rows: unknown[]) => new Map((rows as { day: number; n: number }[]).map((r) => [r.day, r.n]));
-      const vouches = perDay(this.#sql.vouchDays.all(first * DAY));
-      const profiles = perDay(this.#sql.profileDays.all(first * DAY));
-      const revocations = perDay(this.#sql.revocationDays.all(first * DAY));
-      let total = Number(this.#sql.vouchesBefore.get(first * DAY));
+      const issued = await this.#directory.issuedPerDay(first * DAY);
+      const vouches = new Map(issued.vouches);
+      const revocations = new Map(issued.revocations);
+      const profiles = new Map(this.#store.profilesPerDay(first * DAY));
+      let total = issued.vouchesBefore;
       const growth: NetworkStats['growth'] = [];
       for (let day = first; day <= today; day++) {
         total += vouches.get(day) ?? 0;
@@ -153,13 +135,15 @@ export class NetworkViews {
           total_vouches: total,
         });
       }
+      const totals = await this.#directory.totals(options.now);
       return {
-        agents: Number(this.#sql.agents.get()),
-        profiles: Number(this.#sql.profiles.get()),
-        vouches: Number(this.#sql.vouches.get()),
-        active_vouches: Number(this.#sql.active.get(options.now)),
-        revocations: Number(this.#sql.revocations.get()),
-        scopes: this.#sql.scopes.all() as NetworkStats['scopes'],
+        agents: await this.#agentCount(),
+        profiles: this.#store.profileCount(),
+        vouches: totals.vouches,
+        active_vouches: totals.activeVouches,
+        revocations: totals.revocations,
+        scopes: await this.#directory.busiestScopes({ now: options.now, limit: 12 }),
+        refused_scopes: this.#store.trust.refusedScopes(),
         growth,
         computed_at: options.now,
       };
@@ -168,48 +152,41 @@ export class NetworkViews {
 
   /**
    * A subgraph small enough to draw: the best-vouched agents (or `center` and its strongest
-   * neighbours) and the active vouches among them that apply to `scope`.
+   * neighbours) and the vouches among them active now that apply to `scope`.
    *
    * @example
    * ```ts
-   * const { nodes, edges } = network.graph({ now, scope: 'tool:search', limit: 100 });
+   * const { nodes, edges } = await network.graph({ now, scope: 'tool:search', limit: 100 });
    * ```
    */
-  graph(options: GraphOptions): NetworkGraph {
+  graph(options: GraphOptions): Promise<NetworkGraph> {
     const limit = options.limit ?? 150;
     const scope = options.scope;
-    const scopes = scope === undefined ? null : JSON.stringify(coveringScopes(scope));
     const hour = Math.floor(options.now / 3600);
-    return this.#cached(`graph ${scope ?? ''} ${limit} ${options.center ?? ''} ${hour}`, () => {
+    return this.#cached(`graph ${scope ?? ''} ${limit} ${options.center ?? ''} ${hour}`, async () => {
       let dids: string[];
+      const total = await this.#agentCount();
       if (options.center !== undefined) {
-        const idx = this.#sql.agentIdx.get(options.center) as number | undefined;
-        const around =
-          idx === undefined ? [] : (this.#sql.neighbours.all({ agent: idx, limit: limit * 4 }) as { did: string }[]);
-        dids = [...new Set([options.center, ...around.map((r) => r.did)])].slice(0, limit);
-      } else if (Number(this.#sql.agents.get()) <= limit) {
-        dids = this.#sql.allDids.all() as string[];
+        const around = await this.#directory.neighbours(options.center, limit * 4);
+        dids = [...new Set([options.center, ...around])].slice(0, limit);
+      } else if (total <= limit) {
+        dids = [...new Set([...(await this.#directory.listAgents({ limit })), ...this.#store.profileDids()])].sort();
       } else {
-        dids = (this.#sql.topSubjects.all(limit) as { did: string }[]).map((r) => r.did);
-        for (const did of this.#sql.profileDids.all(limit) as string[]) {
+        dids = await this.#directory.mostVouched(limit);
+        for (const did of this.#store.profileDids(limit)) {
           if (dids.length >= limit) break;
           if (!dids.includes(did)) dids.push(did);
         }
       }
-      const idxs = dids.flatMap((did) => {
-        const idx = this.#sql.agentIdx.get(did) as number | undefined;
-        return idx === undefined ? [] : [idx];
-      });
-      const edges = this.#sql.edges.all({
-        nodes: JSON.stringify(idxs),
-        now: options.now,
-        scopes,
-      }) as NetworkGraph['edges'];
-      const nodes = dids.map((did) => {
-        const summary = this.#agents.summary(did, this.#agents.profile(did));
-        return { did, name: summary.name, vouches_in: summary.vouches_in, vouches_out: summary.vouches_out };
-      });
-      const total = Number(this.#sql.agents.get());
+      const edges = (
+        await this.#directory.vouchesAmong(dids, { now: options.now, ...(scope === undefined ? {} : { scope }) })
+      ).map((e) => ({ id: e.id, from: e.voucher, to: e.subject, scope: e.scope, weight: e.weight }));
+      const nodes = await Promise.all(
+        dids.map(async (did) => {
+          const summary = await this.#agents.summary(did, this.#agents.profile(did));
+          return { did, name: summary.name, vouches_in: summary.vouches_in, vouches_out: summary.vouches_out };
+        }),
+      );
       return { scope: scope ?? null, nodes, edges, truncated: total > nodes.length };
     });
   }

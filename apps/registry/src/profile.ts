@@ -10,10 +10,18 @@ import {
   signJson,
   verifyJson,
 } from '@aip/identity';
-import { DEFAULT_CLOCK_SKEW, TrustError } from '@aip/trust';
+import {
+  base64UrlMember,
+  canonicalWithId,
+  DEFAULT_CLOCK_SKEW,
+  didKeyMember,
+  type Malformed,
+  objectRecord,
+  TrustError,
+  textMember,
+  timeMember,
+} from '@aip/trust';
 import { RegistryError } from './errors.js';
-import { base64UrlMember, didKeyMember, recordOf, textMember, timeMember } from './lib/fields.js';
-import { canonicalWithId } from './lib/object-id.js';
 
 /** The object type, also the signature's domain-separation type. */
 export const PROFILE_TYPE = 'aip-profile/1' as const;
@@ -27,6 +35,7 @@ export const MAX_ENDPOINT_LENGTH = 512;
 
 const FIELDS = new Set(['type', 'did', 'name', 'description', 'endpoints', 'platform', 'iat', 'signature']);
 const MALFORMED = 'aip_profile_malformed';
+const malformed: Malformed = (message, options) => new RegistryError(MALFORMED, message, options);
 
 /** A signed agent profile, as serialized to JSON. */
 export interface Profile {
@@ -110,14 +119,14 @@ export function createProfile(identity: Identity, options: CreateProfileOptions)
  * ```
  */
 export function parseProfile(value: unknown): Profile {
-  const record = recordOf(value, FIELDS, MALFORMED, 'a profile');
+  const record = objectRecord(value, FIELDS, malformed, 'a profile');
   if (record.type !== PROFILE_TYPE) throw new RegistryError(MALFORMED, `type must be "${PROFILE_TYPE}"`);
-  didKeyMember(record, 'did', MALFORMED);
-  textMember(record, 'name', MALFORMED, { min: 1, max: MAX_NAME_LENGTH });
+  didKeyMember(record, 'did', malformed);
+  textMember(record, 'name', malformed, { min: 1, max: MAX_NAME_LENGTH });
   if (typeof record.name === 'string' && record.name.trim() === '') {
     throw new RegistryError(MALFORMED, 'name must not be blank');
   }
-  textMember(record, 'description', MALFORMED, { min: 0, max: MAX_DESCRIPTION_LENGTH, newlines: true });
+  textMember(record, 'description', malformed, { min: 0, max: MAX_DESCRIPTION_LENGTH, newlines: true });
   const endpoints = record.endpoints;
   if (!Array.isArray(endpoints) || endpoints.length > MAX_ENDPOINTS) {
     throw new RegistryError(MALFORMED, `endpoints must be a list of at most ${MAX_ENDPOINTS} URLs`);
@@ -137,8 +146,8 @@ export function parseProfile(value: unknown): Profile {
       `platform must be <platform>/<account> (e.g. github/myrepo), at most ${MAX_PLATFORM_CLAIM_LENGTH} characters`,
     );
   }
-  timeMember(record, 'iat', MALFORMED);
-  base64UrlMember(record, 'signature', MALFORMED, 64);
+  timeMember(record, 'iat', malformed);
+  base64UrlMember(record, 'signature', malformed, 64);
   return record as unknown as Profile;
 }
 
@@ -163,8 +172,8 @@ export function verifyProfile(value: unknown, options: ProfileClockOptions = {})
   }
   const { signature: _signature, ...unsigned } = profile;
   const record = profile as unknown as Record<string, unknown>;
-  const key = didKeyMember(record, 'did', MALFORMED);
-  const bytes = base64UrlMember(record, 'signature', MALFORMED, 64);
+  const key = didKeyMember(record, 'did', malformed);
+  const bytes = base64UrlMember(record, 'signature', malformed, 64);
   if (!verifyJson(bytes, PROFILE_TYPE, unsigned, key, options)) {
     throw new TrustError('aip_signature_invalid', "the profile's signature does not verify under its did");
   }

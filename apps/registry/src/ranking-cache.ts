@@ -16,6 +16,7 @@ export interface Ranking {
 }
 
 const TOP = 100;
+const AGENT_PAGE = 10_000;
 
 /**
  * Rankings per scope, computed on demand, cached per store version, recomputed in the background.
@@ -32,16 +33,11 @@ export class RankingCache {
   readonly #engine: TrustEngine;
   readonly #seeds: readonly string[];
   readonly #entries = new Map<string, { version: string; value?: Ranking; running?: Promise<Ranking> | undefined }>();
-  readonly #sql;
 
   constructor(store: RegistryStore, engine: TrustEngine, options: { seeds?: readonly string[] } = {}) {
     this.#store = store;
     this.#engine = engine;
     this.#seeds = options.seeds ?? [];
-    this.#sql = {
-      profiles: store.database.prepare('SELECT did FROM registry_profiles').pluck(),
-      agents: store.database.prepare('SELECT did FROM agents').pluck(),
-    };
   }
 
   /**
@@ -85,9 +81,20 @@ export class RankingCache {
 
   async #compute(scope: string, now: number): Promise<Ranking> {
     let seeds = [...this.#seeds];
-    if (seeds.length === 0) seeds = this.#sql.profiles.all() as string[];
-    if (seeds.length === 0) seeds = this.#sql.agents.all() as string[];
+    if (seeds.length === 0) seeds = this.#store.profileDids();
+    if (seeds.length === 0) seeds = await this.#everyAgent();
     const ranking = seeds.length === 0 ? [] : await computeRanking(this.#engine, { seeds, scope, top: TOP, now });
     return { scope, seeds: seeds.length, ranking, computed_at: now, stale: false };
+  }
+
+  async #everyAgent(): Promise<string[]> {
+    const directory = this.#store.directory;
+    if (directory === undefined) return [];
+    const all: string[] = [];
+    for (;;) {
+      const page = await directory.listAgents({ after: all[all.length - 1], limit: AGENT_PAGE });
+      all.push(...page);
+      if (page.length < AGENT_PAGE) return all;
+    }
   }
 }

@@ -3,9 +3,8 @@
 // which proves it holds the key now (a signed profile alone proves it held the key once).
 import { randomBytes } from 'node:crypto';
 import { encodeBase64Url, type Identity, signJson, verifyJson } from '@aip/identity';
-import { TrustError } from '@aip/trust';
+import { base64UrlMember, didKeyMember, type Malformed, objectRecord, TrustError, timeMember } from '@aip/trust';
 import { RegistryError } from './errors.js';
-import { base64UrlMember, didKeyMember, recordOf, timeMember } from './lib/fields.js';
 
 /** The object type, also the signature's domain-separation type. */
 export const REGISTRATION_TYPE = 'aip-registration/1' as const;
@@ -14,6 +13,7 @@ export const DEFAULT_CHALLENGE_TTL = 120;
 
 const FIELDS = new Set(['type', 'did', 'challenge', 'profile', 'iat', 'signature']);
 const MALFORMED = 'aip_registration_malformed';
+const malformed: Malformed = (message, options) => new RegistryError(MALFORMED, message, options);
 const OBJECT_ID = /^[A-Za-z0-9_-]{43}$/;
 
 /** A signed answer to a registry's challenge. */
@@ -70,15 +70,15 @@ export function createRegistration(
  * ```
  */
 export function parseRegistration(value: unknown): Registration {
-  const record = recordOf(value, FIELDS, MALFORMED, 'a registration');
+  const record = objectRecord(value, FIELDS, malformed, 'a registration');
   if (record.type !== REGISTRATION_TYPE) throw new RegistryError(MALFORMED, `type must be "${REGISTRATION_TYPE}"`);
-  didKeyMember(record, 'did', MALFORMED);
-  base64UrlMember(record, 'challenge', MALFORMED, 32);
+  didKeyMember(record, 'did', malformed);
+  base64UrlMember(record, 'challenge', malformed, 32);
   if (typeof record.profile !== 'string' || !OBJECT_ID.test(record.profile)) {
     throw new RegistryError(MALFORMED, 'profile must be a profile id (43 base64url characters)');
   }
-  timeMember(record, 'iat', MALFORMED);
-  base64UrlMember(record, 'signature', MALFORMED, 64);
+  timeMember(record, 'iat', malformed);
+  base64UrlMember(record, 'signature', malformed, 64);
   return record as unknown as Registration;
 }
 
@@ -95,8 +95,8 @@ export function verifyRegistration(value: unknown): Registration {
   const registration = parseRegistration(value);
   const { signature: _signature, ...unsigned } = registration;
   const record = registration as unknown as Record<string, unknown>;
-  const key = didKeyMember(record, 'did', MALFORMED);
-  if (!verifyJson(base64UrlMember(record, 'signature', MALFORMED, 64), REGISTRATION_TYPE, unsigned, key)) {
+  const key = didKeyMember(record, 'did', malformed);
+  if (!verifyJson(base64UrlMember(record, 'signature', malformed, 64), REGISTRATION_TYPE, unsigned, key)) {
     throw new TrustError('aip_signature_invalid', "the registration's signature does not verify under its did");
   }
   return registration;

@@ -1,16 +1,22 @@
-// The registry's storage: a trust store (vouches, revocations; @aip/trust) and, in the same SQLite
-// file, signed profiles, the feed of every object in arrival order and sync cursors.
-import { openTrustStore, TrustError, type TrustStore, type TrustStoreOptions } from '@aip/trust';
-import type Database from 'better-sqlite3';
+// The registry's storage: a trust store (vouches, revocations; @aip/trust, read through its API
+// only) and, in the same SQLite file on the registry's own connection, its own tables: signed
+// profiles, sync cursors and the feed.
+import { randomBytes } from 'node:crypto';
+import {
+  openTrustDirectory,
+  openTrustStore,
+  type TrustDirectory,
+  TrustError,
+  type TrustStore,
+  type TrustStoreOptions,
+} from '@aip/trust';
+import Database from 'better-sqlite3';
 import { RegistryError } from './errors.js';
-import { BACKFILL, DEGREE_SCHEMA, FEED_SCHEMA, REGISTRY_SCHEMA, REGISTRY_SCHEMA_VERSION } from './lib/schema.js';
+import { DROP_LEGACY_LAYOUT, FEED_SCHEMA, REGISTRY_SCHEMA, REGISTRY_SCHEMA_VERSION } from './lib/schema.js';
 import type { Profile, VerifiedProfile } from './profile.js';
+import { type FeedRow, RegistryFeed } from './registry-feed.js';
 
-/** One feed entry: its position and the signed object's canonical text. */
-export interface FeedRow {
-  seq: number;
-  object: string;
-}
+export type { FeedRow } from './registry-feed.js';
 
 /** What became of a profile handed to {@link RegistryStore.putProfile}. */
 export type ProfileOutcome = { status: 'accepted' | 'duplicate'; id: string; replaced: string | null };
@@ -22,13 +28,16 @@ export interface StoredProfile {
 }
 
 /** Options of {@link openRegistryStore}. */
-export interface RegistryStoreOptions extends TrustStoreOptions {
+export interface RegistryStoreOptions extends Omit<TrustStoreOptions, 'directory'> {
   /**
-   * Keep the feed (default true): needed to serve one. A store that only syncs can do without,
-   * which makes its inserts cheaper; the feed is built (with every stored object) when first wanted.
+   * Keep the feed (default true): needed to serve one, with the trust store's directory (agent
+   * pages, the observatory). A store that only syncs can do without, which makes its inserts
+   * cheaper; the feed is built (with every stored object) when first wanted.
    */
   feed?: boolean;
 }
+
+const LIKE_SPECIAL = /[\\%_]/g;
 
 /**
  * Opens (creating if needed) a registry store: the trust store at `options.path` plus the registry
@@ -42,54 +51,86 @@ export interface RegistryStoreOptions extends TrustStoreOptions {
  */
 export function openRegistryStore(options: RegistryStoreOptions = {}): RegistryStore {
   const { feed, ...trust } = options;
-  return new RegistryStore(openTrustStore(trust), { feed: feed !== false });
+  return new RegistryStore(openTrustStore({ ...trust, directory: feed !== false }));
 }
 
-/** Profiles, feed and sync cursors over a trust store's database. Create it with {@link openRegistryStore}. */
+/** Profiles, feed and sync cursors beside a trust store. Create it with {@link openRegistryStore}. */
 export class RegistryStore {
   /** The trust store: every vouch and revocation, verified before it got in. */
   readonly trust: TrustStore;
+  /** What the trust store tells a directory of agents; undefined for a store without a feed. */
+  readonly directory: TrustDirectory | undefined;
   readonly #db: Database.Database;
+  readonly #feed: RegistryFeed | undefined;
+  readonly #feedEpoch: string;
   readonly #sql;
-  readonly #feedSql;
   #writes = 0;
 
-  constructor(trust: TrustStore, options: { feed?: boolean } = {}) {
+  constructor(trust: TrustStore) {
     this.trust = trust;
-    this.#db = trust.database;
-    const meta = this.#db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
-    const ensure = (key: string, create: () => void) => {
-      const version = meta.get(key) as string | undefined;
-      if (version === undefined) {
-        this.#db.transaction(() => {
-          create();
-          this.#db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run(key, REGISTRY_SCHEMA_VERSION);
-        })();
-      } else if (version !== REGISTRY_SCHEMA_VERSION) {
-        trust.close();
-        throw new TrustError('aip_store_corrupt', `${trust.path} holds registry tables of an unsupported version`);
-      }
-    };
-    ensure('registry_schema', () => this.#db.exec(REGISTRY_SCHEMA));
-    if (options.feed !== false) {
-      ensure('registry_feed', () => {
-        this.#db.exec(FEED_SCHEMA);
-        this.#db.exec(BACKFILL);
-      });
-      ensure('registry_degrees', () => this.#db.exec(DEGREE_SCHEMA));
+    try {
+      this.#db = new Database(trust.path);
+      this.#db.pragma('busy_timeout = 5000');
+      this.#db.pragma('synchronous = NORMAL');
+      this.#feedEpoch = this.#migrate();
+    } catch (err) {
+      trust.close();
+      if (err instanceof TrustError) throw err;
+      throw new TrustError('aip_store_corrupt', `${trust.path} does not hold usable registry tables`, { cause: err });
     }
     this.#sql = prepare(this.#db);
-    this.#feedSql = meta.get('registry_feed') === undefined ? undefined : prepareFeed(this.#db);
+    if (trust.directory) {
+      this.directory = openTrustDirectory(trust);
+      this.#feed = new RegistryFeed(
+        this.#db,
+        this.directory,
+        () => trust.version,
+        () => this.#writes++,
+      );
+    }
   }
 
-  /** The database connection (shared with the trust store), for the read-only views. */
-  get database(): Database.Database {
-    return this.#db;
+  /** Creates or checks the registry's tables; returns the feed epoch. */
+  #migrate(): string {
+    const db = this.#db;
+    const tables = new Set(
+      db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'registry_%'").pluck().all(),
+    );
+    return db.transaction(() => {
+      // The first layout had no registry_meta: drop what it hung on the trust store's tables and
+      // start a new feed (its cursors then answer aip_cursor_stale once; clients sync from the start).
+      if (tables.has('registry_profiles') && !tables.has('registry_meta')) db.exec(DROP_LEGACY_LAYOUT);
+      db.exec(REGISTRY_SCHEMA);
+      const meta = db.prepare('SELECT value FROM registry_meta WHERE key = ?').pluck();
+      const set = db.prepare('INSERT OR IGNORE INTO registry_meta (key, value) VALUES (?, ?)');
+      set.run('schema', REGISTRY_SCHEMA_VERSION);
+      if (meta.get('schema') !== REGISTRY_SCHEMA_VERSION) {
+        throw new TrustError('aip_store_corrupt', `${this.trust.path} holds registry tables of an unsupported version`);
+      }
+      if (this.trust.directory && meta.get('feed_epoch') === undefined) {
+        db.exec(FEED_SCHEMA);
+        // Profiles already stored enter after the trust objects stored before them (first catch-up).
+        set.run('feed_profiles_pending', '1');
+        set.run('feed_epoch', randomBytes(16).toString('hex'));
+      }
+      return (meta.get('feed_epoch') as string | undefined) ?? '';
+    })();
   }
 
-  /** Changes whenever anything was written through this store or by another connection. */
+  /**
+   * Changes whenever anything was written, through this store or by another connection: the trust
+   * store's version sees every other connection's commits to the file (the registry tables' too).
+   */
   get version(): string {
-    return `${this.trust.localVersion}.${this.#writes}.${this.#sql.dataVersion.get()}`;
+    return `${this.trust.version}.${this.#writes}`;
+  }
+
+  /**
+   * Random per-feed id (empty without a feed): feed cursors name it, so a cursor of another or a
+   * rebuilt feed is recognised.
+   */
+  get feedEpoch(): string {
+    return this.#feedEpoch;
   }
 
   /**
@@ -99,11 +140,13 @@ export class RegistryStore {
    *
    * @example
    * ```ts
-   * store.putProfile(verifyProfile(body, { now })); // { status: 'accepted', id, replaced: null }
+   * await store.putProfile(verifyProfile(body, { now })); // { status: 'accepted', id, replaced: null }
    * ```
    */
-  putProfile(verified: VerifiedProfile): ProfileOutcome {
+  async putProfile(verified: VerifiedProfile): Promise<ProfileOutcome> {
     const { id, profile, canonical } = verified;
+    // Trust objects stored before this profile come before it in the feed.
+    await this.#feed?.catchUp();
     const outcome = this.#db.transaction((): ProfileOutcome => {
       const current = this.#sql.profileState.get(profile.did) as { seq: number; id: string; iat: number } | undefined;
       if (current?.id === id) return { status: 'duplicate', id, replaced: null };
@@ -135,15 +178,65 @@ export class RegistryStore {
   }
 
   /**
+   * DIDs of profiles whose name or description contains `query` (case-insensitive) or whose DID
+   * is `query`: the exact DID first, then names starting with it, then by name.
+   *
+   * @example
+   * ```ts
+   * store.searchProfiles('scout', 20);
+   * ```
+   */
+  searchProfiles(query: string, limit: number): string[] {
+    const escaped = query.replace(LIKE_SPECIAL, (c) => `\\${c}`);
+    return this.#sql.search.all({ contains: `%${escaped}%`, exact: query, prefix: `${escaped}%`, limit }) as string[];
+  }
+
+  /**
+   * DIDs of the newest `limit` profiles, newest first (every profile without `limit`).
+   *
+   * @example
+   * ```ts
+   * store.profileDids(10);
+   * ```
+   */
+  profileDids(limit = -1): string[] {
+    return this.#sql.recent.all(limit) as string[];
+  }
+
+  /**
+   * How many profiles are stored.
+   *
+   * @example
+   * ```ts
+   * store.profileCount();
+   * ```
+   */
+  profileCount(): number {
+    return Number(this.#sql.profileCount.get());
+  }
+
+  /**
+   * Profiles issued per UTC day from `since` (Unix seconds): `[day, count]`, day = `iat / 86400`.
+   *
+   * @example
+   * ```ts
+   * store.profilesPerDay(now - 30 * 86400);
+   * ```
+   */
+  profilesPerDay(since: number): [day: number, count: number][] {
+    return this.#sql.profileDays.all(since) as [number, number][];
+  }
+
+  /**
    * Up to `limit` feed entries after position `since`, in arrival order.
    *
    * @example
    * ```ts
-   * for (const row of store.feed(0, 1000)) console.log(row.seq, row.object);
+   * for (const row of await store.feed(0, 1000)) console.log(row.seq, row.object);
    * ```
    */
-  feed(since: number, limit: number): FeedRow[] {
-    return this.#feedOf().feed.all(since, limit) as FeedRow[];
+  feed(since: number, limit: number): Promise<FeedRow[]> {
+    return this.#feedOf().page(since, limit);
   }
 
   /**
@@ -151,16 +244,16 @@ export class RegistryStore {
    *
    * @example
    * ```ts
-   * const remaining = store.latestSeq() - since;
+   * const remaining = (await store.latestSeq()) - since;
    * ```
    */
-  latestSeq(): number {
-    return Number(this.#feedOf().latest.get() ?? 0);
+  latestSeq(): Promise<number> {
+    return this.#feedOf().latest();
   }
 
-  #feedOf(): ReturnType<typeof prepareFeed> {
-    if (this.#feedSql === undefined) throw new TypeError('this store was opened without a feed');
-    return this.#feedSql;
+  #feedOf(): RegistryFeed {
+    if (this.#feed === undefined) throw new TypeError('this store was opened without a feed');
+    return this.#feed;
   }
 
   /**
@@ -196,38 +289,35 @@ export class RegistryStore {
    * ```
    */
   close(): void {
+    if (this.#db.open) this.#db.close();
     this.trust.close();
   }
 }
 
 function prepare(db: Database.Database) {
   return {
-    dataVersion: db.prepare('PRAGMA data_version').pluck(),
     profileState: db.prepare('SELECT seq, id, iat FROM registry_profiles WHERE did = ?'),
     profileByDid: db.prepare('SELECT id, object FROM registry_profiles WHERE did = ?'),
     deleteProfile: db.prepare('DELETE FROM registry_profiles WHERE seq = ?'),
     insertProfile: db.prepare(
       'INSERT INTO registry_profiles (did, id, name, description, iat, object) VALUES (?, ?, ?, ?, ?, ?)',
     ),
+    search: db
+      .prepare(
+        `SELECT did FROM registry_profiles
+         WHERE name LIKE @contains ESCAPE '\\' OR description LIKE @contains ESCAPE '\\' OR did = @exact
+         ORDER BY (did = @exact) DESC, (name LIKE @prefix ESCAPE '\\') DESC, name COLLATE NOCASE, did LIMIT @limit`,
+      )
+      .pluck(),
+    recent: db.prepare('SELECT did FROM registry_profiles ORDER BY seq DESC LIMIT ?').pluck(),
+    profileCount: db.prepare('SELECT count(*) FROM registry_profiles').pluck(),
+    profileDays: db
+      .prepare('SELECT iat / 86400 AS day, count(*) AS n FROM registry_profiles WHERE iat >= ? GROUP BY day')
+      .raw(),
     cursor: db.prepare('SELECT cursor FROM registry_sync WHERE source = ?').pluck(),
     saveCursor: db.prepare(
       `INSERT INTO registry_sync (source, cursor, updated) VALUES (?, ?, ?)
        ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor, updated = excluded.updated`,
     ),
-  };
-}
-
-function prepareFeed(db: Database.Database) {
-  return {
-    feed: db.prepare(
-      `SELECT f.seq AS seq,
-              CASE f.kind WHEN 1 THEN v.object WHEN 2 THEN r.object ELSE p.object END AS object
-       FROM registry_feed f
-       LEFT JOIN vouches v ON f.kind = 1 AND v.seq = f.ref
-       LEFT JOIN revocations r ON f.kind = 2 AND r.seq = f.ref
-       LEFT JOIN registry_profiles p ON f.kind = 0 AND p.seq = f.ref
-       WHERE f.seq > ? ORDER BY f.seq LIMIT ?`,
-    ),
-    latest: db.prepare('SELECT max(seq) FROM registry_feed').pluck(),
   };
 }

@@ -130,7 +130,7 @@ export async function syncFromRegistry(
       for (const object of page.objects) {
         const position = ++summary.objects;
         if ((object as { type?: unknown } | null)?.type === PROFILE_TYPE) {
-          storeProfile(object, position);
+          await storeProfile(object, position);
           processedProfiles++;
         } else {
           chunk.push(JSON.stringify(object));
@@ -146,9 +146,9 @@ export async function syncFromRegistry(
     }
   }
 
-  const storeProfile = (object: unknown, position: number) => {
+  const storeProfile = async (object: unknown, position: number) => {
     try {
-      const outcome = store.putProfile(verifyProfile(object, { now }));
+      const outcome = await store.putProfile(verifyProfile(object, { now }));
       if (outcome.status === 'accepted') summary.accepted++;
       else summary.duplicates++;
     } catch (err) {

@@ -35,7 +35,7 @@ describe('POST /v1/challenges', () => {
     );
     const bad = await post(registry.app, '/v1/challenges', { did: 'did:key:z6MkBogus' });
     expect(bad.statusCode).toBe(400);
-    expect(codeOf(bad)).toBe('aip_identity_unresolvable');
+    expect(codeOf(bad)).toBe('aip_request_invalid');
   });
 });
 
@@ -130,7 +130,7 @@ describe('POST /v1/agents', () => {
         did: alice.did,
       },
     });
-    expect(forged.statusCode).toBe(422);
+    expect(forged.statusCode).toBe(401);
     expect(codeOf(forged)).toBe('aip_signature_invalid');
   });
 
@@ -157,13 +157,13 @@ describe('POST /v1/agents', () => {
     [
       'forged (signed by another key)',
       () => ({ ...createProfile(bob, { name: 'alice', now: NOW }), did: alice.did }),
-      422,
+      401,
       'aip_signature_invalid',
     ],
     [
       'tampered after signing',
       () => ({ ...createProfile(alice, { name: 'alice', now: NOW }), name: 'mallory' }),
-      422,
+      401,
       'aip_signature_invalid',
     ],
     [
@@ -208,8 +208,8 @@ describe('GET /v1/agents and /v1/agents/:did', () => {
       createProfile(bob, { name: 'bob_100%', description: 'searches for alice', now: NOW }),
     );
     const ab = createVouch(alice, { subject: bob.did, scope: 'tool:search', weight: 0.8, now: NOW });
-    const cb = createVouch(carol, { subject: bob.did, now: NOW });
-    const ba = createVouch(bob, { subject: alice.did, now: NOW });
+    const cb = createVouch(carol, { subject: bob.did, scope: '*', now: NOW });
+    const ba = createVouch(bob, { subject: alice.did, scope: '*', now: NOW });
     for (const vouch of [ab, cb, ba]) expect((await post(registry.app, '/v1/vouches', vouch)).statusCode).toBe(201);
     expect(
       (await post(registry.app, '/v1/revocations', createRevocation(carol, vouchId(cb), { now: NOW }))).statusCode,
@@ -277,7 +277,7 @@ describe('GET /v1/agents and /v1/agents/:did', () => {
     expect(codeOf(unknown)).toBe('aip_agent_unknown');
     const bad = await get(registry.app, '/v1/agents/did:web:example.com');
     expect(bad.statusCode).toBe(400);
-    expect(codeOf(bad)).toBe('aip_identity_unresolvable');
+    expect(codeOf(bad)).toBe('aip_request_invalid');
   });
 
   it('withholds stored objects that no longer verify: an altered database cannot make it forge', async () => {

@@ -13,8 +13,8 @@ describe('GET /v1/feed', () => {
   it('lists every kind of object in arrival order, a page at a time, with the next cursor', async () => {
     registry = testRegistry();
     const profile = createProfile(alice, { name: 'alice', now: NOW });
-    const v1 = createVouch(alice, { subject: bob.did, now: NOW });
-    const v2 = createVouch(bob, { subject: carol.did, now: NOW });
+    const v1 = createVouch(alice, { subject: bob.did, scope: '*', now: NOW });
+    const v2 = createVouch(bob, { subject: carol.did, scope: '*', now: NOW });
     const revocation = createRevocation(alice, vouchId(v1), { now: NOW });
     await post(registry.app, '/v1/vouches', v1);
     await post(registry.app, '/v1/agents', profile);
@@ -37,7 +37,7 @@ describe('GET /v1/feed', () => {
 
   it('serves the stored canonical text verbatim', async () => {
     registry = testRegistry();
-    const vouch = createVouch(alice, { subject: bob.did, statement: 'naïve café ✓', now: NOW });
+    const vouch = createVouch(alice, { subject: bob.did, scope: '*', statement: 'naïve café ✓', now: NOW });
     await post(registry.app, '/v1/vouches', vouch);
     const body = (await get(registry.app, '/v1/feed')).body;
     expect(body).toBe(
@@ -48,7 +48,7 @@ describe('GET /v1/feed', () => {
   it('moves a replaced profile to the end and drops the old one', async () => {
     registry = testRegistry();
     const old = createProfile(alice, { name: 'alice', now: NOW - 1 });
-    const vouch = createVouch(alice, { subject: bob.did, now: NOW });
+    const vouch = createVouch(alice, { subject: bob.did, scope: '*', now: NOW });
     const newer = createProfile(alice, { name: 'alice 2', now: NOW });
     await post(registry.app, '/v1/agents', old);
     await post(registry.app, '/v1/vouches', vouch);
@@ -77,19 +77,19 @@ describe('registry store', () => {
     registry = testRegistry();
     const path = `${registry.dir}/existing.db`;
     const trust = openTrustStore({ path });
-    const vouch = createVouch(alice, { subject: bob.did, now: NOW });
+    const vouch = createVouch(alice, { subject: bob.did, scope: '*', now: NOW });
     trust.add({ kind: 'vouch', ...verifyVouch(vouch, { now: NOW }) });
     trust.close();
     let store = openRegistryStore({ path });
-    expect(store.feed(0, 10).map((row) => JSON.parse(row.object))).toEqual([vouch]);
+    expect((await store.feed(0, 10)).map((row) => JSON.parse(row.object))).toEqual([vouch]);
     store.close();
     store = openRegistryStore({ path });
-    expect(store.feed(0, 10)).toHaveLength(1);
-    // Objects stored through the trust store alone still enter the feed (triggers).
-    const later = createVouch(bob, { subject: carol.did, now: NOW });
+    expect(await store.feed(0, 10)).toHaveLength(1);
+    // Objects stored through the trust store alone still enter the feed (its append sequence).
+    const later = createVouch(bob, { subject: carol.did, scope: '*', now: NOW });
     store.trust.add({ kind: 'vouch', ...verifyVouch(later, { now: NOW }) });
-    expect(store.feed(1, 10).map((row) => JSON.parse(row.object))).toEqual([later]);
-    expect(store.latestSeq()).toBe(2);
+    expect((await store.feed(1, 10)).map((row) => JSON.parse(row.object))).toEqual([later]);
+    expect(await store.latestSeq()).toBe(2);
     store.close();
   });
 
@@ -97,15 +97,15 @@ describe('registry store', () => {
     registry = testRegistry();
     const path = `${registry.dir}/mirror.db`;
     let store = openRegistryStore({ path, feed: false });
-    const vouch = createVouch(alice, { subject: bob.did, now: NOW });
+    const vouch = createVouch(alice, { subject: bob.did, scope: '*', now: NOW });
     store.trust.add({ kind: 'vouch', ...verifyVouch(vouch, { now: NOW }) });
     const profile = createProfile(bob, { name: 'bob', now: NOW });
-    store.putProfile(verifyProfile(profile, { now: NOW }));
+    await store.putProfile(verifyProfile(profile, { now: NOW }));
     expect(() => store.feed(0, 10)).toThrow(TypeError);
     store.close();
     store = openRegistryStore({ path });
-    expect(store.feed(0, 10).map((row) => JSON.parse(row.object))).toEqual([vouch, profile]);
-    expect(new AgentViews(store).summary(alice.did)).toMatchObject({ vouches_out: 1 });
+    expect((await store.feed(0, 10)).map((row) => JSON.parse(row.object))).toEqual([vouch, profile]);
+    expect(await new AgentViews(store).summary(alice.did)).toMatchObject({ vouches_out: 1 });
     store.close();
   });
 
@@ -113,8 +113,8 @@ describe('registry store', () => {
     registry = testRegistry();
     const store = openRegistryStore({ path: ':memory:' });
     const views = new AgentViews(store);
-    const ab = createVouch(alice, { subject: bob.did, now: NOW });
-    const cb = createVouch(carol, { subject: bob.did, now: NOW });
+    const ab = createVouch(alice, { subject: bob.did, scope: '*', now: NOW });
+    const cb = createVouch(carol, { subject: bob.did, scope: '*', now: NOW });
     store.trust.add({ kind: 'vouch', ...verifyVouch(ab, { now: NOW }) });
     // A revocation that arrives before its vouch: the vouch is stored revoked and never counts.
     store.trust.add({
@@ -122,14 +122,14 @@ describe('registry store', () => {
       ...verifyRevocation(createRevocation(carol, vouchId(cb), { now: NOW }), { now: NOW }),
     });
     store.trust.add({ kind: 'vouch', ...verifyVouch(cb, { now: NOW }) });
-    expect(views.summary(bob.did)).toMatchObject({ vouches_in: 1, vouches_out: 0 });
-    expect(views.summary(alice.did)).toMatchObject({ vouches_in: 0, vouches_out: 1 });
+    expect(await views.summary(bob.did)).toMatchObject({ vouches_in: 1, vouches_out: 0 });
+    expect(await views.summary(alice.did)).toMatchObject({ vouches_in: 0, vouches_out: 1 });
     store.trust.add({
       kind: 'revocation',
       ...verifyRevocation(createRevocation(alice, vouchId(ab), { now: NOW }), { now: NOW }),
     });
-    expect(views.summary(bob.did)).toMatchObject({ vouches_in: 0 });
-    expect(views.summary(alice.did)).toMatchObject({ vouches_out: 0 });
+    expect(await views.summary(bob.did)).toMatchObject({ vouches_in: 0 });
+    expect(await views.summary(alice.did)).toMatchObject({ vouches_out: 0 });
     store.close();
   });
 
@@ -150,7 +150,7 @@ describe('registry store', () => {
     const path = `${registry.dir}/future.db`;
     openRegistryStore({ path }).close();
     const db = new Database(path);
-    db.prepare("UPDATE meta SET value = '99' WHERE key = 'registry_schema'").run();
+    db.prepare("UPDATE registry_meta SET value = '99' WHERE key = 'schema'").run();
     db.close();
     expect(() => openRegistryStore({ path })).toThrow(expect.objectContaining({ code: 'aip_store_corrupt' }));
   });

@@ -21,39 +21,44 @@ describe('POST /v1/vouches', () => {
   it.each([
     [
       'forged: signed by another key',
-      () => ({ ...createVouch(carol, { subject: bob.did, now: NOW }), voucher: alice.did }),
-      422,
+      () => ({ ...createVouch(carol, { subject: bob.did, scope: '*', now: NOW }), voucher: alice.did }),
+      401,
       'aip_signature_invalid',
     ],
     [
       'tampered: weight raised after signing',
-      () => ({ ...createVouch(alice, { subject: bob.did, weight: 0.2, now: NOW }), weight: 1 }),
-      422,
+      () => ({ ...createVouch(alice, { subject: bob.did, scope: '*', weight: 0.2, now: NOW }), weight: 1 }),
+      401,
       'aip_signature_invalid',
     ],
-    ['expired', () => createVouch(alice, { subject: bob.did, ttl: 60, now: NOW - 120 }), 422, 'aip_vouch_expired'],
+    [
+      'expired',
+      () => createVouch(alice, { subject: bob.did, scope: '*', ttl: 60, now: NOW - 120 }),
+      422,
+      'aip_vouch_expired',
+    ],
     [
       'issued in the future',
-      () => createVouch(alice, { subject: bob.did, now: NOW + 3600 }),
+      () => createVouch(alice, { subject: bob.did, scope: '*', now: NOW + 3600 }),
       422,
       'aip_object_not_yet_valid',
     ],
     [
       'with an unknown field',
-      () => ({ ...createVouch(alice, { subject: bob.did, now: NOW }), note: 'x' }),
+      () => ({ ...createVouch(alice, { subject: bob.did, scope: '*', now: NOW }), note: 'x' }),
       400,
       'aip_vouch_malformed',
     ],
     [
       'with an invalid scope',
-      () => ({ ...createVouch(alice, { subject: bob.did, now: NOW }), scope: 'tool:git*' }),
+      () => ({ ...createVouch(alice, { subject: bob.did, scope: '*', now: NOW }), scope: 'tool:café' }),
       400,
       'aip_scope_invalid',
     ],
     [
       'naming a bad key',
-      () => ({ ...createVouch(alice, { subject: bob.did, now: NOW }), subject: 'did:key:z6MkBogus' }),
-      400,
+      () => ({ ...createVouch(alice, { subject: bob.did, scope: '*', now: NOW }), subject: 'did:key:z6MkBogus' }),
+      401,
       'aip_identity_unresolvable',
     ],
     ['of another type', () => createRevocation(alice, 'A'.repeat(43), { now: NOW }), 400, 'aip_vouch_malformed'],
@@ -69,7 +74,7 @@ describe('POST /v1/vouches', () => {
 
   it('refuses a replayed vouch: a duplicate, and a revoked one sent again', async () => {
     registry = testRegistry();
-    const vouch = createVouch(alice, { subject: bob.did, now: NOW });
+    const vouch = createVouch(alice, { subject: bob.did, scope: '*', now: NOW });
     await post(registry.app, '/v1/vouches', vouch);
     const dup = await post(registry.app, '/v1/vouches', vouch);
     expect(dup.statusCode).toBe(409);
@@ -86,7 +91,7 @@ describe('POST /v1/vouches', () => {
 describe('POST /v1/revocations', () => {
   it('revokes a stored vouch: the score drops to 0 and the revocation enters the feed', async () => {
     registry = testRegistry();
-    const vouch = createVouch(alice, { subject: bob.did, now: NOW });
+    const vouch = createVouch(alice, { subject: bob.did, scope: '*', now: NOW });
     await post(registry.app, '/v1/vouches', vouch);
     expect((await get(registry.app, `/v1/trust/score?from=${alice.did}&to=${bob.did}`)).json().score).toBe(1);
     const revocation = createRevocation(alice, vouchId(vouch), { now: NOW });
@@ -99,7 +104,7 @@ describe('POST /v1/revocations', () => {
 
   it('refuses a foreign revocation, an unknown vouch, a forgery, a duplicate and a second revocation', async () => {
     registry = testRegistry();
-    const vouch = createVouch(alice, { subject: bob.did, now: NOW });
+    const vouch = createVouch(alice, { subject: bob.did, scope: '*', now: NOW });
     await post(registry.app, '/v1/vouches', vouch);
     const foreign = await post(registry.app, '/v1/revocations', createRevocation(bob, vouchId(vouch), { now: NOW }));
     expect(foreign.statusCode).toBe(403);
@@ -111,7 +116,7 @@ describe('POST /v1/revocations', () => {
       ...createRevocation(bob, vouchId(vouch), { now: NOW }),
       voucher: alice.did,
     });
-    expect(forged.statusCode).toBe(422);
+    expect(forged.statusCode).toBe(401);
     expect(codeOf(forged)).toBe('aip_signature_invalid');
     const malformed = await post(registry.app, '/v1/revocations', {
       ...createRevocation(alice, vouchId(vouch)),
@@ -151,7 +156,7 @@ describe('request limits', () => {
       payload: 'hello',
     });
     expect(text.statusCode).toBe(415);
-    expect(codeOf(text)).toBe('aip_media_type_unsupported');
+    expect(codeOf(text)).toBe('aip_unsupported_media_type');
     const broken = await registry.app.inject({
       method: 'POST',
       url: '/v1/vouches',
@@ -174,22 +179,28 @@ describe('request limits', () => {
     registry = testRegistry({ identityLimit: 2 });
     // Forgeries in alice's name cost her nothing.
     for (let i = 0; i < 3; i++) {
-      const forged = { ...createVouch(carol, { subject: bob.did, now: NOW }), voucher: alice.did };
+      const forged = { ...createVouch(carol, { subject: bob.did, scope: '*', now: NOW }), voucher: alice.did };
       expect(codeOf(await post(registry.app, '/v1/vouches', forged))).toBe('aip_signature_invalid');
     }
     expect(
-      (await post(registry.app, '/v1/vouches', createVouch(alice, { subject: bob.did, now: NOW }))).statusCode,
+      (await post(registry.app, '/v1/vouches', createVouch(alice, { subject: bob.did, scope: '*', now: NOW })))
+        .statusCode,
     ).toBe(201);
     expect((await post(registry.app, '/v1/agents', createProfile(alice, { name: 'a', now: NOW }))).statusCode).toBe(
       201,
     );
-    const over = await post(registry.app, '/v1/vouches', createVouch(alice, { subject: carol.did, now: NOW }));
+    const over = await post(
+      registry.app,
+      '/v1/vouches',
+      createVouch(alice, { subject: carol.did, scope: '*', now: NOW }),
+    );
     expect(over.statusCode).toBe(429);
     expect(codeOf(over)).toBe('aip_rate_limited');
     expect(Number(over.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     // Others are unaffected.
     expect(
-      (await post(registry.app, '/v1/vouches', createVouch(bob, { subject: carol.did, now: NOW }))).statusCode,
+      (await post(registry.app, '/v1/vouches', createVouch(bob, { subject: carol.did, scope: '*', now: NOW })))
+        .statusCode,
     ).toBe(201);
   });
 

@@ -43,8 +43,8 @@ function local(): RegistryStore {
 async function publish(url: string) {
   const client = new RegistryClient(url);
   const ab = createVouch(alice, { subject: bob.did, scope: 'tool:search', weight: 0.9, now: NOW });
-  const bc = createVouch(bob, { subject: carol.did, now: NOW });
-  const ac = createVouch(alice, { subject: carol.did, now: NOW });
+  const bc = createVouch(bob, { subject: carol.did, scope: '*', now: NOW });
+  const ac = createVouch(alice, { subject: carol.did, scope: '*', now: NOW });
   expect((await client.publishProfile(createProfile(alice, { name: 'alice', now: NOW }))).status).toBe('accepted');
   for (const vouch of [ab, bc, ac]) expect((await client.publishVouch(vouch)).status).toBe('accepted');
   expect((await client.publishRevocation(createRevocation(alice, vouchId(ac), { now: NOW }))).status).toBe('accepted');
@@ -85,7 +85,7 @@ describe('syncFromRegistry', () => {
     expect(store.syncCursor(registry.url)).toBe(first.cursor);
     const nothing = await syncFromRegistry(store, registry.url, { now: NOW, workers: 0 });
     expect(nothing).toMatchObject({ objects: 0, accepted: 0, cursor: first.cursor });
-    const later = createVouch(carol, { subject: alice.did, now: NOW });
+    const later = createVouch(carol, { subject: alice.did, scope: '*', now: NOW });
     await new RegistryClient(registry.url).publishVouch(later);
     const next = await syncFromRegistry(store, registry.url, { now: NOW, workers: 0 });
     expect(next).toMatchObject({ objects: 1, accepted: 1 });
@@ -134,7 +134,7 @@ describe('syncFromRegistry', () => {
     const port = Number(new URL(first.url).port);
     const rebuilt = await startRegistry({ db: ':memory:', port, now: () => NOW });
     running.push(rebuilt);
-    await new RegistryClient(rebuilt.url).publishVouch(createVouch(carol, { subject: bob.did, now: NOW }));
+    await new RegistryClient(rebuilt.url).publishVouch(createVouch(carol, { subject: bob.did, scope: '*', now: NOW }));
     const after = await syncFromRegistry(store, rebuilt.url, { now: NOW, workers: 0 });
     expect(summary.cursor).not.toBe(after.cursor);
     expect(after).toMatchObject({ restarted: true, objects: 1, accepted: 1 });
@@ -183,7 +183,7 @@ describe('RegistryClient', () => {
     servers.push(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const client = new RegistryClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-    const outcome = await client.publishVouch(createVouch(alice, { subject: bob.did, now: NOW }));
+    const outcome = await client.publishVouch(createVouch(alice, { subject: bob.did, scope: '*', now: NOW }));
     expect(outcome).toMatchObject({ status: 'rejected', code: 'aip_registry_unreachable', httpStatus: 400 });
     const message = (outcome as { message: string }).message;
     expect(message).not.toMatch(/\p{Cc}/u);

@@ -23,8 +23,18 @@ export {
   sign,
   verify,
 } from './ed25519.js';
+export {
+  type AipErrorCode,
+  ERROR_CODES,
+  type ErrorCodeOf,
+  type ErrorCodeSource,
+  LOCAL_ERROR_CODES,
+  type LocalErrorCode,
+  type WireErrorCode,
+} from './error-codes.js';
 export { AipError, IdentityError, type IdentityErrorCode } from './errors.js';
 export { sha256 } from './hash.js';
+export { HTTP_STATUS, httpStatusOf, isAipErrorCode, isWireErrorCode, UNKNOWN_CODE_STATUS } from './http-status.js';
 export {
   exportSecretKey,
   generateIdentity,

@@ -144,7 +144,7 @@ describe('key store', () => {
     const file = JSON.parse(await fs.readFile(path.join(home, 'identity.json'), 'utf8'));
     expect(file.secret_key.kdf).toMatchObject({ name: 'scrypt', N: 131072, r: 8, p: 1 });
     expect((await loadIdentity({ home, passphrase: 'pw' })).info.encrypted).toBe(true);
-  });
+  }, 60_000); // two derivations at the production cost (~0.3 s each idle, several seconds under a parallel suite)
 
   it('fails clearly on a wrong or missing passphrase, never minting a new identity', async () => {
     await saveIdentity(generateIdentity(), { home, passphrase: 'right', scrypt });

@@ -1,7 +1,7 @@
 // The claim sets of AIP tokens, delegation links and proofs (DESIGN §3), and their strict readers.
 import { TokenError } from './errors.js';
 import { MAX_CONTEXT_LENGTH, MAX_ID_LENGTH, MAX_JTI_LENGTH, MAX_SCOPES } from './limits.js';
-import { isValidScope } from './scope.js';
+import { isValidScope, SCOPE_GRAMMAR } from './scope.js';
 
 /** Claims of a root compact token (`typ: aip+jwt`), wire-compatible with the Python reference. */
 export interface TokenClaims {
@@ -79,7 +79,7 @@ function readScope(p: Record<string, unknown>, what: string): string[] {
   if (!Array.isArray(v) || v.length === 0 || v.length > MAX_SCOPES)
     throw bad(what, `"scope" must be a non-empty array of at most ${MAX_SCOPES} scopes`);
   for (const s of v)
-    if (!isValidScope(s)) throw bad(what, '"scope" holds an invalid scope (expected "*" or kind:name)');
+    if (!isValidScope(s)) throw bad(what, `"scope" holds an invalid scope (expected ${SCOPE_GRAMMAR})`);
   return v as string[];
 }
 

@@ -2,12 +2,13 @@
 export { type AuditPolicy, type AuditWarning, type AuditWarningCode, auditChain, DEFAULT_AUDIT } from './audit.js';
 export type { LinkClaims, ProofClaims, TokenClaims } from './claims.js';
 export { type DelegateOptions, delegate } from './delegate.js';
-export { TokenError, type TokenErrorCode } from './errors.js';
+export { TokenError, type TokenErrorCode, type TokenErrorOptions } from './errors.js';
 export { type DecodedSegment, decodeToken } from './inspect.js';
 export { type IssueOptions, issueToken } from './issue.js';
 export {
   DEFAULT_CLOCK_TOLERANCE,
   MAX_CHAIN_LINKS,
+  MAX_SCOPE_LENGTH,
   MAX_SEGMENT_LENGTH,
   MAX_TOKEN_LENGTH,
 } from './limits.js';
@@ -22,7 +23,16 @@ export {
   verifyProof,
 } from './proof.js';
 export { createMemoryReplayCache, type ReplayCache, type ReplayVerdict } from './replay-cache.js';
-export { isScopeSubset, isValidScope, isWildcardScope, patternCovers, scopeAllows, scopeMatches } from './scope.js';
+export {
+  coveringPatterns,
+  isScopeSubset,
+  isValidScope,
+  isWildcardScope,
+  patternCovers,
+  SCOPE_GRAMMAR,
+  scopeAllows,
+  scopeMatches,
+} from './scope.js';
 export {
   createTokenVerifier,
   type RevocationQuery,

@@ -1,22 +1,39 @@
-// The one scope matcher shared by tokens, attenuation and the proxy (DESIGN §3).
+// The one scope grammar and matcher of AIP (DESIGN §3, §4), shared by tokens, attenuation, the MCP
+// mapping, the proxy and vouches:
 //   "*"                         grants everything
 //   "tool:github.*"             a trailing "*" right after ":", "." or "/" matches any continuation
 //   anything else               exact ("tool:git*" is the literal scope "tool:git*")
+// Scopes are visible ASCII: what they name (MCP tool and prompt names, URIs as WHATWG serializes
+// them) is ASCII on the wire, and no Unicode normalization can make two spellings of one scope.
 import { MAX_SCOPE_LENGTH } from './limits.js';
 
 // kind ":" name; kinds are lowercase words (tool, resource, prompt, ...), names any visible ASCII.
 const SCOPE_PATTERN = /^[a-z][a-z0-9_-]{0,31}:[\x21-\x7e]+$/;
 
 /**
- * True for `*` or `kind:name` (at most 256 visible ASCII characters, no whitespace).
+ * The grammar in words, for error messages: every package that refuses a scope says the same.
+ *
+ * @example
+ * ```ts
+ * throw new Error(`scope must be ${SCOPE_GRAMMAR}`);
+ * ```
+ */
+export const SCOPE_GRAMMAR = `"*" or "kind:name" (kind in a-z 0-9 _ -, name visible ASCII, at most ${MAX_SCOPE_LENGTH} characters; a trailing "*" after ":", "." or "/" is a wildcard)`;
+
+/**
+ * True for `*` or `kind:name`: kind a lowercase word, name visible ASCII (no whitespace, no
+ * controls, nothing beyond U+007E), at most 256 characters in all. A `*` is a wildcard only alone
+ * or right after `:`, `.` or `/` at the end; anywhere else it is a literal character.
  *
  * @example
  * ```ts
  * isValidScope('tool:search'); // true
+ * isValidScope('tool:git*'); // true: the exact scope "tool:git*"
+ * isValidScope('tool:café'); // false: not ASCII
  * isValidScope('search'); // false: no kind
  * ```
  */
-export function isValidScope(scope: string): boolean {
+export function isValidScope(scope: unknown): scope is string {
   return typeof scope === 'string' && scope.length <= MAX_SCOPE_LENGTH && (scope === '*' || SCOPE_PATTERN.test(scope));
 }
 
@@ -73,7 +90,8 @@ export function scopeAllows(granted: readonly string[], required: string): boole
 
 /**
  * True when every scope `child` can match is matched by `parent` (attenuation): `tool:*` is not
- * covered by `tool:search`, `tool:github.*` is covered by `tool:*`.
+ * covered by `tool:search`, `tool:github.*` is covered by `tool:*`. The same order decides which
+ * vouches count for a trust query: a vouch in `parent` counts for a query in `child`.
  *
  * @example
  * ```ts
@@ -102,4 +120,29 @@ export function isScopeSubset(parent: readonly string[], child: readonly string[
     return false;
   }
   return true;
+}
+
+/**
+ * Every pattern that covers `scope` ({@link patternCovers}): the scope itself, `*`, and the
+ * wildcard ending at each separator inside it. A trust engine unions exactly these layers, so a
+ * query never counts a vouch the matcher would not.
+ *
+ * @example
+ * ```ts
+ * coveringPatterns('tool:github.create_issue');
+ * // ['tool:github.create_issue', '*', 'tool:*', 'tool:github.*']
+ * ```
+ */
+export function coveringPatterns(scope: string): string[] {
+  const out = [scope];
+  if (scope === '*') return out;
+  out.push('*');
+  // The kind's own ":" is the first separator: "kind:*" and every deeper wildcard.
+  for (let i = scope.indexOf(':'); i >= 0 && i < scope.length - 1; i++) {
+    const c = scope.charCodeAt(i);
+    if (c !== 58 /* : */ && c !== 46 /* . */ && c !== 47 /* / */) continue;
+    const wildcard = `${scope.slice(0, i + 1)}*`;
+    if (wildcard !== scope) out.push(wildcard);
+  }
+  return out;
 }

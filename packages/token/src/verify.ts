@@ -152,12 +152,14 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     const configured = mapped.get(issuer);
     if (configured !== undefined) return configured as { key: Uint8Array; tag: string };
     if (!isSelfCertifyingId(issuer)) {
-      throw new TokenError('aip_identity_unresolvable', 'issuer is not self-certifying and has no configured key');
+      throw new TokenError('aip_identity_unresolvable', 'issuer is not self-certifying and has no configured key', {
+        link: 0,
+      });
     }
     const result = keyOfId(issuer);
-    if (result instanceof TokenError) throw result;
+    if (result instanceof TokenError) throw new TokenError(result.code, result.message, { link: 0 });
     if (!trusted.has(result.tag) && !(options.trustIssuer?.(issuer, result.key) ?? false)) {
-      throw new TokenError('aip_issuer_untrusted', 'issuer is not trusted');
+      throw new TokenError('aip_issuer_untrusted', 'issuer is not trusted', { link: 0 });
     }
     return result;
   }
@@ -167,10 +169,11 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       throw new TokenError(
         'aip_identity_unresolvable',
         `${segmentName(index)}: the previous holder is not self-certifying and cannot delegate`,
+        { link: index },
       );
     }
     const result = keyOfId(holder);
-    if (result instanceof TokenError) throw result;
+    if (result instanceof TokenError) throw new TokenError(result.code, result.message, { link: index });
     return result;
   }
 
@@ -197,11 +200,14 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
           const parent = entries[i - 1] as ChainEntry;
           const link = entry.claims as LinkClaims;
           if (link.iss !== parent.claims.sub)
-            throw new TokenError('aip_signature_invalid', `${segmentName(i)} is not issued by the previous holder`);
+            throw new TokenError('aip_signature_invalid', `${segmentName(i)} is not issued by the previous holder`, {
+              link: i,
+            });
           if (link.prev !== parent.id)
             throw new TokenError(
               'aip_signature_invalid',
               `${segmentName(i)} does not follow the segment before it (prev mismatch)`,
+              { link: i },
             );
           signer = holderKey(parent.claims.sub, i);
         }
@@ -210,7 +216,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         } else {
           counters.signatureChecks++;
           if (!verifySignature(entry.segment.signature, signingBytes(entry.segment), signer.key)) {
-            throw new TokenError('aip_signature_invalid', `${segmentName(i)} signature does not verify`);
+            throw new TokenError('aip_signature_invalid', `${segmentName(i)} signature does not verify`, { link: i });
           }
           segments.set(cacheKey(entry.segment.raw, i), { ...entry, verifiedBy: signer.tag });
         }
@@ -218,7 +224,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
 
       // 4. Revocation of any segment or signer.
       if (options.isRevoked !== undefined) {
-        for (const entry of entries) {
+        for (let i = 0; i < entries.length; i++) {
+          const entry = entries[i] as ChainEntry;
           const query: RevocationQuery = {
             id: entry.id,
             jti: entry.claims.jti,
@@ -226,26 +233,28 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
             subject: entry.claims.sub,
           };
           if (options.isRevoked(query))
-            throw new TokenError('aip_key_revoked', `${segmentName(entries.indexOf(entry))} is revoked`);
+            throw new TokenError('aip_key_revoked', `${segmentName(i)} is revoked`, { link: i });
         }
       }
 
       // 5. Time: every segment current.
       for (let i = 0; i < entries.length; i++) {
         const c = (entries[i] as ChainEntry).claims;
-        if (c.exp <= now) throw new TokenError('aip_token_expired', `${segmentName(i)} expired`);
+        if (c.exp <= now) throw new TokenError('aip_token_expired', `${segmentName(i)} expired`, { link: i });
         if (c.iat > now + tolerance)
-          throw new TokenError('aip_token_expired', `${segmentName(i)} is issued in the future`);
+          throw new TokenError('aip_token_expired', `${segmentName(i)} is issued in the future`, { link: i });
         const nbf = (c as TokenClaims).nbf;
         if (nbf !== undefined && nbf > now + tolerance)
-          throw new TokenError('aip_token_expired', `${segmentName(i)} is not valid yet`);
+          throw new TokenError('aip_token_expired', `${segmentName(i)} is not valid yet`, { link: i });
       }
 
       // 6. Attenuation walk: every link at most its parent's authority.
       if (entries.length - 1 > rootClaims.max_depth) {
+        // The first link past what the root allows is the one at fault.
         throw new TokenError(
           'aip_depth_exceeded',
           `chain has ${entries.length - 1} links; the root allows ${rootClaims.max_depth}`,
+          { link: rootClaims.max_depth + 1 },
         );
       }
       for (let i = 1; i < entries.length; i++) {
@@ -253,13 +262,14 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         const link = (entries[i] as ChainEntry).claims as LinkClaims;
         const name = segmentName(i);
         if (!isScopeSubset(parent.scope, link.scope))
-          throw new TokenError('aip_scope_insufficient', `${name} widens the scope of its parent`);
+          throw new TokenError('aip_scope_insufficient', `${name} widens the scope of its parent`, { link: i });
         if (parent.budget_usd !== null && (link.budget_usd === null || link.budget_usd > parent.budget_usd)) {
-          throw new TokenError('aip_budget_exceeded', `${name} raises the budget of its parent`);
+          throw new TokenError('aip_budget_exceeded', `${name} raises the budget of its parent`, { link: i });
         }
-        if (link.exp > parent.exp) throw new TokenError('aip_token_expired', `${name} outlives its parent`);
+        if (link.exp > parent.exp)
+          throw new TokenError('aip_token_expired', `${name} outlives its parent`, { link: i });
         if (link.max_depth >= parent.max_depth)
-          throw new TokenError('aip_depth_exceeded', `${name} does not lower max_depth`);
+          throw new TokenError('aip_depth_exceeded', `${name} does not lower max_depth`, { link: i });
       }
 
       // 7. Audience.
@@ -272,7 +282,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
             : rootClaims.aud;
       if (audience !== undefined) {
         if (aud === undefined ? options.requireAudience === true : !aud.includes(audience)) {
-          throw new TokenError('aip_audience_mismatch', 'token is not intended for this resource');
+          throw new TokenError('aip_audience_mismatch', 'token is not intended for this resource', { link: 0 });
         }
       }
 
@@ -281,7 +291,9 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       const required = call.scope === undefined ? [] : typeof call.scope === 'string' ? [call.scope] : call.scope;
       for (const scope of required) {
         if (!scopeAllows(last.scope, scope))
-          throw new TokenError('aip_scope_insufficient', `token does not allow ${scope.slice(0, 200)}`);
+          throw new TokenError('aip_scope_insufficient', `token does not allow ${scope.slice(0, 200)}`, {
+            link: entries.length - 1,
+          });
       }
 
       const chain = entries.map((e) => toVerifiedLink(e));

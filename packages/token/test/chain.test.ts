@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createTokenVerifier, delegate, issueToken, verifyToken } from '../src/index.js';
+import { createTokenVerifier, delegate, issueToken, TokenError, verifyToken } from '../src/index.js';
 import {
   codeOf,
   fixedIdentity,
@@ -91,6 +91,35 @@ describe('delegation chains', () => {
     expect(verified.chain.map((l) => l.sub)).toEqual([orchestrator.did, worker.did, helper.did]);
     expect(verified.chain[1]).toMatchObject({ ctx: 'research subtask', jti: 'l1' });
     expect(verified.subjectKey).toEqual(helper.publicKey);
+  });
+
+  it('names the failing segment in TokenError.link, not only in the message', () => {
+    const { root, link1, link2, token } = validChain();
+    const r1 = `${root}~${link1}`;
+    const linkOf = (bad: string, options: Record<string, unknown> = {}) => {
+      try {
+        verifyToken(bad, { ...trust, ...options });
+      } catch (err) {
+        expect(err).toBeInstanceOf(TokenError);
+        return { code: (err as TokenError).code, link: (err as TokenError).link };
+      }
+      throw new Error('verified');
+    };
+    expect(linkOf(appendLink(r1, worker, { scope: ['tool:*'], max_depth: 1 }, worker))).toEqual({
+      code: 'aip_scope_insufficient',
+      link: 2,
+    });
+    expect(linkOf(`${r1}~${link2.slice(0, -4)}AAAA`)).toEqual({ code: 'aip_signature_invalid', link: 2 });
+    expect(linkOf(`${root}~${link1}~not-a-jws`)).toEqual({ code: 'aip_token_malformed', link: 2 });
+    expect(linkOf(token, { now: NOW + 5000 })).toEqual({ code: 'aip_token_expired', link: 0 });
+    expect(linkOf(token, { scope: 'tool:fetch' })).toEqual({ code: 'aip_scope_insufficient', link: 2 });
+    expect(linkOf(token, { trustedKeys: [stranger.did] })).toEqual({ code: 'aip_issuer_untrusted', link: 0 });
+    expect(linkOf(token, { isRevoked: (q: { jti?: string }) => q.jti === 'l1' })).toEqual({
+      code: 'aip_key_revoked',
+      link: 1,
+    });
+    // The chain as a whole, not one segment: no link.
+    expect(linkOf('')).toEqual({ code: 'aip_token_missing', link: undefined });
   });
 
   it('checks the operation against the final (narrowest) scope', () => {

@@ -1,14 +1,15 @@
 // The trust engine (DESIGN §4): personalised path trust T, corroboration k and the evidence path,
 // answered from the in-memory index and kept in step with the store before every query.
 import { removeStaleTempFiles } from '@aip/identity/node';
+import { coveringPatterns } from '@aip/token';
 import type Database from 'better-sqlite3';
+import { assertScope } from './assert-scope.js';
 import { TrustError } from './errors.js';
 import { currentTime } from './lib/clock.js';
 import { countDisjointChains } from './lib/corroboration.js';
 import type { GraphLayer } from './lib/graph-layer.js';
 import { HOP_DAMPING, SearchSpace } from './lib/path-search.js';
 import { TrustIndex } from './lib/trust-index.js';
-import { assertScope, coveringScopes } from './scope.js';
 import type { TrustStore } from './store.js';
 
 /** Chains longer than this never count (DESIGN §4). */
@@ -177,7 +178,7 @@ export class TrustEngine {
     const now = currentTime(options);
     const cap = options.corroborationCap ?? DEFAULT_CORROBORATION_CAP;
     if (!Number.isSafeInteger(cap) || cap < 0) throw new RangeError('corroborationCap must be a non-negative integer');
-    const scopes = coveringScopes(scope);
+    const scopes = coveringPatterns(scope);
     if (options.from === target)
       return { result: { score: 1, corroboration: 0, hops: 0, path: [target] }, nodes: [], scopes, now };
     this.refresh();
@@ -284,7 +285,7 @@ export class TrustEngine {
 
   /** @internal Scope layers for the ranking. */
   layersFor(scope: string): GraphLayer[] {
-    return this.#layers(coveringScopes(scope));
+    return this.#layers(coveringPatterns(scope));
   }
 
   /** @internal DID of a node id (agents are never renumbered, so the answer can be kept). */

@@ -1,7 +1,8 @@
 // JSONL import of signed trust objects: every line verified (in parallel worker threads), stored
 // in batches of one transaction each; bad lines are reported and never abort the good ones.
 import { createReadStream, promises as fs } from 'node:fs';
-import { type ClockOptions, currentTime } from './lib/clock.js';
+import type { ClockOptions } from './clock-options.js';
+import { currentTime } from './lib/clock.js';
 import { splitLines } from './lib/jsonl-lines.js';
 import type { LineResult } from './lib/verify-lines.js';
 import { VerifyPool } from './lib/verify-pool.js';

@@ -1,5 +1,21 @@
 // @aip/trust: signed vouches and revocations, a verifying SQLite store, and personalised,
 // Sybil-resistant trust computed offline from the caller's own point of view.
+
+export { cachedDidKeyFromId } from './agent-keys.js';
+export { assertScope } from './assert-scope.js';
+export { type ClockOptions, DEFAULT_CLOCK_SKEW } from './clock-options.js';
+export {
+  type AgentStats,
+  type IssuedPerDay,
+  type ListedVouch,
+  openTrustDirectory,
+  type TrustChange,
+  type TrustDirectory,
+  type TrustTotals,
+  type VouchDirection,
+  type VouchEdge,
+  type VouchPage,
+} from './directory.js';
 export {
   DEFAULT_CORROBORATION_CAP,
   MAX_HOPS,
@@ -20,7 +36,15 @@ export {
   importJsonl,
   importJsonlFile,
 } from './import.js';
-export { type ClockOptions, DEFAULT_CLOCK_SKEW } from './lib/clock.js';
+export { canonicalWithId, isObjectId } from './object-id.js';
+export {
+  base64UrlMember,
+  didKeyMember,
+  type Malformed,
+  objectRecord,
+  textMember,
+  timeMember,
+} from './object-members.js';
 export { openTrustQueryPool, TrustQueryPool, type TrustQueryPoolOptions } from './query-pool.js';
 export { computeRanking, type RankEntry, type RankingOptions } from './ranking.js';
 export {
@@ -31,10 +55,11 @@ export {
   type VerifiedRevocation,
   verifyRevocation,
 } from './revocation.js';
-export { assertScope, coveringScopes, isValidScope, MAX_SCOPE_LENGTH, scopeCovers } from './scope.js';
 export {
   type AddOutcome,
   openTrustStore,
+  type RefusedScope,
+  type StoredRevocation,
   type StoredVouch,
   TRUST_DB_FILE,
   TrustStore,

@@ -1,11 +1,11 @@
 // A seeded global ranking (EigenTrust-style power iteration) per scope, for display only: it is
 // computed cooperatively in the background and never used to decide access.
 
+import { assertScope } from './assert-scope.js';
 import type { TrustEngine } from './engine.js';
 import { TrustError } from './errors.js';
 import { currentTime } from './lib/clock.js';
 import type { GraphLayer } from './lib/graph-layer.js';
-import { assertScope } from './scope.js';
 
 /** Options of {@link computeRanking}. */
 export interface RankingOptions {

@@ -1,16 +1,19 @@
 // Revocations (DESIGN §4): `aip-revocation/1` objects by which a voucher withdraws one of its
 // vouches, named by id. Only the voucher of a vouch can revoke it; the store enforces that.
 import { decodeBase64Url, type Ed25519Options, type Identity, signJson, verifyJson } from '@aip/identity';
-import { TrustError } from './errors.js';
-import { assertIssued, type ClockOptions, currentTime } from './lib/clock.js';
-import { cachedPublicKeyFromDidKey } from './lib/did-cache.js';
-import { asRecord, assertKnownFields, base64UrlField, didKeyField, timeField } from './lib/fields.js';
-import { canonicalWithId, isObjectId } from './lib/object-id.js';
+import { cachedPublicKeyFromDidKey } from './agent-keys.js';
+import type { ClockOptions } from './clock-options.js';
+import { TrustError, trustErrors } from './errors.js';
+import { assertIssued, currentTime } from './lib/clock.js';
+import { canonicalWithId, isObjectId } from './object-id.js';
+import { base64UrlMember, didKeyMember, objectRecord, timeMember } from './object-members.js';
 
 /** The object type, also the signature's domain-separation type. */
 export const REVOCATION_TYPE = 'aip-revocation/1' as const;
 const FIELDS = new Set(['type', 'voucher', 'vouch', 'iat', 'signature']);
 const MALFORMED = 'aip_revocation_malformed';
+const malformed = trustErrors(MALFORMED);
+const unresolvable = trustErrors('aip_identity_unresolvable');
 
 /** A signed revocation, as serialized to JSON. */
 export interface Revocation {
@@ -62,13 +65,12 @@ export function createRevocation(identity: Identity, vouchId: string, options: {
  * ```
  */
 export function parseRevocation(value: unknown): Revocation {
-  const record = asRecord(value, MALFORMED, 'a revocation');
-  assertKnownFields(record, FIELDS, MALFORMED, 'the revocation');
+  const record = objectRecord(value, FIELDS, malformed, 'a revocation');
   if (record.type !== REVOCATION_TYPE) throw new TrustError(MALFORMED, `type must be "${REVOCATION_TYPE}"`);
-  didKeyField(record, 'voucher', MALFORMED);
+  didKeyMember(record, 'voucher', malformed, unresolvable);
   if (!isObjectId(record.vouch)) throw new TrustError(MALFORMED, 'vouch must be a vouch id (43 base64url characters)');
-  timeField(record, 'iat', MALFORMED);
-  base64UrlField(record, 'signature', MALFORMED, [64, 64]);
+  timeMember(record, 'iat', malformed);
+  base64UrlMember(record, 'signature', malformed, 64);
   return record as unknown as Revocation;
 }
 

@@ -5,11 +5,13 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { sha256 } from '@aip/identity';
 import { defaultAipHome } from '@aip/identity/node';
+import { isValidScope } from '@aip/token';
 import Database from 'better-sqlite3';
 import { TrustError, type TrustErrorCode } from './errors.js';
+import { DIRECTORY_BACKFILL, DIRECTORY_SCHEMA } from './lib/directory-schema.js';
 import { SCHEMA, SCHEMA_VERSION } from './lib/schema.js';
 import { storeOpenFailure } from './lib/store-failure.js';
-import type { VerifiedRevocation } from './revocation.js';
+import type { Revocation, VerifiedRevocation } from './revocation.js';
 import type { VerifiedObject } from './trust-object.js';
 import type { VerifiedVouch, Vouch } from './vouch.js';
 
@@ -31,6 +33,13 @@ export interface TrustStoreOptions {
   home?: string;
   /** Open an existing store read-only. */
   readonly?: boolean;
+  /**
+   * Keep what a directory of agents serves (`openTrustDirectory`): the append sequence of stored
+   * objects, vouches by subject and active vouch counts per agent, built from the stored objects
+   * the first time and kept by every later write (whoever opens the file). Costs inserts; a store
+   * that only imports and answers trust queries goes without. Default false.
+   */
+  directory?: boolean;
 }
 
 /** What happened to one object handed to the store. */
@@ -39,12 +48,31 @@ export type AddOutcome =
   | { status: 'duplicate'; kind: 'vouch' | 'revocation'; id: string }
   | { status: 'rejected'; kind: 'vouch' | 'revocation'; id: string; code: TrustErrorCode; message: string };
 
+/** A stored revocation. */
+export interface StoredRevocation {
+  id: string;
+  revocation: Revocation;
+}
+
 /** A stored vouch and its state. */
 export interface StoredVouch {
   id: string;
   vouch: Vouch;
   /** True once a revocation by its voucher is stored (it never becomes active again). */
   revoked: boolean;
+}
+
+/**
+ * Stored vouches in one scope the scope grammar refuses: objects stored under an earlier grammar
+ * (before vouch scopes became the token grammar, non-ASCII names were accepted). They stay stored
+ * and exported exactly as signed, never count for any query (no valid query scope is covered by
+ * them), and are reported with `aip_scope_invalid` rather than dropped or widened.
+ */
+export interface RefusedScope {
+  scope: string;
+  /** Stored vouches in this scope, revoked ones included. */
+  vouches: number;
+  code: 'aip_scope_invalid';
 }
 
 /** Object counts, for summaries and status lines. */
@@ -78,6 +106,8 @@ export class TrustStore {
   readonly path: string;
   /** Random per-database id: an index snapshot is only trusted for the database that wrote it. */
   readonly epoch: string;
+  /** True when the store keeps the directory (see {@link TrustStoreOptions.directory}). */
+  readonly directory: boolean;
   readonly #db: Database.Database;
   readonly #agents = new Map<string, number>();
   readonly #bulk = { depth: 0, cache: 0, checkpoint: 0 };
@@ -109,6 +139,7 @@ export class TrustStore {
         this.#db
           .prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('epoch', ?)")
           .run(randomBytes(16).toString('hex'));
+        if (options.directory === true) this.#ensureDirectory();
       }
       const meta = new Map(
         (this.#db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string }[]).map((r) => [
@@ -120,15 +151,26 @@ export class TrustStore {
         throw new TrustError('aip_store_corrupt', `${this.path} is not an AIP trust store of a supported version`);
       }
       this.epoch = meta.get('epoch') as string;
+      this.directory = meta.get('directory') === '1';
     } catch (err) {
       throw storeOpenFailure(this.path, err, { driverLoaded, readonly });
     }
     this.#sql = prepare(this.#db);
   }
 
+  #ensureDirectory(): void {
+    const created = this.#db.prepare("SELECT value FROM meta WHERE key = 'directory'").pluck().get();
+    if (created !== undefined) return;
+    this.#db.transaction(() => {
+      this.#db.exec(DIRECTORY_SCHEMA);
+      this.#db.exec(DIRECTORY_BACKFILL);
+      this.#db.prepare("INSERT INTO meta (key, value) VALUES ('directory', '1')").run();
+    })();
+  }
+
   /**
-   * The underlying better-sqlite3 connection, for read-only inspection and benchmarks. Writing
-   * through it bypasses verification: don't.
+   * @internal The underlying connection, for this package's engine and tests: the schema is
+   * private, other packages use the store's methods (CONVENTIONS 15).
    */
   get database(): Database.Database {
     return this.#db;
@@ -171,11 +213,24 @@ export class TrustStore {
   }
 
   /**
-   * Bumps on every commit made through this object; the engine compares it (and SQLite's
-   * `data_version`, for other connections) to know when to catch up.
+   * @internal Bumps on every commit made through this object; the engine compares it (and
+   * SQLite's `data_version`, for other connections) to know when to catch up.
    */
   get localVersion(): number {
     return this.#localVersion;
+  }
+
+  /**
+   * Changes whenever anything was committed, through this object or by another connection: a
+   * cheap key for caches of answers derived from the store.
+   *
+   * @example
+   * ```ts
+   * if (store.version !== cachedAt) cache.clear();
+   * ```
+   */
+  get version(): string {
+    return `${this.#localVersion}.${this.#sql.dataVersion.get()}`;
   }
 
   /**
@@ -305,6 +360,20 @@ export class TrustStore {
   }
 
   /**
+   * A stored revocation by id (one whose vouch is not stored yet included: it is applied when the
+   * vouch arrives).
+   *
+   * @example
+   * ```ts
+   * if (store.getRevocation(verified.id) !== undefined) refuse('already stored');
+   * ```
+   */
+  getRevocation(id: string): StoredRevocation | undefined {
+    const object = this.#sql.revocationById.get(id) as string | undefined;
+    return object === undefined ? undefined : { id, revocation: JSON.parse(object) as Revocation };
+  }
+
+  /**
    * Every stored signed object as canonical JSON text, vouches first then revocations, each in
    * arrival order: the lines of a JSONL export, replayable into any store.
    *
@@ -337,6 +406,33 @@ export class TrustStore {
   }
 
   /**
+   * The scopes of stored vouches that the scope grammar (`isValidScope` of `@aip/token`) refuses,
+   * with how many vouches each holds: what a store written under an earlier grammar still keeps.
+   * Empty for any store written by this version.
+   *
+   * @example
+   * ```ts
+   * for (const { scope, vouches, code } of store.refusedScopes()) console.warn(`${code}: ${vouches} in ${scope}`);
+   * ```
+   */
+  refusedScopes(): RefusedScope[] {
+    const refused = (this.#sql.allScopes.all() as { idx: number; scope: string }[]).filter(
+      (r) => !isValidScope(r.scope),
+    );
+    if (refused.length === 0) return [];
+    const counts = new Map(
+      (this.#sql.vouchesInScopes.all(JSON.stringify(refused.map((r) => r.idx))) as { scope: number; n: number }[]).map(
+        (r) => [r.scope, r.n],
+      ),
+    );
+    return refused.map((r) => ({
+      scope: r.scope,
+      vouches: counts.get(r.idx) ?? 0,
+      code: 'aip_scope_invalid' as const,
+    }));
+  }
+
+  /**
    * Closes the connection (checkpointing the WAL).
    *
    * @example
@@ -354,6 +450,8 @@ function prepare(db: Database.Database) {
     vouchSeq: db.prepare('SELECT seq FROM vouches WHERE id = ?').pluck(),
     vouchState: db.prepare('SELECT seq, voucher, revoked_at FROM vouches WHERE id = ?'),
     vouchById: db.prepare('SELECT object, revoked_at FROM vouches WHERE id = ?'),
+    revocationById: db.prepare('SELECT object FROM revocations WHERE id = ?').pluck(),
+    dataVersion: db.prepare('PRAGMA data_version').pluck(),
     revocationSeq: db.prepare('SELECT seq FROM revocations WHERE id = ?').pluck(),
     revocationsOf: db.prepare('SELECT seq, voucher FROM revocations WHERE vouch = ? ORDER BY seq'),
     deleteRevocation: db.prepare('DELETE FROM revocations WHERE seq = ?'),
@@ -368,6 +466,10 @@ function prepare(db: Database.Database) {
     insertScope: db.prepare('INSERT INTO scopes (scope) VALUES (?)'),
     allVouches: db.prepare('SELECT object FROM vouches ORDER BY seq').pluck(),
     allRevocations: db.prepare('SELECT object FROM revocations ORDER BY seq').pluck(),
+    allScopes: db.prepare('SELECT idx, scope FROM scopes ORDER BY scope'),
+    vouchesInScopes: db.prepare(
+      'SELECT scope, count(*) AS n FROM vouches WHERE scope IN (SELECT value FROM json_each(?)) GROUP BY scope',
+    ),
   };
 }
 

@@ -1,8 +1,8 @@
 // Either kind of signed trust object, parsed from a JSONL line and verified: the unit of import,
 // export, sync and the verification pool.
 import type { Ed25519Options } from '@aip/identity';
+import type { ClockOptions } from './clock-options.js';
 import { TrustError } from './errors.js';
-import type { ClockOptions } from './lib/clock.js';
 import { REVOCATION_TYPE, type VerifiedRevocation, verifyRevocation } from './revocation.js';
 import { type VerifiedVouch, VOUCH_TYPE, verifyVouch } from './vouch.js';
 

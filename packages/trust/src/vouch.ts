@@ -9,12 +9,13 @@ import {
   signJson,
   verifyJson,
 } from '@aip/identity';
-import { TrustError } from './errors.js';
-import { assertIssued, type ClockOptions, currentTime } from './lib/clock.js';
-import { cachedPublicKeyFromDidKey } from './lib/did-cache.js';
-import { asRecord, assertKnownFields, base64UrlField, didKeyField, timeField } from './lib/fields.js';
-import { canonicalWithId } from './lib/object-id.js';
-import { isValidScope, MAX_SCOPE_LENGTH } from './scope.js';
+import { cachedPublicKeyFromDidKey } from './agent-keys.js';
+import { assertScope } from './assert-scope.js';
+import type { ClockOptions } from './clock-options.js';
+import { TrustError, trustErrors } from './errors.js';
+import { assertIssued, currentTime } from './lib/clock.js';
+import { canonicalWithId } from './object-id.js';
+import { base64UrlMember, didKeyMember, objectRecord, timeMember } from './object-members.js';
 
 /** The object type, also the signature's domain-separation type. */
 export const VOUCH_TYPE = 'aip-vouch/1' as const;
@@ -33,6 +34,8 @@ const FIELDS = new Set([
   'signature',
 ]);
 const MALFORMED = 'aip_vouch_malformed';
+const malformed = trustErrors(MALFORMED);
+const unresolvable = trustErrors('aip_identity_unresolvable');
 
 /** A signed vouch, as serialized to JSON. */
 export interface Vouch {
@@ -41,7 +44,7 @@ export interface Vouch {
   voucher: string;
   /** Who is vouched for, a `did:key` other than the voucher. */
   subject: string;
-  /** What the subject is trusted for (see `isValidScope`). */
+  /** What the subject is trusted for: a scope of `@aip/token`'s grammar (`isValidScope`), matched by its matcher. */
   scope: string;
   /** Strength in (0, 1]; 1 when absent. */
   weight?: number;
@@ -70,8 +73,8 @@ export interface VerifiedVouch {
 export interface CreateVouchOptions {
   /** The agent vouched for (`did:key`). */
   subject: string;
-  /** Default `*` (everything). */
-  scope?: string;
+  /** What the subject is trusted for; required: no vouch grants everything by default (DESIGN §4). */
+  scope: string;
   /** Default 1. */
   weight?: number;
   statement?: string;
@@ -84,8 +87,9 @@ export interface CreateVouchOptions {
 }
 
 /**
- * Creates and signs a vouch from `identity` for `options.subject`. Argument errors are
- * `TrustError`s with the code a verifier would give (`aip_vouch_malformed`, `aip_scope_invalid`).
+ * Creates and signs a vouch from `identity` for `options.subject` in `options.scope` (required; `*`
+ * must be asked for). Argument errors are `TrustError`s with the code a verifier would give
+ * (`aip_vouch_malformed`, `aip_scope_invalid`).
  *
  * @example
  * ```ts
@@ -99,7 +103,7 @@ export function createVouch(identity: Identity, options: CreateVouchOptions): Vo
     type: VOUCH_TYPE,
     voucher: identity.did,
     subject: options.subject,
-    scope: options.scope ?? '*',
+    scope: options.scope,
     weight: options.weight ?? 1,
     ...(options.statement === undefined ? {} : { statement: options.statement }),
     iat: now,
@@ -127,18 +131,12 @@ export function createVouch(identity: Identity, options: CreateVouchOptions): Vo
  * ```
  */
 export function parseVouch(value: unknown): Vouch {
-  const record = asRecord(value, MALFORMED, 'a vouch');
-  assertKnownFields(record, FIELDS, MALFORMED, 'the vouch');
+  const record = objectRecord(value, FIELDS, malformed, 'a vouch');
   if (record.type !== VOUCH_TYPE) throw new TrustError(MALFORMED, `type must be "${VOUCH_TYPE}"`);
-  didKeyField(record, 'voucher', MALFORMED);
-  didKeyField(record, 'subject', MALFORMED);
+  didKeyMember(record, 'voucher', malformed, unresolvable);
+  didKeyMember(record, 'subject', malformed, unresolvable);
   if (record.voucher === record.subject) throw new TrustError(MALFORMED, 'an agent cannot vouch for itself');
-  if (!isValidScope(record.scope)) {
-    throw new TrustError(
-      'aip_scope_invalid',
-      `scope must be "*", "kind:name" or a "kind:prefix" wildcard (at most ${MAX_SCOPE_LENGTH} characters)`,
-    );
-  }
+  assertScope(record.scope);
   const weight = record.weight;
   if (weight !== undefined && (typeof weight !== 'number' || !(weight > 0 && weight <= 1))) {
     throw new TrustError(MALFORMED, 'weight must be a number in (0, 1]');
@@ -147,12 +145,12 @@ export function parseVouch(value: unknown): Vouch {
   if (statement !== undefined && (typeof statement !== 'string' || statement.length > MAX_STATEMENT_LENGTH)) {
     throw new TrustError(MALFORMED, `statement must be a string of at most ${MAX_STATEMENT_LENGTH} characters`);
   }
-  const iat = timeField(record, 'iat', MALFORMED);
-  if (record.exp !== undefined && timeField(record, 'exp', MALFORMED) <= iat) {
+  const iat = timeMember(record, 'iat', malformed);
+  if (record.exp !== undefined && timeMember(record, 'exp', malformed) <= iat) {
     throw new TrustError(MALFORMED, 'exp must be after iat');
   }
-  base64UrlField(record, 'nonce', MALFORMED, [16, 32]);
-  base64UrlField(record, 'signature', MALFORMED, [64, 64]);
+  base64UrlMember(record, 'nonce', malformed, [16, 32]);
+  base64UrlMember(record, 'signature', malformed, 64);
   return record as unknown as Vouch;
 }
 

@@ -90,7 +90,7 @@ describe('path trust', () => {
     expect(() => engine.score(b.did, { from: 'x' })).toThrow(
       expect.objectContaining({ code: 'aip_identity_unresolvable' }),
     );
-    expect(() => engine.score(b.did, { from: a.did, scope: 'tool:x*' })).toThrow(
+    expect(() => engine.score(b.did, { from: a.did, scope: 'tool:x y' })).toThrow(
       expect.objectContaining({ code: 'aip_scope_invalid' }),
     );
   });

@@ -3,14 +3,17 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { generateIdentity, type Identity } from '@aip/identity';
+import { encodeBase64Url, generateIdentity, type Identity, signJson } from '@aip/identity';
 import {
+  canonicalWithId,
   createRevocation,
   createVouch,
   openTrustEngine,
   openTrustStore,
   type TrustEngine,
   type TrustStore,
+  type VerifiedObject,
+  VOUCH_TYPE,
   type Vouch,
   verifyRevocation,
   verifyVouch,
@@ -67,6 +70,27 @@ export function vouch(
     ...(options.ttl === undefined ? {} : { ttl: options.ttl }),
     ...(options.statement === undefined ? {} : { statement: options.statement }),
   });
+}
+
+/**
+ * A vouch as an earlier version stored it: signed and stored without the checks of this version
+ * (its scope may be one the scope grammar now refuses).
+ */
+export function storeLegacyVouch(store: TrustStore, from: Identity, to: Identity, scope: string): string {
+  const unsigned = {
+    type: VOUCH_TYPE,
+    voucher: from.did,
+    subject: to.did,
+    scope,
+    weight: 1,
+    iat: NOW - 60,
+    nonce: encodeBase64Url(seededRandom(`legacy:${nonceCounter++}`)(16)),
+  };
+  const vouch = { ...unsigned, signature: signJson(from, VOUCH_TYPE, unsigned) } as Vouch;
+  const { canonical, id } = canonicalWithId(vouch);
+  const object: VerifiedObject = { kind: 'vouch', id, vouch, weight: 1, canonical };
+  store.add(object);
+  return id;
 }
 
 export function storeVouch(store: TrustStore, v: Vouch, now = NOW): string {

@@ -126,7 +126,7 @@ describe('importJsonl', () => {
     await pool.close();
     const stranger = generateIdentity();
     const lines = agents(30, 'w').flatMap((from, i) => {
-      const v = createVouch(from, { subject: stranger.did, weight: 0.5, now: NOW });
+      const v = createVouch(from, { subject: stranger.did, scope: '*', weight: 0.5, now: NOW });
       return i % 3 === 0 ? [line({ ...v, weight: 0.6 }), 'nope'] : [line(v)];
     });
     const inThread = await importJsonl(openTrustStore({ path: ':memory:' }), [lines.join('\n')], {

@@ -1,5 +1,6 @@
 // The properties DESIGN §4 and the trust issue pin, on randomized graphs (fast-check), every vouch
 // really signed, verified and stored.
+import { patternCovers, scopeMatches } from '@aip/token';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -235,3 +236,49 @@ describe('engine properties (randomized graphs)', () => {
     );
   });
 });
+
+// Scopes over a tiny alphabet, so that prefixes, separators and literal stars collide often.
+const SEPARATORS = [':', '.', '/'] as const;
+const concreteArb = fc
+  .tuple(
+    fc.constantFrom('tool', 'resource'),
+    fc.array(fc.tuple(fc.constantFrom(...SEPARATORS), fc.constantFrom('a', 'b', 'ab', '*')), { maxLength: 2 }),
+    fc.constantFrom('a', 'b', 'ab'),
+  )
+  .map(([kind, parts, last]) => `${kind}:${parts.map(([sep, part]) => `${part}${sep}`).join('')}${last}`);
+const patternArb = fc.oneof(
+  concreteArb,
+  concreteArb.map((s) => `${s.slice(0, s.lastIndexOf(':') + 1)}*`),
+  fc.tuple(concreteArb, fc.constantFrom(...SEPARATORS)).map(([s, sep]) => `${s}${sep}*`),
+  fc.constant('*'),
+);
+
+describe('vouch scopes and the one matcher (generated scopes)', () => {
+  const [voucher, subject] = pool as [(typeof pool)[number], (typeof pool)[number]];
+
+  it('counts a vouch for a query exactly when its scope covers the query scope (attenuation order)', () => {
+    fc.assert(
+      fc.property(patternArb, patternArb, (granted, query) => {
+        const engine = engineOf(sign1(voucher, subject, granted));
+        const { score } = engine.score(subject.did, { from: voucher.did, scope: query, now: NOW });
+        return score > 0 === patternCovers(granted, query);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('counts a vouch for a concrete scope exactly when the token matcher matches it', () => {
+    fc.assert(
+      fc.property(patternArb, concreteArb, (granted, query) => {
+        const engine = engineOf(sign1(voucher, subject, granted));
+        const { score } = engine.score(subject.did, { from: voucher.did, scope: query, now: NOW });
+        return score > 0 === scopeMatches(granted, query);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
+
+function sign1(from: (typeof pool)[number], to: (typeof pool)[number], scope: string): VerifiedObject[] {
+  return [{ kind: 'vouch', ...verifyVouch(vouch(from, to, { scope }), { now: NOW }) }];
+}

@@ -4,6 +4,8 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   createRevocation,
+  importJsonl,
+  openTrustEngine,
   openTrustStore,
   type TrustStore,
   verifyRevocation,
@@ -11,7 +13,7 @@ import {
   verifyVouch,
   vouchId,
 } from '../src/index.js';
-import { agent, NOW, storeRevocation, storeVouch, tempDir, vouch } from './helpers.js';
+import { agent, NOW, storeLegacyVouch, storeRevocation, storeVouch, tempDir, vouch } from './helpers.js';
 
 const alice = agent('alice');
 const bob = agent('bob');
@@ -163,6 +165,31 @@ describe('TrustStore', () => {
     // Restoring after the store was closed is harmless.
     expect(() => late()).not.toThrow();
     expect(() => restore()).not.toThrow();
+  });
+
+  it('reports, keeps and never counts vouches stored in a scope the grammar now refuses', async () => {
+    const store = openTrustStore({ path: ':memory:' });
+    const legacy = storeLegacyVouch(store, alice, bob, 'tool:café');
+    storeLegacyVouch(store, alice, carol, 'tool:café');
+    storeVouch(store, vouch(bob, carol, { scope: 'tool:search' }));
+    expect(store.refusedScopes()).toEqual([{ scope: 'tool:café', vouches: 2, code: 'aip_scope_invalid' }]);
+    // Kept as signed, never counted: no valid query scope is covered by it.
+    expect(store.getVouch(legacy)?.vouch.scope).toBe('tool:café');
+    const engine = openTrustEngine(store);
+    for (const scope of ['*', 'tool:*', 'tool:caf', 'tool:caf*'])
+      expect(engine.score(bob.did, { from: alice.did, scope, now: NOW }).score, scope).toBe(0);
+    expect(() => engine.score(bob.did, { from: alice.did, scope: 'tool:café', now: NOW })).toThrow(
+      expect.objectContaining({ code: 'aip_scope_invalid' }),
+    );
+    // Re-imported elsewhere, each one is refused with the code, the rest goes in.
+    const lines = [...store.exportLines()];
+    const fresh = openTrustStore({ path: ':memory:' });
+    const summary = await importJsonl(fresh, [lines.join('\n')], { now: NOW, workers: 0 });
+    expect(summary).toMatchObject({ accepted: 1, rejected: 2, rejectedByCode: { aip_scope_invalid: 2 } });
+    expect(fresh.refusedScopes()).toEqual([]);
+    engine.close();
+    store.close();
+    fresh.close();
   });
 
   it('opens read-only stores for inspection', () => {

@@ -53,10 +53,9 @@ describe('createVouch / verifyVouch', () => {
     expect(verified.canonical).toBe(canonicalize(v));
   });
 
-  it('defaults to scope * and weight 1, and a fresh nonce per vouch', () => {
-    const a = createVouch(alice, { subject: bob.did, now: NOW });
-    const b = createVouch(alice, { subject: bob.did, now: NOW });
-    expect(a.scope).toBe('*');
+  it('defaults to weight 1, and a fresh nonce per vouch', () => {
+    const a = createVouch(alice, { subject: bob.did, scope: '*', now: NOW });
+    const b = createVouch(alice, { subject: bob.did, scope: '*', now: NOW });
     expect(a.weight).toBe(1);
     expect(a.nonce).not.toBe(b.nonce);
     expect(vouchId(a)).not.toBe(vouchId(b));
@@ -105,7 +104,7 @@ describe('createVouch / verifyVouch', () => {
       [{ ...v, weight: 1.5 }, 'aip_vouch_malformed'],
       [{ ...v, weight: '1' }, 'aip_vouch_malformed'],
       [{ ...v, weight: -0.5 }, 'aip_vouch_malformed'],
-      [{ ...v, scope: 'tool:git*' }, 'aip_scope_invalid'],
+      [{ ...v, scope: 'tool:café' }, 'aip_scope_invalid'],
       [{ ...v, scope: 7 }, 'aip_scope_invalid'],
       [{ ...v, subject: alice.did }, 'aip_vouch_malformed'],
       [{ ...v, subject: 'did:web:example.com' }, 'aip_vouch_malformed'],
@@ -134,10 +133,13 @@ describe('createVouch / verifyVouch', () => {
   });
 
   it('refuses bad arguments when creating', () => {
-    expect(code(() => createVouch(alice, { subject: bob.did, weight: 2 }))).toBe('aip_vouch_malformed');
-    expect(code(() => createVouch(alice, { subject: bob.did, ttl: 0 }))).toBe('aip_vouch_malformed');
-    expect(code(() => createVouch(alice, { subject: alice.did }))).toBe('aip_vouch_malformed');
+    expect(code(() => createVouch(alice, { subject: bob.did, scope: '*', weight: 2 }))).toBe('aip_vouch_malformed');
+    expect(code(() => createVouch(alice, { subject: bob.did, scope: '*', ttl: 0 }))).toBe('aip_vouch_malformed');
+    expect(code(() => createVouch(alice, { subject: alice.did, scope: '*' }))).toBe('aip_vouch_malformed');
     expect(code(() => createVouch(alice, { subject: bob.did, scope: 'nope' }))).toBe('aip_scope_invalid');
+    // No scope is not "everything": a vouch names what it is for.
+    const noScope = { subject: bob.did } as unknown as Parameters<typeof createVouch>[1];
+    expect(code(() => createVouch(alice, noScope))).toBe('aip_scope_invalid');
   });
 });
 
@@ -170,7 +172,7 @@ describe('verifyTrustLine', () => {
 
   it('accepts a vouch from an identity generated elsewhere (no shared state)', () => {
     const stranger = generateIdentity();
-    const v = createVouch(stranger, { subject: bob.did, now: NOW });
+    const v = createVouch(stranger, { subject: bob.did, scope: 'tool:search', now: NOW });
     expect(verifyTrustLine(JSON.stringify(v), { now: NOW }).kind).toBe('vouch');
   });
 });

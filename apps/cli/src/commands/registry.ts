@@ -61,17 +61,17 @@ export function registerRegistry(program: Command): void {
 }
 
 async function serve(options: ServeOptions & OutputOptions): Promise<number> {
-  const [{ AipError, didKeyFromId }, { defaultAipHome }, { OPENAPI_PATH, startRegistry }] = await Promise.all([
-    import('@aip/identity'),
-    import('@aip/identity/node'),
-    import('@aip/registry'),
-  ]);
+  const [{ AipError, didKeyFromId }, { defaultAipHome }, { OPENAPI_PATH, openRegistryStore, startRegistry }] =
+    await Promise.all([import('@aip/identity'), import('@aip/identity/node'), import('@aip/registry')]);
   const db = path.resolve(options.db ?? path.join(defaultAipHome(), REGISTRY_DB_FILE));
   const rankingSeeds = options.seed.map((seed) => didKeyFromId(seed));
+  const store = openRegistryStore({ path: db });
+  // Vouches an earlier version stored in a scope the grammar now refuses: kept, never counted, said.
+  const refusedScopes = store.trust.refusedScopes();
   let running: RunningRegistry;
   try {
     running = await startRegistry({
-      db,
+      store,
       port: options.port,
       host: options.host,
       ipLimit: options.ipLimit,
@@ -82,11 +82,12 @@ async function serve(options: ServeOptions & OutputOptions): Promise<number> {
       logger: options.log === true,
     });
   } catch (err) {
+    store.close();
     if (err instanceof AipError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new CliError('aip_usage', `cannot listen on ${options.host}:${options.port} (${code ?? 'failed'})`);
   }
-  printResult(options, { url: running.url, db, openapi: `${running.url}${OPENAPI_PATH}` }, () =>
+  printResult(options, { url: running.url, db, openapi: `${running.url}${OPENAPI_PATH}`, refusedScopes }, () =>
     [
       `aip registry listening on ${running.url}`,
       `  database:    ${db}`,
@@ -94,6 +95,9 @@ async function serve(options: ServeOptions & OutputOptions): Promise<number> {
       `  api:         ${running.url}/v1 (described at ${running.url}${OPENAPI_PATH})`,
       `  limits:      ${options.ipLimit || 'no'} requests/min per address, ${options.identityLimit || 'no'} objects/min per identity`,
       `  profiles:    ${options.requireChallenge === true ? 'challenge-response required' : 'signed profile or challenge-response'}`,
+      ...refusedScopes.map(
+        (r) => `  warning:     ${r.vouches} stored vouch(es) in scope ${r.scope}, never counted (${r.code})`,
+      ),
     ].join('\n'),
   );
   await new Promise<void>((resolve) => {
@@ -102,5 +106,6 @@ async function serve(options: ServeOptions & OutputOptions): Promise<number> {
   });
   if (!options.json) process.stderr.write('aip registry: shutting down\n');
   await running.close();
+  store.close();
   return EXIT_OK;
 }

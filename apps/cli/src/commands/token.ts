@@ -185,8 +185,8 @@ async function verifyCommand(options: VerifyOptions & OutputOptions, tokenArg?: 
     return EXIT_OK;
   } catch (err) {
     if (!(err instanceof AipError)) throw err;
-    // The one code-to-status table lives in the proxy: loaded only for a negative verdict.
-    const { httpStatusOf } = await import('@aip/proxy');
+    // The one code-to-status table of @aip/identity (DESIGN §3).
+    const { httpStatusOf } = await load();
     const status = httpStatusOf(err.code);
     printResult(
       options,

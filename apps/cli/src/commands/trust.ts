@@ -135,12 +135,17 @@ async function importFile(options: TrustDbOptions & { at?: string } & OutputOpti
       await engine.saveSnapshot();
       engine.close();
     }
-    printResult(options, summary, () =>
+    // Vouches an earlier version stored in a scope the grammar now refuses: kept, never counted, said.
+    const refusedScopes = store.refusedScopes();
+    printResult(options, { ...summary, refusedScopes }, () =>
       [
         `${summary.lines} lines: ${summary.accepted} accepted, ${summary.duplicates} already known, ${summary.rejected} rejected`,
         ...Object.entries(summary.rejectedByCode).map(([code, count]) => `  ${code}: ${count}`),
         ...summary.errors.map((e) => `  line ${e.line}: ${e.code}: ${e.message}`),
         ...(summary.errors.length < summary.rejected ? [`  (${summary.rejected - summary.errors.length} more)`] : []),
+        ...refusedScopes.map(
+          (r) => `  stored earlier, never counted: ${r.vouches} vouch(es) in scope ${r.scope} (${r.code})`,
+        ),
       ].join('\n'),
     );
     return summary.rejected === 0 ? EXIT_OK : EXIT_NEGATIVE;

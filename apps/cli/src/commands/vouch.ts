@@ -1,5 +1,6 @@
-// `aip vouch DID [--scope S] [--weight W] [--ttl SEC] [--statement T]`: sign a vouch with the local
-// identity and store it in the local trust store.
+// `aip vouch DID --scope S [--weight W] [--ttl SEC] [--statement T]`: sign a vouch with the local
+// identity and store it in the local trust store. The scope has no default (DESIGN §4): a vouch
+// for everything must say `--scope '*'`.
 import type { Command } from 'commander';
 import { action } from '../action.js';
 import { CliError } from '../cli-error.js';
@@ -8,7 +9,7 @@ import type { TrustDbOptions } from '../local-trust.js';
 import { type OutputOptions, printResult } from '../output.js';
 
 interface VouchOptions extends TrustDbOptions {
-  scope: string;
+  scope?: string;
   weight: string;
   ttl?: string;
   statement?: string;
@@ -19,7 +20,10 @@ export function registerVouch(program: Command): void {
     .command('vouch')
     .description('vouch for an agent: a signed, scoped, revocable statement stored in the local trust store')
     .argument('<did>', 'the agent vouched for (did:key, aip:key or z... key)')
-    .option('--scope <scope>', 'what the agent is trusted for: *, kind:name or kind:prefix.*', '*')
+    .option(
+      '--scope <scope>',
+      "what the agent is trusted for (required): kind:name, kind:prefix.* or '*' for everything",
+    )
     .option('--weight <w>', 'strength in (0, 1]', '1')
     .option('--ttl <seconds>', 'lifetime of the vouch in seconds (default: no expiry)')
     .option('--statement <text>', 'a short human reason (at most 1024 characters)')
@@ -28,6 +32,12 @@ export function registerVouch(program: Command): void {
 }
 
 async function vouch(options: VouchOptions & OutputOptions, did?: string): Promise<number> {
+  if (options.scope === undefined) {
+    throw new CliError(
+      'aip_usage',
+      "--scope is required: name what the agent is trusted for (e.g. tool:search, tool:github.*), or '*' for everything",
+    );
+  }
   const [{ didKeyFromId }, { createVouch, verifyVouch }, { loadLocalIdentity }, { openLocalStore }] = await Promise.all(
     [import('@aip/identity'), import('@aip/trust'), import('../local-identity.js'), import('../local-trust.js')],
   );

@@ -1,15 +1,16 @@
-// The registry's tables, beside the trust store's in the same SQLite file: profiles and sync cursors,
-// and, where a feed is served, the feed (every object in arrival order, filled by triggers so no
-// write path can forget it).
+// The registry's own tables, in the trust store's SQLite file but on the registry's own connection
+// and never joined with the trust store's (whose schema is private): profiles, sync cursors and,
+// where a feed is served, the feed — every object in arrival order, profiles by trigger on the
+// registry's table, trust objects by their position in the trust store's append sequence.
 
-export const REGISTRY_SCHEMA_VERSION = '1';
+export const REGISTRY_SCHEMA_VERSION = '2';
 
-/** Feed kinds (the `kind` column). */
+/** Feed kinds (the `kind` column): a profile (`ref`: its row), a trust object (`ref`: its position in `changesSince`). */
 export const FEED_PROFILE = 0;
-export const FEED_VOUCH = 1;
-export const FEED_REVOCATION = 2;
+export const FEED_TRUST = 1;
 
 export const REGISTRY_SCHEMA = `
+CREATE TABLE IF NOT EXISTS registry_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS registry_profiles (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   did TEXT NOT NULL UNIQUE,
@@ -26,10 +27,6 @@ CREATE TABLE IF NOT EXISTS registry_sync (
 ) WITHOUT ROWID;
 `;
 
-/**
- * What serving a feed needs (a registry, or a mirror): the feed itself, kept by triggers, and an
- * index of vouches by subject for agent pages. A store that only syncs goes without: faster inserts.
- */
 export const FEED_SCHEMA = `
 -- AUTOINCREMENT: feed positions are never reused, so a cursor never skips an object.
 CREATE TABLE IF NOT EXISTS registry_feed (
@@ -38,15 +35,6 @@ CREATE TABLE IF NOT EXISTS registry_feed (
   ref INTEGER NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS registry_feed_ref ON registry_feed (kind, ref);
--- Vouches for an agent (the trust store indexes vouches by voucher only).
-CREATE INDEX IF NOT EXISTS registry_vouches_by_subject ON vouches (subject);
-CREATE TRIGGER IF NOT EXISTS registry_feed_vouch AFTER INSERT ON vouches
-  BEGIN INSERT INTO registry_feed (kind, ref) VALUES (${FEED_VOUCH}, NEW.seq); END;
-CREATE TRIGGER IF NOT EXISTS registry_feed_revocation AFTER INSERT ON revocations
-  BEGIN INSERT INTO registry_feed (kind, ref) VALUES (${FEED_REVOCATION}, NEW.seq); END;
--- A pending revocation that turns out to be foreign is deleted by the trust store: so is its entry.
-CREATE TRIGGER IF NOT EXISTS registry_feed_revocation_gone AFTER DELETE ON revocations
-  BEGIN DELETE FROM registry_feed WHERE kind = ${FEED_REVOCATION} AND ref = OLD.seq; END;
 CREATE TRIGGER IF NOT EXISTS registry_feed_profile AFTER INSERT ON registry_profiles
   BEGIN INSERT INTO registry_feed (kind, ref) VALUES (${FEED_PROFILE}, NEW.seq); END;
 -- A replaced profile leaves the feed; its successor enters at the end.
@@ -55,39 +43,19 @@ CREATE TRIGGER IF NOT EXISTS registry_feed_profile_gone AFTER DELETE ON registry
 `;
 
 /**
- * Active (unrevoked) vouches received and given per agent, kept by triggers: agent pages and the
- * graph's best-vouched agents read them instead of counting a million rows.
+ * The first layout (registry schema 1) kept its feed and per-agent counts with triggers and an
+ * index on the trust store's tables. Dropping those objects of the registry's own is the one
+ * statement it ever makes about them; the trust store keeps what a directory needs itself now.
  */
-export const DEGREE_SCHEMA = `
-CREATE TABLE IF NOT EXISTS registry_degrees (
-  agent INTEGER PRIMARY KEY,
-  vouches_in INTEGER NOT NULL DEFAULT 0,
-  vouches_out INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS registry_degrees_in ON registry_degrees (vouches_in);
-CREATE TRIGGER IF NOT EXISTS registry_degree_vouch AFTER INSERT ON vouches WHEN NEW.revoked_at IS NULL BEGIN
-  INSERT OR IGNORE INTO registry_degrees (agent) VALUES (NEW.subject);
-  INSERT OR IGNORE INTO registry_degrees (agent) VALUES (NEW.voucher);
-  UPDATE registry_degrees SET vouches_in = vouches_in + 1 WHERE agent = NEW.subject;
-  UPDATE registry_degrees SET vouches_out = vouches_out + 1 WHERE agent = NEW.voucher;
-END;
-CREATE TRIGGER IF NOT EXISTS registry_degree_revoke AFTER UPDATE OF revoked_at ON vouches
-  WHEN OLD.revoked_at IS NULL AND NEW.revoked_at IS NOT NULL BEGIN
-  UPDATE registry_degrees SET vouches_in = vouches_in - 1 WHERE agent = NEW.subject;
-  UPDATE registry_degrees SET vouches_out = vouches_out - 1 WHERE agent = NEW.voucher;
-END;
-INSERT OR IGNORE INTO registry_degrees (agent) SELECT idx FROM agents;
-UPDATE registry_degrees SET vouches_in = t.n
-  FROM (SELECT subject, count(*) AS n FROM vouches WHERE revoked_at IS NULL GROUP BY subject) t
-  WHERE registry_degrees.agent = t.subject;
-UPDATE registry_degrees SET vouches_out = t.n
-  FROM (SELECT voucher, count(*) AS n FROM vouches WHERE revoked_at IS NULL GROUP BY voucher) t
-  WHERE registry_degrees.agent = t.voucher;
-`;
-
-/** Objects stored before the feed existed enter it once: vouches, then revocations, then profiles. */
-export const BACKFILL = `
-INSERT OR IGNORE INTO registry_feed (kind, ref) SELECT ${FEED_VOUCH}, seq FROM vouches ORDER BY seq;
-INSERT OR IGNORE INTO registry_feed (kind, ref) SELECT ${FEED_REVOCATION}, seq FROM revocations ORDER BY seq;
-INSERT OR IGNORE INTO registry_feed (kind, ref) SELECT ${FEED_PROFILE}, seq FROM registry_profiles ORDER BY seq;
+export const DROP_LEGACY_LAYOUT = `
+DROP TRIGGER IF EXISTS registry_feed_vouch;
+DROP TRIGGER IF EXISTS registry_feed_revocation;
+DROP TRIGGER IF EXISTS registry_feed_revocation_gone;
+DROP TRIGGER IF EXISTS registry_feed_profile;
+DROP TRIGGER IF EXISTS registry_feed_profile_gone;
+DROP TRIGGER IF EXISTS registry_degree_vouch;
+DROP TRIGGER IF EXISTS registry_degree_revoke;
+DROP INDEX IF EXISTS registry_vouches_by_subject;
+DROP TABLE IF EXISTS registry_degrees;
+DROP TABLE IF EXISTS registry_feed;
 `;

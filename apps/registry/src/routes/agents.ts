@@ -1,8 +1,8 @@
 // Agents: challenges, registration of signed profiles, lookup with vouches in and out, search.
-import { didKeyFromId, publicKeyFromDidKey } from '@aip/identity';
 import type { FastifyInstance } from 'fastify';
 import type { RegistryContext, RoutesOptions } from '../context.js';
 import { RegistryError } from '../errors.js';
+import { didParam } from '../lib/did-param.js';
 import { PROFILE_TYPE, parseProfile, verifyProfile } from '../profile.js';
 import { parseRegistration, verifyRegistration } from '../registration.js';
 import { AGENT_SUMMARY, DID, SERVED_VOUCH, SIGNED_OBJECT } from './schemas.js';
@@ -47,7 +47,7 @@ export async function agentRoutes(app: FastifyInstance, { ctx }: RoutesOptions):
     async (request, reply) => {
       const did = request.body.did as string;
       if (!did.startsWith('did:key:')) throw new RegistryError('aip_request_invalid', 'did must be a did:key');
-      publicKeyFromDidKey(did);
+      didParam('did', did);
       return reply.status(201).send(ctx.challenges.issue(did, ctx.now()));
     },
   );
@@ -75,7 +75,7 @@ export async function agentRoutes(app: FastifyInstance, { ctx }: RoutesOptions):
         },
       },
     },
-    async (request, reply) => reply.status(201).send(register(ctx, request.body)),
+    async (request, reply) => reply.status(201).send(await register(ctx, request.body)),
   );
 
   app.get<{ Querystring: { q: string; limit: number } }>(
@@ -100,7 +100,7 @@ export async function agentRoutes(app: FastifyInstance, { ctx }: RoutesOptions):
         },
       },
     },
-    async (request) => ({ agents: ctx.agents.search(request.query.q, request.query.limit) }),
+    async (request) => ({ agents: await ctx.agents.search(request.query.q, request.query.limit) }),
   );
 
   app.get<{ Params: { did: string }; Querystring: { limit: number } }>(
@@ -118,8 +118,8 @@ export async function agentRoutes(app: FastifyInstance, { ctx }: RoutesOptions):
       },
     },
     async (request) => {
-      const did = didKeyFromId(request.params.did);
-      const agent = ctx.agents.agent(did, request.query.limit);
+      const did = didParam('did', request.params.did);
+      const agent = await ctx.agents.agent(did, request.query.limit);
       if (agent === undefined) throw new RegistryError('aip_agent_unknown', 'no agent with this DID is known here');
       return agent;
     },
@@ -127,7 +127,7 @@ export async function agentRoutes(app: FastifyInstance, { ctx }: RoutesOptions):
 }
 
 /** Structure first (no cryptography), then the identity's allowance, then signatures and the challenge. */
-function register(ctx: RegistryContext, body: Record<string, unknown>) {
+async function register(ctx: RegistryContext, body: Record<string, unknown>) {
   let profileValue: unknown = body;
   let registrationValue: unknown;
   if (body.type !== PROFILE_TYPE && 'profile' in body) {
@@ -158,7 +158,7 @@ function register(ctx: RegistryContext, body: Record<string, unknown>) {
     ctx.challenges.consume(registration.challenge, registration.did, now);
   }
   ctx.identityLimit?.take(profile.did, nowMs);
-  const outcome = ctx.store.putProfile(verified);
+  const outcome = await ctx.store.putProfile(verified);
   if (outcome.status === 'duplicate') {
     throw new RegistryError('aip_object_duplicate', 'this profile is already registered');
   }

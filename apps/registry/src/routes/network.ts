@@ -1,8 +1,8 @@
 // Network-wide views for the observatory: totals and growth, and a subgraph to draw.
-import { didKeyFromId } from '@aip/identity';
 import { assertScope } from '@aip/trust';
 import type { FastifyInstance } from 'fastify';
 import type { RoutesOptions } from '../context.js';
+import { didParam } from '../lib/did-param.js';
 import { DID } from './schemas.js';
 
 const COUNT = { type: 'integer' } as const;
@@ -39,7 +39,17 @@ export async function networkRoutes(app: FastifyInstance, { ctx }: RoutesOptions
               computed_at: COUNT,
               scopes: {
                 type: 'array',
+                description: 'the busiest scopes by vouches active now',
                 items: { type: 'object', properties: { scope: { type: 'string' }, vouches: COUNT } },
+              },
+              refused_scopes: {
+                type: 'array',
+                description:
+                  'scopes of stored vouches the scope grammar refuses (stored under an earlier one): kept and served as signed, never counted',
+                items: {
+                  type: 'object',
+                  properties: { scope: { type: 'string' }, vouches: COUNT, code: { type: 'string' } },
+                },
               },
               growth: {
                 type: 'array',
@@ -120,7 +130,7 @@ export async function networkRoutes(app: FastifyInstance, { ctx }: RoutesOptions
         now: ctx.now(),
         limit,
         ...(scope === undefined ? {} : { scope }),
-        ...(center === undefined ? {} : { center: didKeyFromId(center) }),
+        ...(center === undefined ? {} : { center: didParam('center', center) }),
       });
     },
   );

@@ -1,5 +1,6 @@
 // Publishing vouches and revocations: each is checked structurally, charged to its signer's
-// allowance only once it verifies, and stored in the trust store (which puts it in the feed).
+// allowance only once it verifies, and handed to the trust store, whose answer (stored, already
+// there, or refused) decides the response: ownership and duplicates are the store's to judge.
 import { parseRevocation, parseVouch, TrustError, verifyRevocation, verifyVouch } from '@aip/trust';
 import type { FastifyInstance } from 'fastify';
 import type { RoutesOptions } from '../context.js';
@@ -15,8 +16,6 @@ import { ACCEPTED, SIGNED_OBJECT } from './schemas.js';
  * ```
  */
 export async function objectRoutes(app: FastifyInstance, { ctx }: RoutesOptions): Promise<void> {
-  const revocationSeen = ctx.store.database.prepare('SELECT 1 FROM revocations WHERE id = ?').pluck();
-
   app.post<{ Body: unknown }>(
     '/v1/vouches',
     {
@@ -35,12 +34,14 @@ export async function objectRoutes(app: FastifyInstance, { ctx }: RoutesOptions)
       ctx.identityLimit?.check(voucher, nowMs);
       const verified = verifyVouch(request.body, { now: ctx.now() });
       ctx.identityLimit?.take(voucher, nowMs);
-      const stored = ctx.store.trust.getVouch(verified.id);
-      if (stored?.revoked === true) {
-        throw new RegistryError('aip_vouch_revoked', 'this vouch was revoked; re-sending it does not restore it');
+      const outcome = ctx.store.trust.add({ kind: 'vouch', ...verified });
+      if (outcome.status === 'duplicate') {
+        // Already stored; a revoked one stays revoked whatever is sent again.
+        if (ctx.store.trust.getVouch(verified.id)?.revoked === true) {
+          throw new RegistryError('aip_vouch_revoked', 'this vouch was revoked; re-sending it does not restore it');
+        }
+        throw new RegistryError('aip_object_duplicate', 'this vouch is already stored');
       }
-      if (stored !== undefined) throw new RegistryError('aip_object_duplicate', 'this vouch is already stored');
-      ctx.store.trust.add({ kind: 'vouch', ...verified });
       return reply.status(201).send({ id: verified.id, status: 'accepted' });
     },
   );
@@ -68,17 +69,17 @@ export async function objectRoutes(app: FastifyInstance, { ctx }: RoutesOptions)
       const nowMs = ctx.now() * 1000;
       ctx.identityLimit?.check(voucher, nowMs);
       const verified = verifyRevocation(request.body, { now: ctx.now() });
+      // The registry's own rules: a revocation names a vouch stored here, and a revoked vouch takes
+      // no second one. The voucher's right to revoke is the store's check (aip_revocation_unauthorized).
       const target = ctx.store.trust.getVouch(verified.revocation.vouch);
       if (target === undefined) throw new TrustError('aip_vouch_unknown', 'no vouch with this id is stored here');
-      if (target.vouch.voucher !== voucher) {
-        throw new TrustError('aip_revocation_unauthorized', 'only the voucher of a vouch can revoke it');
-      }
       ctx.identityLimit?.take(voucher, nowMs);
-      if (revocationSeen.get(verified.id) !== undefined) {
-        throw new RegistryError('aip_object_duplicate', 'this revocation is already stored');
+      if (target.revoked && ctx.store.trust.getRevocation(verified.id) === undefined) {
+        throw new RegistryError('aip_vouch_revoked', 'this vouch is already revoked');
       }
-      if (target.revoked) throw new RegistryError('aip_vouch_revoked', 'this vouch is already revoked');
-      ctx.store.trust.add({ kind: 'revocation', ...verified });
+      const outcome = ctx.store.trust.add({ kind: 'revocation', ...verified });
+      if (outcome.status === 'duplicate')
+        throw new RegistryError('aip_object_duplicate', 'this revocation is already stored');
       return reply.status(201).send({ id: verified.id, vouch: target.id, status: 'accepted' });
     },
   );

@@ -3,7 +3,7 @@
 import { assertScope, type TrustPathResult, type TrustResult } from '@aip/trust';
 import type { FastifyInstance } from 'fastify';
 import type { RoutesOptions } from '../context.js';
-import { memoDidKey } from '../lib/did-memo.js';
+import { didParam } from '../lib/did-param.js';
 import { ResultCache } from '../result-cache.js';
 import { DID, TRUST_RESULT_PROPERTIES } from './schemas.js';
 
@@ -65,8 +65,8 @@ export async function trustRoutes(app: FastifyInstance, { ctx }: RoutesOptions):
   const scores = new ResultCache<TrustResult>(ctx.store, ctx.cacheSize);
   const paths = new ResultCache<TrustPathResult>(ctx.store, ctx.cacheSize);
   const question = (query: TrustQuery) => {
-    const from = memoDidKey(query.from);
-    const to = memoDidKey(query.to);
+    const from = didParam('from', query.from);
+    const to = didParam('to', query.to);
     const now = query.at ?? ctx.now();
     return { to, options: { from, scope: query.scope, now }, key: `${from} ${to} ${query.scope} ${now}` };
   };

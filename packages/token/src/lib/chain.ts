@@ -40,12 +40,19 @@ export function segmentId(raw: string): string {
   return encodeBase64Url(sha256(encoder.encode(raw)));
 }
 
-/** Parses segment `index` of a chain. Throws `aip_token_malformed`. */
+/** Parses segment `index` of a chain. Throws `aip_token_malformed` naming the segment in `link`. */
 export function parseEntry(raw: string, index: number): ChainEntry {
   const what = segmentName(index);
-  const segment = parseSegment(raw, index === 0 ? 'aip+jwt' : 'aip-dlg+jwt', what);
-  const claims = index === 0 ? readTokenClaims(segment.payload, what) : readLinkClaims(segment.payload, what);
-  return { segment, claims, id: segmentId(raw) };
+  try {
+    const segment = parseSegment(raw, index === 0 ? 'aip+jwt' : 'aip-dlg+jwt', what);
+    const claims = index === 0 ? readTokenClaims(segment.payload, what) : readLinkClaims(segment.payload, what);
+    return { segment, claims, id: segmentId(raw) };
+  } catch (err) {
+    if (err instanceof TokenError && err.link === undefined) {
+      throw new TokenError(err.code, err.message, { link: index });
+    }
+    throw err;
+  }
 }
 
 /** Parses a whole token structurally (no signature is checked). */

@@ -1,16 +1,6 @@
 // Time checks shared by every signed trust object: Unix seconds, injected `now`, bounded skew.
+import { type ClockOptions, DEFAULT_CLOCK_SKEW } from '../clock-options.js';
 import { TrustError } from '../errors.js';
-
-/** How far in the future an `iat` may lie before an object is refused (seconds). */
-export const DEFAULT_CLOCK_SKEW = 300;
-
-/** Options of every verification: the time is injected, never read behind the caller's back. */
-export interface ClockOptions {
-  /** Unix seconds; defaults to the system clock. */
-  now?: number;
-  /** Seconds an `iat` may lie in the future; default {@link DEFAULT_CLOCK_SKEW}. */
-  clockSkew?: number;
-}
 
 export function currentTime(options: ClockOptions): number {
   const now = options.now ?? Math.floor(Date.now() / 1000);
