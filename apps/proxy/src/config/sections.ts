@@ -8,6 +8,8 @@ import { optional, type Resolved, required, section, setting } from './table.js'
 import {
   boolean,
   decimal,
+  envName,
+  envTable,
   httpUrl,
   integer,
   keyId,
@@ -366,6 +368,19 @@ export const SECTIONS = {
       }),
       max_sessions: setting(integer(1, 10_000), 64, { reload: false, doc: 'child processes, all principals together' }),
       max_sessions_per_principal: setting(integer(1, 10_000), 4, { reload: false, doc: 'child processes per grant' }),
+      env: setting(envTable, new Map<string, string>(), {
+        reload: false,
+        doc: 'variables set for the server; it always gets HOME, LOGNAME, PATH, SHELL, TERM and USER, and nothing else unless listed here or in env_allow',
+      }),
+      env_allow: setting(listOf(envName), [] as string[], {
+        reload: false,
+        doc: "names of the proxy's own environment variables passed on to the server when set (env wins)",
+      }),
+      cwd: optional(text, {
+        reload: false,
+        defaultNote: "the proxy's working directory",
+        doc: 'the directory the server runs in (must exist)',
+      }),
     },
   }),
 };
