@@ -7,6 +7,7 @@
 // ids are the upstream's own, unsealed. The verified identity is added. Back to the client, the
 // upstream's headers go on minus hop-by-hop fields, with X-AIP-Audit added.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { looksLikeAipToken } from '@aip/token';
 import type { Principal } from '../principal.js';
 
 // RFC 9110 §7.6.1 connection-specific fields, plus the request-target fields undici sets itself.
@@ -79,6 +80,12 @@ export interface ForwardIdentity {
   oauth: boolean;
 }
 
+function carriesCredential(authorization: string, oauth: boolean): boolean {
+  const match = /^(AIP|Bearer)\s+(\S*)/i.exec(authorization);
+  if (match === null) return false;
+  return oauth || (match[1] as string).toLowerCase() === 'aip' || looksLikeAipToken(match[2] as string);
+}
+
 /**
  * The headers sent upstream.
  *
@@ -101,11 +108,9 @@ export function upstreamHeaders(incoming: IncomingHttpHeaders, id: ForwardIdenti
       name.startsWith('x-forwarded-')
     )
       continue;
-    // The credential never travels on: AIP tokens, and bearer tokens when the proxy checks them.
-    if (
-      name === 'authorization' &&
-      (id.oauth ? /^(aip|bearer)\s/i : /^aip\s/i).test(Array.isArray(value) ? (value[0] ?? '') : value)
-    )
+    // The credential never travels on: AIP tokens (in either scheme), and bearer tokens when the
+    // proxy checks them.
+    if (name === 'authorization' && carriesCredential(Array.isArray(value) ? (value[0] ?? '') : value, id.oauth))
       continue;
     out[name] = value;
   }
