@@ -341,7 +341,11 @@ export const SECTIONS = {
     keys: {
       issuer: required(text, { reload: false, doc: 'the authorization server (iss of accepted JWTs)' }),
       jwks_uri: required(httpUrl, { reload: false, doc: "the authorization server's keys" }),
-      audience: required(text, { reload: false, doc: 'aud the JWTs must carry' }),
+      audience: optional(text, {
+        reload: false,
+        defaultNote: "this resource's identifiers",
+        doc: 'an aud JWTs may carry besides the identifiers the proxy advertises (public_url, and public_url + each MCP path: what SDK clients request)',
+      }),
       scope_map: setting(
         scopeTable(listOf(text), {
           describe: 'table of OAuth scope = [AIP scopes]',

@@ -140,6 +140,7 @@ export function fakeWorld(document: ConfigDocument = {}) {
     config: () => config,
     policy: () => buildPolicy(config, clock),
     audience: () => 'https://mcp.example.com',
+    publicBase: () => 'https://mcp.example.com',
     respond,
     oauth: undefined,
     limiter: createRateLimiter(() => config.rate_limit),

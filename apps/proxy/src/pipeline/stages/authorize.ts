@@ -1,10 +1,11 @@
 // Stage 7, authorize: what the request asks the upstream to do, read from the path and the body
 // together (see request-plan.ts), every scoped operation checked against the principal's scope —
-// one denied message refuses a whole batch — and every task it refers to checked to be its own.
+// one denied message refuses a whole batch, the refusal naming every scope missing — and every task
+// it refers to checked to be its own.
 import { scopeAllows } from '@aip/token';
 import { unixSeconds } from '../../clock.js';
 import { principalKey } from '../../principal.js';
-import { INVALID_PARAMS, isRefusal, refusal, rpcRefusal } from '../../refusal.js';
+import { INVALID_PARAMS, insufficientScope, isRefusal, refusal, rpcRefusal } from '../../refusal.js';
 import { planRequest } from '../../request/request-plan.js';
 import type { ProxyServices } from '../services.js';
 import type { Stage } from '../stage.js';
@@ -20,10 +21,10 @@ export function authorizeStage(s: Pick<ProxyServices, 'clock' | 'config' | 'task
       if (isRefusal(plan)) return plan;
       ctx.method = plan.method;
       ctx.names = plan.names;
-      for (const op of plan.operations) {
-        if (op.kind === 'scoped' && !scopeAllows(principal.scope, op.scope))
-          return refusal('aip_scope_insufficient', `the token does not allow ${op.scope.slice(0, 200)}`);
-      }
+      const missing = new Set<string>();
+      for (const op of plan.operations)
+        if (op.kind === 'scoped' && !scopeAllows(principal.scope, op.scope) && missing.size < 32) missing.add(op.scope);
+      if (missing.size > 0) return insufficientScope([...missing]);
       if (plan.taskIds.length > 0) {
         const me = principalKey(principal);
         const now = unixSeconds(s.clock);
