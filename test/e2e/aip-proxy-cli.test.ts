@@ -177,7 +177,7 @@ describe('aip-proxy command', () => {
       server,
     ]);
     expect(proxy.logged('listening')?.upstream).toBe(`stdio: ${process.execPath} ${server} (one process per session)`);
-    const metricsUrl = (proxy.logged('metrics')?.url as string).replace(/\/metrics$/, '');
+    const metricsUrl = String(proxy.logged('metrics')?.url).replace(/\/metrics$/, '');
     const client = new Client({ name: 'cli-e2e', version: '1' });
     await client.connect(
       new StreamableHTTPClientTransport(new URL(`${proxy.url}/mcp`), {
@@ -308,7 +308,7 @@ describe('aip-proxy command', () => {
       '--log-file',
       '/dev/full',
       '--config',
-      await toml('[logging]\ncheckpoint_key = "' + path.join(dir, 'full.key') + '"\n'),
+      await toml(`[logging]\ncheckpoint_key = "${path.join(dir, 'full.key')}"\n`),
     ]);
     const res = await fetch(`${proxy.url}/mcp/tools/search`, {
       method: 'POST',

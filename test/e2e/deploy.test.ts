@@ -25,10 +25,7 @@ async function imageArgv(): Promise<{ argv: string[]; env: Record<string, string
   const json = (instruction: string) =>
     JSON.parse(new RegExp(`^${instruction} (\\[.+\\])$`, 'm').exec(file)?.[1] as string) as string[];
   const env = Object.fromEntries(
-    [...(/^ENV (.+)$/m.exec(file)?.[1] as string).matchAll(/(\w+)=(\S+)/g)].map((m) => [
-      m[1] as string,
-      m[2] as string,
-    ]),
+    [...String(/^ENV (.+)$/m.exec(file)?.[1]).matchAll(/(\w+)=(\S+)/g)].map((m) => [m[1] as string, m[2] as string]),
   );
   return { argv: [...json('ENTRYPOINT'), ...json('CMD')], env };
 }
