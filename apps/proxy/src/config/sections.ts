@@ -7,6 +7,7 @@ import { ProxyConfigError } from './errors.js';
 import { optional, type Resolved, required, section, setting } from './table.js';
 import {
   boolean,
+  corsOrigin,
   decimal,
   envName,
   envTable,
@@ -354,6 +355,21 @@ export const SECTIONS = {
         new Map<string, string[]>(),
         { reload: false, doc: 'OAuth scopes that are AIP scopes map to themselves' },
       ),
+    },
+  }),
+  cors: section({
+    optional: true,
+    reload: true,
+    doc: 'browser clients on other origins',
+    keys: {
+      allowed_origins: required(listOf(corsOrigin, { nonEmpty: true }), {
+        reload: true,
+        doc: 'origins whose pages may call the proxy (preflights answered without a token; the session id, challenges and X-AIP-* headers readable); "*" for any',
+      }),
+      max_age_seconds: setting(integer(0, 86_400), 600, {
+        reload: true,
+        doc: 'how long a browser may reuse a preflight answer',
+      }),
     },
   }),
   stdio: section({

@@ -275,3 +275,20 @@ export const envTable: ValueType<Map<string, string>> = {
   },
   show: (v) => (v.size === 0 ? '{}' : `{ ${[...v].map(([k, x]) => `${k} = "${x}"`).join(', ')} }`),
 };
+
+function readCorsOrigin(key: string, raw: unknown): string {
+  const value = text.parse(key, raw).trim();
+  if (value === '*') return value;
+  const url = readOrigin(key, value);
+  // Browsers send the origin serialized exactly so: compare with that form.
+  if (value !== url.origin) fail(key, `must be an origin as browsers send it, such as ${url.origin}`);
+  return url.origin;
+}
+
+/** A browser origin (`https://app.example.com`), or `*` for any. */
+export const corsOrigin: ValueType<string> = {
+  describe: 'origin or "*"',
+  parse: readCorsOrigin,
+  fromText: readCorsOrigin,
+  show: (v) => `"${v}"`,
+};

@@ -5,7 +5,7 @@
 // X-Rewrite-URL, X-HTTP-Method-Override and kin); and client-supplied Forwarded / X-Forwarded-* /
 // X-Real-IP, replaced by the proxy's own when `forwarded_headers = "set"`. The session and event
 // ids are the upstream's own, unsealed. The verified identity is added. Back to the client, the
-// upstream's headers go on minus hop-by-hop fields, with X-AIP-Audit added.
+// upstream's headers go on minus hop-by-hop fields and CORS fields, with X-AIP-Audit added.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { looksLikeAipToken } from '@aip/token';
 import type { Principal } from '../principal.js';
@@ -134,7 +134,10 @@ export function upstreamHeaders(incoming: IncomingHttpHeaders, id: ForwardIdenti
   return out;
 }
 
-/** The headers sent back to the client: the upstream's minus hop-by-hop fields. */
+/**
+ * The headers sent back to the client: the upstream's minus hop-by-hop fields and its CORS headers
+ * (the proxy answers for CORS: `[cors]`; no preflight ever reached the upstream).
+ */
 export function clientHeaders(
   upstream: Record<string, string | string[] | undefined>,
   dropLength: boolean,
@@ -142,7 +145,7 @@ export function clientHeaders(
   const drop = connectionTokens(upstream.connection);
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(upstream)) {
-    if (value === undefined || drop.has(name)) continue;
+    if (value === undefined || drop.has(name) || name.startsWith('access-control-')) continue;
     if (HOP_BY_HOP.has(name) && !(name === 'content-length' && !dropLength)) continue;
     out[name] = value;
   }

@@ -1,8 +1,10 @@
-// Stage 1, metadata: the request target read once into its canonical form; what is answered without
-// a token answered — the RFC 9728 protected resource documents (the root one and the path-aware one
-// of each MCP endpoint), 404 for what only an authorization server would serve (so clients stop
-// looking for one here), `/healthz` and `/readyz` — and nothing let further while the audit log
-// cannot be written (unless the operator chose to serve unaudited).
+// Stage 1, metadata: the request target read once into its canonical form; with `[cors]`, a
+// preflight from an allowed origin answered and every response to one made readable; what is
+// answered without a token answered — the RFC 9728 protected resource documents (the root one and
+// the path-aware one of each MCP endpoint), 404 for what only an authorization server would serve
+// (so clients stop looking for one here), `/healthz` and `/readyz` — and nothing let further while
+// the audit log cannot be written (unless the operator chose to serve unaudited).
+import { corsResponseHeaders, isPreflight, preflightHeaders } from '../../cors.js';
 import { LIVENESS_PATH, READINESS_PATH } from '../../lifecycle/health.js';
 import { isAuthorizationServerPath, metadataResourcePath, protectedResourceMetadata } from '../../metadata.js';
 import { refusal } from '../../refusal.js';
@@ -20,6 +22,19 @@ export function metadataStage(
       if (!parsed.ok) return refusal('aip_request_invalid', `unsupported request target: ${parsed.reason}`);
       ctx.target = parsed.target;
       const config = s.config();
+      if (config.cors !== undefined && ctx.req.headers.origin !== undefined) {
+        if (isPreflight(ctx.req.method, ctx.req.headers)) {
+          const headers = preflightHeaders(config.cors, ctx.req.headers);
+          if (headers !== undefined) {
+            ctx.res.writeHead(204, headers).end();
+            return ANSWERED;
+          }
+        } else {
+          const headers = corsResponseHeaders(config.cors, ctx.req.headers.origin);
+          if (headers !== undefined)
+            for (const [name, value] of Object.entries(headers)) ctx.res.setHeader(name, value);
+        }
+      }
       const path = parsed.target.path;
       const resourcePath = metadataResourcePath(path, config.proxy.mcp_paths);
       if (resourcePath !== undefined) {
