@@ -72,7 +72,7 @@ export function createBridgeFetch(options: BridgeFetchOptions): typeof fetch {
       options.log.info(`refused (${refusal.code}): ${refusal.message}`);
       const errors = rpcErrors(ids, refusal, {
         token: tokens.describe(),
-        renewable: tokens.renewable,
+        source: tokens.kind,
         audience: options.audience ?? url.origin,
       });
       const text = JSON.stringify(errors.length === 1 ? errors[0] : errors);

@@ -27,8 +27,8 @@ export interface Refusal {
 export interface HintContext {
   /** Where the token comes from (`the token in /path`). */
   token: string;
-  /** Whether asking the source again may bring a new token. */
-  renewable: boolean;
+  /** What kind of source it is. */
+  source: 'file' | 'env' | 'command';
   /** The audience proofs are bound to. */
   audience: string;
 }
@@ -37,9 +37,11 @@ const HINTS: Record<string, (r: Refusal, c: HintContext) => string> = {
   aip_token_missing: (_r, c) => `no token reached the server: check ${c.token}`,
   aip_token_malformed: (_r, c) => `${c.token} is not a token this server can read`,
   aip_token_expired: (_r, c) =>
-    c.renewable
-      ? `${c.token} has expired and a fresh one could not be had: run the token command by hand to see why`
-      : `${c.token} has expired: put a fresh one there and restart the client`,
+    c.source === 'command'
+      ? `${c.token} has expired and the command brought no fresh one: run it by hand to see why`
+      : c.source === 'file'
+        ? `${c.token} has expired: put a fresh one there (it is read again)`
+        : `${c.token} has expired: set a fresh one and restart the client`,
   aip_signature_invalid: () => 'a signature in the token or its chain does not verify: get a new token',
   aip_issuer_untrusted: () =>
     "the server does not trust the token's issuer: use a token from one it trusts (its metadata lists them)",
@@ -126,7 +128,7 @@ export function requestIds(body: unknown): (string | number)[] {
  *
  * @example
  * ```ts
- * rpcErrors([7], refusal, { token: 'the token in ~/.aip/token', renewable: true, audience });
+ * rpcErrors([7], refusal, { token: 'the token in ~/.aip/token', source: 'file', audience });
  * ```
  */
 export function rpcErrors(ids: readonly (string | number)[], refusal: Refusal, context: HintContext): unknown[] {

@@ -123,13 +123,13 @@ export async function runBridge(options: BridgeOptions): Promise<number> {
       log,
       hints: {
         token: tokens.describe(),
-        renewable: tokens.renewable,
+        source: tokens.kind,
         audience: options.audience ?? options.url.origin,
       },
     });
     // The client closing our stdin (or a signal) ends the bridge, and the session with it.
+    process.stdin.once('end', () => void relay.close({ drain: true }));
     const end = () => void relay.close();
-    process.stdin.once('end', end);
     process.once('SIGINT', end);
     process.once('SIGTERM', end);
     log.info(`bridging stdio to ${options.url.href} as ${identity.did} (token valid until ${until})`);

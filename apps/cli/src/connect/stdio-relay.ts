@@ -32,12 +32,14 @@ export interface RelayOptions {
 export interface Relay {
   /** Resolves once the client side has gone and everything is closed. */
   readonly closed: Promise<void>;
-  close(): Promise<void>;
+  /** Ends the session; with `drain`, once the requests already sent are answered (10 s at most). */
+  close(options?: { drain?: boolean }): Promise<void>;
 }
 
 type Message = JSONRPCMessage & { id?: string | number; method?: string; params?: unknown; result?: unknown };
 
 const REINITIALIZE_TIMEOUT_MS = 30_000;
+const DRAIN_MS = 10_000;
 
 function isRequest(m: Message): m is Message & { id: string | number; method: string } {
   return typeof m.method === 'string' && m.id !== undefined;
@@ -67,6 +69,12 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   let initialize: { id: string | number; params: unknown } | undefined;
   let reinitializing: Promise<void> | undefined;
   const internal = new Map<string | number, (m: Message) => void>();
+  // Until the server has answered initialize there is no session to send anything else in.
+  let initialized: Promise<void> | undefined;
+  let markInitialized: () => void = () => undefined;
+  // Requests of the client still waiting for their answer (drained before closing).
+  const waiting = new Set<string | number>();
+  let drained: (() => void) | undefined;
   let closing = false;
   let finish: () => void = () => undefined;
   const closed = new Promise<void>((resolve) => {
@@ -95,7 +103,9 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
         if (message.id === initialize?.id) {
           const version = (message.result as { protocolVersion?: unknown } | undefined)?.protocolVersion;
           if (typeof version === 'string') transport.setProtocolVersion?.(version);
+          markInitialized();
         }
+        answered(message.id);
       }
       void toClient(message);
     };
@@ -144,9 +154,15 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     return reinitializing;
   }
 
+  function answered(id: string | number): void {
+    if (!waiting.delete(id) || waiting.size > 0) return;
+    drained?.();
+  }
+
   async function deliver(message: Message, retried: boolean): Promise<void> {
     let used: Promise<Transport> | undefined;
     try {
+      if (message.method !== 'initialize' && initialized !== undefined) await initialized;
       if (reinitializing !== undefined) await reinitializing;
       used = connected();
       await (await used).send(message);
@@ -194,10 +210,20 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       { status, code: 'aip_upstream_unavailable', message: reason, raw: '' },
       options.hints,
     );
+    if (message.id === initialize?.id) markInitialized();
+    answered(message.id);
     void toClient(answer);
   }
 
-  async function close(): Promise<void> {
+  async function close(options: { drain?: boolean } = {}): Promise<void> {
+    if (closing) return closed;
+    // The input ended: answers already asked for are still delivered (a script piping requests in
+    // gets them), for a while.
+    if (options.drain === true && waiting.size > 0)
+      await new Promise<void>((resolve) => {
+        drained = resolve;
+        setTimeout(resolve, DRAIN_MS).unref();
+      });
     if (closing) return closed;
     closing = true;
     generation++;
@@ -213,11 +239,21 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
 
   client.onmessage = (raw) => {
     const message = raw as Message;
-    if (message.method === 'initialize' && message.id !== undefined)
+    if (message.method === 'initialize' && message.id !== undefined) {
       initialize = { id: message.id, params: message.params };
+      initialized = new Promise<void>((resolve) => {
+        markInitialized = resolve;
+      });
+    }
+    if (isRequest(message)) waiting.add(message.id);
+    // A cancelled request gets no answer (MCP cancellation): nothing to wait for.
+    if (message.method === 'notifications/cancelled') {
+      const id = (message.params as { requestId?: unknown } | undefined)?.requestId;
+      if (typeof id === 'string' || typeof id === 'number') answered(id);
+    }
     void deliver(message, false);
   };
-  client.onclose = () => void close();
+  client.onclose = () => void close({ drain: true });
   client.onerror = (err) => log.warn(`the client sent something that is not MCP: ${err.message}`);
   await client.start();
   return { closed, close };

@@ -122,6 +122,11 @@ export class TokenSource {
         : 'the token from --token-command';
   }
 
+  /** What kind of source it is. */
+  get kind(): TokenOrigin['kind'] {
+    return this.#options.origin.kind;
+  }
+
   /** Whether asking again can bring a new token (a command, or a file someone may replace). */
   get renewable(): boolean {
     return this.#options.origin.kind !== 'env';

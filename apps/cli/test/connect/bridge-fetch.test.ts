@@ -135,7 +135,7 @@ describe('refusals', () => {
       new Response(refusal('aip_rate_limited', 'slow down'), { status: 429, headers: { 'retry-after': '3' } }),
     );
     expect(r).toMatchObject({ status: 429, code: 'aip_rate_limited', message: 'slow down', retryAfter: '3' });
-    const context = { token: 'the token in /t', renewable: false, audience: 'https://mcp.example.com' };
+    const context = { token: 'the token in /t', source: 'env' as const, audience: 'https://mcp.example.com' };
     expect(hintFor(r, context)).toBe('try again in 3 s');
     const rpc = await readRefusal(
       new Response('{"jsonrpc":"2.0","id":4,"error":{"code":-32602,"message":"Invalid params"}}', { status: 400 }),
@@ -144,7 +144,7 @@ describe('refusals', () => {
       { jsonrpc: '2.0', id: 4, error: { code: -32602, message: 'Invalid params' } },
     ]);
     expect(hintFor({ status: 401, code: 'aip_token_expired', message: '', raw: '' }, context)).toBe(
-      'the token in /t has expired: put a fresh one there and restart the client',
+      'the token in /t has expired: set a fresh one and restart the client',
     );
     expect(
       requestIds(
