@@ -37,6 +37,48 @@ function withoutChallenge(res: Response, body: string | null): Response {
 }
 
 /**
+ * A signal of this request's own, aborted with `signal`. The SDK transports pass one long-lived
+ * signal to every request, and fetch keeps a listener on it for as long as the request lives, or
+ * longer: 10k calls held 40 MB. The link is dropped once the request is over (`release`).
+ */
+function linkedSignal(signal: AbortSignal | null | undefined): { signal?: AbortSignal; release(): void } {
+  if (signal === null || signal === undefined) return { release() {} };
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(signal.reason);
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  return { signal: controller.signal, release: () => signal.removeEventListener('abort', onAbort) };
+}
+
+/** `res` with a body that calls `release` once it has been read to its end, failed or been cancelled. */
+function releasing(res: Response, release: () => void): Response {
+  if (res.body === null) {
+    release();
+    return res;
+  }
+  const reader = res.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) {
+          release();
+          controller.close();
+        } else controller.enqueue(value);
+      } catch (err) {
+        release();
+        controller.error(err);
+      }
+    },
+    cancel(reason) {
+      release();
+      return reader.cancel(reason);
+    },
+  });
+  return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+}
+
+/**
  * The bridge's fetch.
  *
  * @example
@@ -53,16 +95,29 @@ export function createBridgeFetch(options: BridgeFetchOptions): typeof fetch {
     ...(options.audience === undefined ? {} : { audience: options.audience }),
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
   });
-  const bridged = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+  const bridged = async (input: string | URL | Request, given: RequestInit = {}): Promise<Response> => {
+    const link = linkedSignal(given.signal);
+    const { signal: _transportSignal, ...rest } = given;
+    const init: RequestInit = link.signal === undefined ? rest : { ...rest, signal: link.signal };
+    try {
+      return await answer(input, init, link.release);
+    } catch (err) {
+      link.release();
+      throw err;
+    }
+  };
+
+  async function answer(input: string | URL | Request, init: RequestInit, release: () => void): Promise<Response> {
     await tokens.fresh();
     let res = await signed(input, init);
-    if (res.ok) return res;
+    if (res.ok) return releasing(res, release);
     let refusal = await readRefusal(res);
     if (refusal.code === 'aip_token_expired' && (await tokens.renew())) {
       res = await signed(input, init);
-      if (res.ok) return res;
+      if (res.ok) return releasing(res, release);
       refusal = await readRefusal(res);
     }
+    release();
     const sentSession = new Headers(init.headers).has('mcp-session-id');
     if (res.status === 404 && sentSession && options.sessionLoss === 'throw') throw new SessionLostError();
     const url = new URL(input instanceof Request ? input.url : input);
@@ -81,6 +136,6 @@ export function createBridgeFetch(options: BridgeFetchOptions): typeof fetch {
     if (refusal.code.startsWith('aip_')) options.log.warn(`refused (${refusal.code}): ${refusal.message}`);
     // The body was read: give back what it said, as it was.
     return withoutChallenge(res, res.status === 204 || res.status === 304 ? null : refusal.raw);
-  };
+  }
   return bridged as typeof fetch;
 }

@@ -1,4 +1,5 @@
 // The bridge's fetch against a real HTTP server that answers as aip-proxy does.
+import { getEventListeners } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generateIdentity } from '@aip/identity';
@@ -126,6 +127,26 @@ describe('the bridge fetch', () => {
     const passed = await (await bridge([token], 'pass'))(`${base}/mcp`, init);
     expect(passed.status).toBe(404);
     expect(await passed.text()).toContain('Session not found');
+  });
+});
+
+describe("the bridge fetch and the transport's abort signal", () => {
+  it('leaves no listener on the long-lived signal once responses are read or cancelled, and still aborts', async () => {
+    answer = (url) =>
+      url === '/stream'
+        ? { status: 200, body: '', headers: { 'content-type': 'text/event-stream' } }
+        : { status: 200, body: '{"jsonrpc":"2.0","id":1,"result":{}}' };
+    const fetch = await bridge([issueToken(operator, { sub: agent.did, scope: ['tool:search'], ttl: 600 })]);
+    const transport = new AbortController();
+    for (let i = 0; i < 50; i++) {
+      const res = await fetch(`${base}/mcp`, { method: 'POST', body: call(1, 'search'), signal: transport.signal });
+      if (i % 2 === 0) await res.json();
+      else await res.body?.cancel();
+    }
+    expect(getEventListeners(transport.signal, 'abort')).toHaveLength(0);
+    const pending = fetch(`${base}/mcp`, { method: 'POST', body: call(2, 'search'), signal: transport.signal });
+    transport.abort(new Error('closed'));
+    await expect(pending).rejects.toThrow();
   });
 });
 
