@@ -1,7 +1,7 @@
 // No caller can starve another: work an unauthenticated or refused caller can cause (parsing,
 // replay claims, streams, child processes, upstream connections) is bounded per caller before it
 // is spent, and one abusive principal at full rate leaves another's latency where it was.
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createMemoryReplayClaims } from '@aip/proxy';
@@ -162,6 +162,74 @@ describe('unauthenticated and refused callers', () => {
     expect(res.status).toBe(400);
     expect((await errorOf(res)).message).toContain('nest at most 64 levels');
     await parser.close({ graceMs: 100 });
+  });
+});
+
+describe('bodies', () => {
+  let upstream: Upstream;
+  let proxy: RunningProxy;
+  beforeAll(async () => {
+    upstream = await startPlainUpstream();
+    proxy = await startProxy(
+      upstream.url,
+      [p.operator.did],
+      {},
+      { rate_limit: { body_bytes_per_minute: 1024 * 1024, refusal_delay_ms: 0 } },
+    );
+  });
+  afterAll(async () => {
+    await proxy.close({ graceMs: 100 });
+    await upstream.close();
+  });
+
+  const chunked = (token: string, size: number) =>
+    new Promise<number>((resolve, reject) => {
+      const url = new URL(`${proxy.url}/mcp/tools/search`);
+      const req = httpRequest(
+        {
+          host: url.hostname,
+          port: url.port,
+          method: 'POST',
+          path: url.pathname,
+          headers: { 'x-aip-token': token, 'content-type': 'application/json' },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      for (let sent = 0; sent < size; sent += chunk.length) req.write(chunk);
+      req.end('{}');
+    });
+
+  it('pays for a chunked body as it is read: a grant cannot send more bytes than its allowance', async () => {
+    const token = p.token(['tool:search']);
+    expect(await chunked(token, 900 * 1024)).toBe(200);
+    expect(await chunked(token, 900 * 1024)).toBe(429);
+  });
+
+  it('does not read the body of a request it refuses before reading it: the connection closes', async () => {
+    const statusAndClose = await new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
+      const url = new URL(`${proxy.url}/mcp`);
+      const req = httpRequest(
+        {
+          host: url.hostname,
+          port: url.port,
+          method: 'POST',
+          path: url.pathname,
+          headers: { 'content-length': String(512 * 1024 * 1024) },
+        },
+        (res) => {
+          res.resume();
+          resolve({ status: res.statusCode ?? 0, connection: res.headers.connection });
+        },
+      );
+      req.on('error', reject);
+      req.write(Buffer.alloc(1024));
+    });
+    expect(statusAndClose).toEqual({ status: 401, connection: 'close' });
   });
 });
 

@@ -9,7 +9,7 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openBudgetLedger } from '@aip/proxy';
-import { issueToken } from '@aip/token';
+import { delegate, issueToken, signRequest } from '@aip/token';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorOf, principals, type RunningProxy, startProxy } from '../fixtures/proxy.js';
 import {
@@ -156,6 +156,28 @@ describe('the path and the body are authorized together', () => {
     ).toBe(404); // authorized, and forwarded: the fixture has no such route
   });
 
+  it('refuses a path that names two routes, whichever one a router would pick', async () => {
+    const token = p.token(['resource:*', 'tool:search']);
+    for (const target of ['/resources/x/tools/delete', '/mcp/resources/docs/tools/delete', '/resources/TOOLS/Delete']) {
+      const res = await raw(lenientProxy.url, {
+        target,
+        headers: { 'x-aip-token': token, 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(res.status, target).toBe(400);
+    }
+    expect(lenient.log.tools.map((t) => t.name)).not.toContain('delete');
+  });
+
+  it('refuses a message whose method is not a string (400, not a failure of its own)', async () => {
+    const res = await raw(plainProxy.url, {
+      target: '/mcp',
+      headers: { 'x-aip-token': p.token(['*']), 'content-type': 'application/json' },
+      body: '{"jsonrpc":"2.0","id":1,"method":5,"result":{}}',
+    });
+    expect(res.status).toBe(400);
+  });
+
   it('refuses an absolute-form request target instead of reading its path', async () => {
     const token = p.token(['tool:search']);
     const res = await raw(plainProxy.url, {
@@ -244,6 +266,20 @@ describe('resource URIs are authorized as the SDK servers read them', () => {
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('document a');
     expect(v1.log.resources).toEqual(['file:///docs/a.txt']);
+  });
+
+  it('holds a 2026-07-28 subscriptions/listen to the resources it subscribes to', async () => {
+    const token = p.token(['resource:file:///docs/*']);
+    const listen = (uris: string[]) =>
+      mcpPost(v2Proxy.url, token, rpc('subscriptions/listen', { notifications: { resourceSubscriptions: uris } }), {
+        'mcp-protocol-version': '2026-07-28',
+        'mcp-method': 'subscriptions/listen',
+      });
+    const refused = await listen(['file:///docs/a.txt', 'file:///etc/secret.txt']);
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({
+      error: { code: 'aip_scope_insufficient', message: expect.stringContaining('file:///etc/secret.txt') },
+    });
   });
 
   it('holds subscriptions and completion references to the same rules', async () => {
@@ -362,6 +398,85 @@ describe('sessions are bound on every channel, and fail closed', () => {
     await foreign.close({ graceMs: 100 });
     await upstream.close();
     await rm(dir, { recursive: true, force: true });
+  });
+});
+
+describe('without a proof, a subject named in a link of the caller is no identity', () => {
+  let upstream: Upstream;
+  let proxy: RunningProxy;
+  let proven: RunningProxy;
+  beforeAll(async () => {
+    upstream = await startTaskUpstream();
+    proxy = await startProxy(upstream.url, [p.operator.did]);
+    proven = await startProxy(upstream.url, [p.operator.did], {}, { pop: { required: true } });
+  });
+  afterAll(async () => {
+    await proxy.close({ graceMs: 100 });
+    await proven.close({ graceMs: 100 });
+    await upstream.close();
+  });
+
+  const post = (url: string, token: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${url}/mcp`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: ACCEPT,
+        'x-aip-token': token,
+        'mcp-protocol-version': '2025-11-25',
+        ...headers,
+      },
+      body: JSON.stringify(body),
+    });
+
+  it("keeps another agent out of a victim's tasks even with a chain it delegated to the victim's DID", async () => {
+    const bob = p.token(['tool:admin']);
+    const created = await post(
+      proxy.url,
+      bob,
+      rpc('tools/call', { name: 'admin', arguments: { q: 'payroll' }, task: { ttl: 60_000 } }),
+    );
+    const taskId = ((await created.json()) as { result: { task: { taskId: string } } }).result.task.taskId;
+    // Mallory may delegate once: she appends a link naming Bob, signed with her own key.
+    const mallory = principals();
+    const root = issueToken(p.operator, { sub: mallory.agent.did, scope: ['tool:search'], maxDepth: 1, ttl: 600 });
+    const posing = delegate(root, mallory.agent, { to: p.agent.did, scope: ['tool:search'], context: 'pose as bob' });
+    const listed = (await (await post(proxy.url, posing, rpc('tasks/list'))).json()) as {
+      result: { tasks: unknown[] };
+    };
+    expect(listed.result.tasks).toEqual([]);
+    expect((await post(proxy.url, posing, rpc('tasks/result', { taskId }))).status).toBe(400);
+    // With proofs required, the chain naming Bob is useless without Bob's key.
+    expect((await post(proven.url, posing, rpc('tasks/list'))).status).toBe(401);
+  });
+
+  it('follows a proven agent across its tokens, and binds an unproven one to the exact credential', async () => {
+    const signed = (token: string, body: unknown) => {
+      const text = JSON.stringify(body);
+      const proof = signRequest(p.agent, { token, method: 'POST', path: '/mcp', body: text, audience: proven.url });
+      return fetch(`${proven.url}/mcp`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: ACCEPT,
+          'x-aip-token': token,
+          'x-aip-proof': proof,
+          'mcp-protocol-version': '2025-11-25',
+        },
+        body: text,
+      });
+    };
+    const first = p.token(['tool:admin']);
+    const created = await signed(
+      first,
+      rpc('tools/call', { name: 'admin', arguments: { q: 'q3' }, task: { ttl: 60_000 } }),
+    );
+    const taskId = ((await created.json()) as { result: { task: { taskId: string } } }).result.task.taskId;
+    const second = p.token(['tool:admin']);
+    expect(
+      ((await (await signed(second, rpc('tasks/get', { taskId }))).json()) as { result: { taskId: string } }).result
+        .taskId,
+    ).toBe(taskId);
   });
 });
 

@@ -66,6 +66,8 @@ export interface AipProxy {
   config(): ProxyConfig;
   /** The stdio bridge in `[stdio]` mode. */
   stdio: StdioBridge | undefined;
+  /** The DID of the key signing the audit log's checkpoints (pin it to verify the log later). */
+  auditKey: string | undefined;
   /**
    * Applies a new configuration without a restart (what the table marks reloadable); returns the
    * keys whose change needs a restart. Throws, keeping the running configuration, when the new
@@ -200,6 +202,7 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
       audience,
       config: () => state.config,
       stdio,
+      auditKey: auditLog.key,
       reload: (next) => reloadProxy(state, next, clock, logger),
       close: (closeOptions = {}) =>
         closeProxy({

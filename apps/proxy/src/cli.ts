@@ -182,7 +182,10 @@ export async function runProxyCli(
   // Said once the signal handlers are in place: a SIGHUP right after it reloads.
   const address = proxy.server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  logger.info('listening', startFields(config, `http://${host}:${address.port}`, proxy.audience()));
+  logger.info('listening', {
+    ...startFields(config, `http://${host}:${address.port}`, proxy.audience()),
+    ...(proxy.auditKey === undefined ? {} : { audit_key: proxy.auditKey }),
+  });
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

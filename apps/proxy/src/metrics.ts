@@ -50,8 +50,10 @@ export function createMetrics(config: NonNullable<ProxyConfig['metrics']>, clock
       decisions.inc({ decision, code: code ?? 'none' });
       latency.observe({ decision }, (clock.monotonicMs() - ctx.started) / 1000);
       for (const name of ctx.names) {
-        // A caller controls tool names: past the cap, new names share one label.
-        if (!seenTools.has(name) && seenTools.size < config.max_tool_labels) seenTools.add(name);
+        // A caller controls tool names: only allowed calls earn a label, and past the cap new
+        // names share one.
+        if (decision === 'allow' && !seenTools.has(name) && seenTools.size < config.max_tool_labels)
+          seenTools.add(name);
         tools.inc({ tool: seenTools.has(name) ? name : 'other', decision });
       }
     },

@@ -36,7 +36,18 @@ export function principalOf(verified: VerifiedToken): Principal {
   };
 }
 
-/** One string per principal, for session binding and limits. */
-export function principalKey(principal: Principal): string {
-  return `${principal.kind} ${principal.issuer} ${principal.subject}`;
+/**
+ * What sessions, tasks and stream ids are bound to. The final holder's DID is an identity only when
+ * the request proved possession of its key: without a proof, anyone holding a token able to
+ * delegate can name any subject in a link of its own, so the binding is the exact credential
+ * (the chain's segment ids) instead. An OAuth subject is asserted by the authorization server.
+ *
+ * @example
+ * ```ts
+ * principalKey(principal, ctx.proof !== undefined);
+ * ```
+ */
+export function principalKey(principal: Principal, proven: boolean): string {
+  if (principal.kind === 'oauth' || proven) return `${principal.kind} ${principal.issuer} ${principal.subject}`;
+  return `${principal.kind} ${principal.issuer} chain ${principal.chain.map((link) => link.id).join('.')}`;
 }

@@ -81,6 +81,29 @@ describe('audit log', () => {
     });
   });
 
+  it('refuses a log continued with another key after it was cut; a pinned key also catches a wholly re-signed one', async () => {
+    const file = path.join(dir, 'audit.jsonl');
+    writeLog(file, 2);
+    writeLog(file, 2, 2);
+    const key = loadAuditKey(`${file}.key`).identity.did;
+    const lines = (await readFile(file, 'utf8')).trim().split('\n');
+    // Cut the second run's decisions, then continue the log with a key of the attacker's.
+    await writeFile(file, `${lines.slice(0, 6).join('\n')}\n`);
+    openAuditLog(file, { key: loadAuditKey(path.join(dir, 'attacker.key')) }).close();
+    expect(verifyAuditLog(await readFile(file, 'utf8'))).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('another key'),
+    });
+    // A log re-signed from its first line on shows no key change: only pinning the key catches it.
+    const resigned = path.join(dir, 'resigned.jsonl');
+    const forged = openAuditLog(resigned, { key: loadAuditKey(path.join(dir, 'attacker.key')) });
+    forged.write(record(1));
+    forged.close();
+    const text = await readFile(resigned, 'utf8');
+    expect(verifyAuditLog(text)).toMatchObject({ ok: true, pinned: false });
+    expect(verifyAuditLog(text, { key })).toMatchObject({ ok: false, pinned: true });
+  });
+
   it('reports the first line that breaks the chain', async () => {
     const file = path.join(dir, 'audit.jsonl');
     writeLog(file, 4);

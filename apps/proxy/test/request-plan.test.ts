@@ -85,3 +85,18 @@ describe('what a request asks the upstream to do', () => {
     });
   });
 });
+
+describe('streams', () => {
+  it('knows a subscriptions/listen for the long-lived stream it opens, as a GET', () => {
+    expect(
+      plan('POST', '/mcp', { jsonrpc: '2.0', id: 1, method: 'subscriptions/listen', params: { notifications: {} } }),
+    ).toMatchObject({
+      stream: true,
+    });
+    expect(
+      plan('POST', '/mcp', [{ jsonrpc: '2.0', id: 1, method: 'subscriptions/listen', params: { notifications: {} } }]),
+    ).toMatchObject({
+      stream: false,
+    });
+  });
+});

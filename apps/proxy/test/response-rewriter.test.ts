@@ -13,6 +13,7 @@ describe('response rewriting', () => {
   function rewriter(tasks = createMemoryTaskBindings()) {
     return createResponseRewriter({
       principal: me,
+      binding: principalKey(me, true),
       seal,
       tasks,
       now: 1000,
@@ -26,17 +27,22 @@ describe('response rewriting', () => {
     await tasks.bind('theirs', 'aip someone else', 1000, 3600);
     const r = rewriter(tasks);
     await r.json(JSON.stringify({ jsonrpc: '2.0', id: 1, result: { task: { taskId: 'mine', status: 'working' } } }));
-    expect(await tasks.owner('mine', 1001)).toBe(principalKey(me));
+    expect(await tasks.owner('mine', 1001)).toBe(principalKey(me, true));
     const listed = JSON.parse(
-      await r.json(
+      (await r.json(
         JSON.stringify({
           jsonrpc: '2.0',
           id: 2,
           result: { tasks: [{ taskId: 'mine' }, { taskId: 'theirs' }, { taskId: 'nobody' }] },
         }),
-      ),
+      )) as string,
     );
     expect(listed.result.tasks).toEqual([{ taskId: 'mine' }]);
+    // A list it cannot read is not forwarded at all (it cannot be filtered).
+    expect(await r.json('{"jsonrpc":"2.0","id":3,"result":{"tools":[{"name":"delete"}],"x":NaN}}')).toBeUndefined();
+    expect(await r.event({ event: undefined, id: undefined, data: '{"result":{"tools":[NaN]}}' })).toEqual({
+      drop: true,
+    });
   });
 
   it('turns the legacy endpoint into a proxy path with a sealed session, and seals event ids', async () => {
@@ -50,7 +56,7 @@ describe('response rewriting', () => {
     };
     const sealed = new URL(endpoint.data, 'http://x').searchParams.get('session_id') as string;
     expect(endpoint.data.startsWith('/messages/?session_id=')).toBe(true);
-    expect(seal.open('session', sealed, principalKey(me), 1000, 60)).toEqual({ ok: true, id: 'raw' });
+    expect(seal.open('session', sealed, principalKey(me, true), 1000, 60)).toEqual({ ok: true, id: 'raw' });
     const event = (await r.event({
       event: undefined,
       id: 's_1',
@@ -60,7 +66,7 @@ describe('response rewriting', () => {
       data?: string;
     };
     expect(event.data).toBeUndefined();
-    expect(seal.open('event', event.id, principalKey(me), 1000, 60)).toEqual({ ok: true, id: 's_1' });
+    expect(seal.open('event', event.id, principalKey(me, true), 1000, 60)).toEqual({ ok: true, id: 's_1' });
     expect(r.headers({ 'mcp-session-id': 'raw', 'content-type': 'text/event-stream' })['mcp-session-id']).not.toBe(
       'raw',
     );

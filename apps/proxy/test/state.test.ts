@@ -63,13 +63,14 @@ describe('token buckets', () => {
 describe('admission', () => {
   it('bounds requests and streams per grant and streams in all, and releases once', () => {
     const admission = createAdmission(() => ({ max_concurrent: 2, max_streams: 1, total_streams: 2 }));
-    const a1 = admission.enter('a', true);
-    expect(admission.enter('a', true)).toBe('too many open streams for this principal');
-    const a2 = admission.enter('a', false);
-    expect(admission.enter('a', false)).toBe('too many requests in flight for this principal');
-    const b = admission.enter('b', true);
-    expect(admission.enter('c', true)).toBe('too many open streams');
-    for (const release of [a1, a2, b]) if (typeof release === 'function') release();
+    const a1 = admission.enter('a');
+    const s1 = admission.enterStream('a');
+    expect(admission.enterStream('a')).toBe('too many open streams for this principal');
+    const a2 = admission.enter('a');
+    expect(admission.enter('a')).toBe('too many requests in flight for this principal');
+    const b = admission.enterStream('b');
+    expect(admission.enterStream('c')).toBe('too many open streams');
+    for (const release of [a1, s1, a2, b]) if (typeof release === 'function') release();
     if (typeof a1 === 'function') a1();
     expect(admission.inFlight()).toEqual({ requests: 0, streams: 0 });
   });
@@ -97,5 +98,40 @@ describe('task bindings', () => {
     expect(await tasks.owner('t', 5)).toBe('alice');
     expect(await tasks.owner('t', 11)).toBeUndefined();
     expect(await tasks.owner('other', 0)).toBeUndefined();
+  });
+});
+
+describe('review regressions in the stores', () => {
+  it('share one tool bucket among every tool a wildcard pattern matches, so invented names make no new buckets', async () => {
+    const { createRateLimiter } = await import('../src/state/rate-limiter.js');
+    const { fakeWorld } = await import('./helpers/fake-context.js');
+    const world = fakeWorld({ rate_limit: { tool_per_minute: { 'tool:gpt.*': 2 } } });
+    const limiter = createRateLimiter(() => world.config.rate_limit);
+    const principal = world.principal(['*']);
+    expect((await limiter.take(principal, ['tool:gpt.a'], 1, 0)).ok).toBe(true);
+    expect((await limiter.take(principal, ['tool:gpt.b'], 1, 0)).ok).toBe(true);
+    expect(await limiter.take(principal, ['tool:gpt.c'], 1, 0)).toMatchObject({ ok: false, reason: 'tool:gpt.*' });
+  });
+
+  it('keep requests without a credential limited even when the other table is full', async () => {
+    const { createRateLimiter } = await import('../src/state/rate-limiter.js');
+    const { fakeWorld } = await import('./helpers/fake-context.js');
+    const world = fakeWorld({ rate_limit: { unauthenticated_per_minute: 1 } });
+    const limiter = createRateLimiter(() => world.config.rate_limit, new TokenBuckets(1), new TokenBuckets(2));
+    limiter.chargeAnonymous('a', 0);
+    expect(limiter.admitsAnonymous('a', 0)).toBe(false);
+    limiter.chargeAnonymous('b', 0);
+    // The address table is full of spent buckets: a new address is refused, not waved through.
+    expect(limiter.admitsAnonymous('c', 0)).toBe(false);
+  });
+
+  it('count replay claims against the grant, so minting delegates buys no bigger share', async () => {
+    const claims = createMemoryReplayClaims({ maxEntries: 100, maxPerHolder: 2 });
+    expect(await claims.claim('delegate-1.j1', 'grant-m', 100, 0)).toBe('fresh');
+    expect(await claims.claim('delegate-2.j1', 'grant-m', 100, 0)).toBe('fresh');
+    expect(await claims.claim('delegate-3.j1', 'grant-m', 100, 0)).toBe('full');
+    expect(await claims.claim('bob.j1', 'grant-b', 100, 0)).toBe('fresh');
+    // Expired claims leave the holder's share as they expire.
+    expect(await claims.claim('delegate-4.j1', 'grant-m', 300, 101)).toBe('fresh');
   });
 });

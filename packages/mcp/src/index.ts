@@ -22,7 +22,7 @@ export {
   isModernRevision,
   type StandardHeaders,
 } from './modern-headers.js';
-export { type Operation, operationOf, routeOperation } from './operation.js';
+export { type Operation, operationOf, operationsOf, routeOperation } from './operation.js';
 export { type CanonicalUri, canonicalResourceUri, checkUriTemplate } from './resource-uri.js';
 export { isSessionQueryKey, SESSION_HEADER } from './session-channels.js';
 export { createdTaskId, mayCarryTask, RELATED_TASK_META, type TaskReferences, taskIdsOf } from './tasks.js';

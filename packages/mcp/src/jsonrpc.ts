@@ -50,6 +50,8 @@ function isId(value: unknown): value is JsonRpcId {
 export function isJsonRpcMessage(value: unknown): value is JsonRpcMessage {
   if (!isObject(value) || value.jsonrpc !== '2.0') return false;
   if (typeof value.method === 'string') return !('id' in value) || isId(value.id);
+  // A `method` that is not a string makes it neither a request nor a response.
+  if ('method' in value) return false;
   return isId(value.id) && ('result' in value || isObject(value.error));
 }
 

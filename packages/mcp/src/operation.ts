@@ -11,9 +11,10 @@ export type Operation =
   /**
    * Needs `scope`; `name` is the tool, prompt or resource it names. `uri`, on resource reads and
    * subscriptions, is the URI as the server's parser reads it: it must be forwarded in place of
-   * `params.uri` (it is what `scope` was decided on).
+   * the one at `field` of `params` (`uri`, `notifications.resourceSubscriptions[0]`), since it is
+   * what `scope` was decided on.
    */
-  | { kind: 'scoped'; method: string; scope: string; name: string; uri?: string }
+  | { kind: 'scoped'; method: string; scope: string; name: string; uri?: string; field?: string }
   /** The message cannot be authorized as sent (e.g. a tools/call without a string name). */
   | { kind: 'invalid'; method: string; reason: string };
 
@@ -55,7 +56,7 @@ function resource(method: string, uri: unknown, field: string): Operation {
   if (typeof uri !== 'string') return named(method, 'resource', uri, field);
   const canonical = canonicalResourceUri(uri);
   if (!canonical.ok) return { kind: 'invalid', method, reason: `params.${field} ${canonical.reason}` };
-  return { kind: 'scoped', method, scope: `resource:${canonical.uri}`, name: canonical.uri, uri: canonical.uri };
+  return { kind: 'scoped', method, scope: `resource:${canonical.uri}`, name: canonical.uri, uri: canonical.uri, field };
 }
 
 // A URI or URI template the server compares as a string (completion references).
@@ -101,7 +102,34 @@ export function operationOf(message: JsonRpcMessage): Operation {
   }
 }
 
+/**
+ * Every operation one JSON-RPC message performs: usually the one of {@link operationOf}; a
+ * `subscriptions/listen` (2026-07-28) also reads every resource it subscribes to
+ * (`params.notifications.resourceSubscriptions`), each needing its own `resource:` scope.
+ *
+ * @example
+ * ```ts
+ * operationsOf({ jsonrpc: '2.0', id: 1, method: 'subscriptions/listen', params: { notifications: { resourceSubscriptions: ['file:///a'] } } });
+ * // [{ kind: 'open', ... }, { kind: 'scoped', scope: 'resource:file:///a', ... }]
+ * ```
+ */
+export function operationsOf(message: JsonRpcMessage): Operation[] {
+  const first = operationOf(message);
+  if (!('method' in message) || message.method !== 'subscriptions/listen') return [first];
+  const subscriptions = param(param(message.params, 'notifications'), 'resourceSubscriptions');
+  if (subscriptions === undefined) return [first];
+  const method = message.method;
+  if (!Array.isArray(subscriptions))
+    return [{ kind: 'invalid', method, reason: 'params.notifications.resourceSubscriptions must be an array of URIs' }];
+  return [first, ...subscriptions.map((uri, i) => resource(method, uri, `notifications.resourceSubscriptions[${i}]`))];
+}
+
 const ROUTES: Record<string, string> = { tools: 'tool', prompts: 'prompt', resources: 'resource' };
+
+// A segment as case-insensitive routers may see it (Unicode compatibility and case folded, so
+// `TOOLS`, `Tools` and `toolſ` are all `tools`).
+const fold = (segment: string) => segment.normalize('NFKC').toLowerCase();
+const isRoute = (segment: string) => Object.hasOwn(ROUTES, fold(segment));
 
 /**
  * The operation a plain (non-JSON-RPC) HTTP route names, from the request path's decoded segments,
@@ -118,9 +146,12 @@ const ROUTES: Record<string, string> = { tools: 'tool', prompts: 'prompt', resou
  */
 export function routeOperation(httpMethod: string, segments: readonly string[]): Operation | undefined {
   const method = `${httpMethod.toUpperCase()} /${segments.join('/')}`;
-  const at = segments.findIndex((segment) => Object.hasOwn(ROUTES, segment.toLowerCase()));
+  const routes = segments.filter(isRoute).length;
+  // Routers disagree on which of two route segments wins (the first, the last): refuse the path.
+  if (routes > 1) return { kind: 'invalid', method, reason: 'the path names more than one route' };
+  const at = segments.findIndex(isRoute);
   if (at < 0 || at === segments.length - 1) return undefined;
-  const kind = ROUTES[(segments[at] as string).toLowerCase()] as string;
+  const kind = ROUTES[fold(segments[at] as string)] as string;
   const rest = segments.slice(at + 1);
   if (kind !== 'resource' && rest.length > 1)
     return { kind: 'invalid', method, reason: `a ${kind} name cannot contain "/"` };

@@ -75,3 +75,17 @@ describe('routes read the way lenient routers read them', () => {
     ).toMatchObject({ kind: 'scoped', scope: 'resource:file:///docs/a..b.txt' });
   });
 });
+
+describe('a path that names two routes', () => {
+  it('is refused, whichever a router would pick (the first, the last, under Unicode folding)', () => {
+    for (const segments of [
+      ['resources', 'x', 'tools', 'delete'],
+      ['mcp', 'resources', 'docs', 'tools', 'delete'],
+      ['resources', 'TOOLS', 'Delete'],
+      ['tools', 'search', 'prompts', 'secret'],
+      ['resources', 'a', 'tool\u017f', 'delete'],
+    ]) {
+      expect(routeOperation('POST', segments), segments.join('/')).toMatchObject({ kind: 'invalid' });
+    }
+  });
+});

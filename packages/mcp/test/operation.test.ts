@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyBody, operationOf, routeOperation } from '../src/index.js';
+import { classifyBody, operationOf, operationsOf, routeOperation } from '../src/index.js';
 
 const rpc = (method: string, params?: unknown, id = 1) => ({
   jsonrpc: '2.0' as const,
@@ -85,5 +85,33 @@ describe('classifyBody', () => {
     expect(classifyBody([rpc('ping'), { hello: 1 }]).kind).toBe('other');
     expect(classifyBody({ query: 'x' }).kind).toBe('other');
     expect(classifyBody({ jsonrpc: '1.0', method: 'x', id: 1 }).kind).toBe('other');
+  });
+});
+
+describe('operationsOf', () => {
+  it('needs a resource scope for every resource a subscriptions/listen subscribes to', () => {
+    const listen = (resourceSubscriptions: unknown) => ({
+      jsonrpc: '2.0' as const,
+      id: 1,
+      method: 'subscriptions/listen',
+      params: { notifications: { toolsListChanged: true, resourceSubscriptions } },
+    });
+    expect(operationsOf(listen(['file:///docs/a.txt', 'FILE:///etc/secret.txt']))).toMatchObject([
+      { kind: 'open' },
+      { kind: 'scoped', scope: 'resource:file:///docs/a.txt' },
+      {
+        kind: 'scoped',
+        scope: 'resource:file:///etc/secret.txt',
+        uri: 'file:///etc/secret.txt',
+        field: 'notifications.resourceSubscriptions[1]',
+      },
+    ]);
+    expect(operationsOf(listen('file:///etc/secret.txt'))[0]?.kind).toBe('invalid');
+    expect(operationsOf(listen([42]))[1]?.kind).toBe('invalid');
+    expect(operationsOf(listen(['file:///docs/.\t./etc/secret.txt']))[1]?.kind).toBe('invalid');
+  });
+
+  it('refuses a message whose method is not a string', () => {
+    expect(classifyBody({ jsonrpc: '2.0', id: 1, method: 5, result: {} }).kind).toBe('other');
   });
 });

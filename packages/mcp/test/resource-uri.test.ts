@@ -41,6 +41,7 @@ describe('resource URIs as the SDK servers read them', () => {
       scope: 'resource:file:///docs/a.txt',
       name: 'file:///docs/a.txt',
       uri: 'file:///docs/a.txt',
+      field: 'uri',
     });
     // Whatever it is read as, the URI it names is the URI it reads.
     for (const uri of ['file:///docs/a.txt', 'mem://notes/today', 'urn:isbn:0451450523', 'docs:/a/b..c']) {

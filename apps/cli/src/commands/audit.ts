@@ -30,6 +30,7 @@ async function verify(options: OutputOptions & { key?: string; anchor?: string }
   });
   const details = {
     lines: result.lines,
+    pinned: result.pinned,
     checkpoints: result.checkpoints,
     key: result.key ?? null,
     anchored: result.anchored ?? null,
@@ -43,8 +44,11 @@ async function verify(options: OutputOptions & { key?: string; anchor?: string }
       { valid: true, ...details },
       () =>
         `intact: ${result.lines} line(s), hash chain unbroken, ${result.checkpoints} signed checkpoint(s)` +
-        `${result.key === undefined ? '' : ` by ${result.key}${options.key === undefined ? ' (not pinned: pass --key)' : ''}`}` +
-        `${result.anchored === true ? ', anchor reached' : anchorFile === undefined ? ', no anchor' : ''}${notes}`,
+        `${result.key === undefined ? '' : ` by ${result.key}`}` +
+        `${result.anchored === true ? ', anchor reached' : anchorFile === undefined ? ', no anchor' : ''}${notes}` +
+        (result.pinned
+          ? ''
+          : '\n  warning: NOT verified against a pinned key: a log cut short and re-signed with another key would pass too (pass --key with the audit key the proxy printed at start)'),
     );
     return EXIT_OK;
   }

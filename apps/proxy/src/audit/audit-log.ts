@@ -40,6 +40,8 @@ export interface AuditRecord {
 /** Where audit lines go. */
 export interface AuditLog {
   write(record: AuditRecord): void;
+  /** The DID of the key that signs checkpoints, if this log writes any (pin it to verify the log). */
+  readonly key?: string;
   /** False while lines cannot be written (the disk is full); they are kept and retried. */
   healthy(): boolean;
   close(): void;
@@ -257,6 +259,7 @@ export function openAuditLog(file?: string, options: AuditLogOptions = {}): Audi
   retry.unref();
 
   return {
+    ...(options.key === undefined ? {} : { key: options.key.identity.did }),
     write(record) {
       if (!open) return;
       if (failing !== undefined && pendingLines >= maxPending) {

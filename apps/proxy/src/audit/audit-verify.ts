@@ -14,6 +14,8 @@ export interface AuditVerifyOptions {
 
 interface Findings {
   lines: number;
+  /** The checkpoints were checked against a key given by the caller (not the one the log names). */
+  pinned: boolean;
   checkpoints: number;
   /** The key that signed the checkpoints. */
   key: string | undefined;
@@ -58,6 +60,7 @@ export function verifyAuditLog(text: string, options: AuditVerifyOptions = {}): 
   if (lines.at(-1) === '') lines.pop();
   const found: Findings = {
     lines: lines.length,
+    pinned: options.key !== undefined,
     checkpoints: 0,
     key: undefined,
     anchored: undefined,
@@ -94,8 +97,9 @@ export function verifyAuditLog(text: string, options: AuditVerifyOptions = {}): 
       const reason = checkCheckpoint(record, options.key);
       if (reason !== undefined) return broken(i + 1, reason);
       if (record.head !== prev) return broken(i + 1, 'the checkpoint head is not the hash of the line before');
+      // One log, one key: a checkpoint by another key is what a rewrite re-signed would look like.
       if (found.key !== undefined && found.key !== record.key)
-        found.notes.push(`line ${i + 1}: checkpoints change key`);
+        return broken(i + 1, 'a checkpoint is signed by another key than the ones before it');
       found.key = record.key as string;
       found.checkpoints++;
       sinceCheckpoint = 0;

@@ -50,7 +50,7 @@ export function createHealth(deps: {
             await res.body.dump();
             return 'ok';
           })
-          .catch((err: { code?: string }) => `unreachable (${err.code ?? 'error'})`),
+          .catch(() => 'unreachable'),
       };
     }
     return probe.result;
@@ -66,7 +66,8 @@ export function createHealth(deps: {
         );
       const policy = deps.policy();
       const revocations = policy.revocations?.unusable();
-      if (policy.revocations !== undefined) checks.revocations = revocations ?? 'ok';
+      // Details (paths, causes) go to the log, not to an unauthenticated answer.
+      if (policy.revocations !== undefined) checks.revocations = revocations === undefined ? 'ok' : 'unusable';
       if (policy.gate !== undefined) checks.trust_store = policy.gate.usable() ? 'ok' : 'cannot be read';
       return { ready: Object.values(checks).every((c) => c === 'ok'), checks };
     },

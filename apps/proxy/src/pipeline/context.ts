@@ -31,9 +31,13 @@ export interface RequestContext {
   principal?: Principal;
   /** body: the bytes received, and what they say. */
   body: Buffer;
+  /** The body has been read (or there is none): a refusal need not close the connection. */
+  bodyRead: boolean;
   parsed?: ParsedBody;
   /** proof: the verified proof, still to be claimed. */
   proof?: CheckedProof;
+  /** proof: what the request's sessions, tasks and stream ids are bound to (see principalKey). */
+  binding?: string;
   /** session: the upstream's ids behind the sealed ones presented. */
   session?: { upstreamId: string; channel: 'header' | string };
   lastEventId?: string;
@@ -68,6 +72,7 @@ export function createContext(req: IncomingMessage, res: ServerResponse, id: str
     peer: req.socket.remoteAddress ?? 'unknown',
     http,
     body: EMPTY,
+    bodyRead: (req.headers['content-length'] ?? '0') === '0' && req.headers['transfer-encoding'] === undefined,
     charged: false,
     method: http,
     names: [],

@@ -128,7 +128,8 @@ export function createResponder(deps: {
       });
       if (challenges.length > 0) headers['www-authenticate'] = challenges;
       if (status === 429 && headers['retry-after'] === undefined) headers['retry-after'] = '1';
-      if (status === 413) headers.connection = 'close';
+      // A body the proxy did not read is not read to discard it: the connection closes instead.
+      if (status === 413 || !ctx.bodyRead) headers.connection = 'close';
       const body =
         refusal.rpc === undefined
           ? { error: { code: refusal.code, message: refusal.message } }

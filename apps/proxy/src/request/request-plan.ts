@@ -3,7 +3,7 @@
 // and nothing else; a path that routes to a tool (`/.../tools/<name>`) carries no JSON-RPC; any
 // other path is plain HTTP and needs `http:<path>` on top of whatever its body asks. The plan
 // also carries the body to forward, with every resource URI in the form it was authorized in.
-import { type JsonRpcId, type JsonRpcMessage, type Operation, operationOf, routeOperation, taskIdsOf } from '@aip/mcp';
+import { type JsonRpcId, type JsonRpcMessage, type Operation, operationsOf, routeOperation, taskIdsOf } from '@aip/mcp';
 import { INVALID_PARAMS, isRefusal, type Refusal, refusal, rpcRefusal } from '../refusal.js';
 import type { ParsedBody } from './json-rpc-body.js';
 import type { RequestTarget } from './target.js';
@@ -22,7 +22,7 @@ export interface RequestPlan {
   lists: boolean;
   /** A request asks for a task: its response may create one, to bind to the caller. */
   createsTask: boolean;
-  /** A long-lived GET stream on an MCP endpoint. */
+  /** A long-lived stream: a GET on an MCP endpoint, or a subscriptions/listen. */
   stream: boolean;
   /** The body to forward when it differs from the one received (canonical resource URIs). */
   body: Buffer | undefined;
@@ -36,6 +36,31 @@ function params(message: JsonRpcMessage): Record<string, unknown> | undefined {
   return typeof p === 'object' && p !== null && !Array.isArray(p) ? (p as Record<string, unknown>) : undefined;
 }
 
+// A copy of `value` with `path` (`uri`, `notifications.resourceSubscriptions[2]`) set to `to`.
+function withValue(value: unknown, path: string, to: string): unknown {
+  const match = /^([^.[]+)(?:\[(\d+)\])?(?:\.(.+))?$/.exec(path);
+  if (match === null || typeof value !== 'object' || value === null) return value;
+  const [, key, index, rest] = match as unknown as [string, string, string | undefined, string | undefined];
+  const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  if (index === undefined) copy[key] = rest === undefined ? to : withValue(copy[key], rest, to);
+  else if (Array.isArray(copy[key])) {
+    const list = [...(copy[key] as unknown[])];
+    list[Number(index)] = rest === undefined ? to : withValue(list[Number(index)], rest, to);
+    copy[key] = list;
+  }
+  return copy;
+}
+
+// The value at `path` of `value`, the same paths as above.
+function valueAt(value: unknown, path: string): unknown {
+  let at: unknown = value;
+  for (const part of path.split(/\.|\[|\]/).filter((p) => p !== '')) {
+    if (typeof at !== 'object' || at === null) return undefined;
+    at = (at as Record<string, unknown>)[part];
+  }
+  return at;
+}
+
 function messagePlan(messages: JsonRpcMessage[], batch: boolean): Omit<RequestPlan, 'stream'> | Refusal {
   const operations: Operation[] = [];
   const taskIds: string[] = [];
@@ -44,18 +69,24 @@ function messagePlan(messages: JsonRpcMessage[], batch: boolean): Omit<RequestPl
   let createsTask = false;
   for (const message of messages) {
     const id: JsonRpcId = 'id' in message ? message.id : null;
-    const op = operationOf(message);
-    if (op.kind === 'invalid') return rpcRefusal(id, INVALID_PARAMS, `Invalid params: ${op.reason}`);
+    const ops = operationsOf(message);
+    const invalid = ops.find((op) => op.kind === 'invalid');
+    if (invalid !== undefined && invalid.kind === 'invalid')
+      return rpcRefusal(id, INVALID_PARAMS, `Invalid params: ${invalid.reason}`);
     const tasks = taskIdsOf(message);
     if (!tasks.ok) return rpcRefusal(id, INVALID_PARAMS, `Invalid params: ${tasks.reason}`);
-    operations.push(op);
+    operations.push(...ops);
     taskIds.push(...tasks.ids);
     const p = params(message);
     if ('method' in message && 'id' in message && p?.task !== undefined) createsTask = true;
-    if (op.kind === 'scoped' && op.uri !== undefined && p !== undefined && p.uri !== op.uri) {
-      // Forward the URI as it was authorized, not as it was spelled.
+    // Forward each resource URI as it was authorized, not as it was spelled.
+    let forwardedParams: unknown = p;
+    for (const op of ops)
+      if (op.kind === 'scoped' && op.uri !== undefined && op.field !== undefined && valueAt(p, op.field) !== op.uri)
+        forwardedParams = withValue(forwardedParams, op.field, op.uri);
+    if (forwardedParams !== p) {
       rewritten = true;
-      forwarded.push({ ...message, params: { ...p, uri: op.uri } } as JsonRpcMessage);
+      forwarded.push({ ...message, params: forwardedParams } as JsonRpcMessage);
     } else {
       forwarded.push(message);
     }
@@ -96,7 +127,9 @@ export function planRequest(
     if (verb === 'POST') {
       if (body.kind !== 'jsonrpc') return refusal('aip_request_invalid', 'the MCP endpoint takes JSON-RPC bodies only');
       const plan = messagePlan(body.messages, body.batch);
-      return isRefusal(plan) ? plan : { ...plan, stream: false };
+      // subscriptions/listen (2026-07-28) opens a long-lived stream, as a GET does.
+      if (isRefusal(plan)) return plan;
+      return { ...plan, stream: !body.batch && plan.method === 'subscriptions/listen' };
     }
     if (body.kind !== 'empty')
       return refusal('aip_request_invalid', `a ${verb} to the MCP endpoint cannot carry a body`);

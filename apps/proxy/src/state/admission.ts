@@ -1,13 +1,16 @@
 // Work in flight, bounded per grant before it is spent (DESIGN §5): requests (streams included)
-// and open GET streams per grant, and open streams in all. A refused caller holds nothing.
+// per grant; open streams (a GET stream, a subscriptions/listen) per grant and in all. A refused
+// caller holds nothing.
 import type { ProxyConfig } from '../config/sections.js';
 
-/** Releases what {@link Admission.enter} took; safe to call more than once. */
+/** Releases what was taken; safe to call more than once. */
 export type Release = () => void;
 
 export interface Admission {
-  /** A slot for one request (and, for a stream, a stream slot), or why not. */
-  enter(grant: string, stream: boolean): Release | string;
+  /** A slot for one request, or why not. */
+  enter(grant: string): Release | string;
+  /** A stream slot (on top of the request's own slot), or why not. */
+  enterStream(grant: string): Release | string;
   /** Requests and streams in flight (diagnostics, tests). */
   inFlight(): { requests: number; streams: number };
 }
@@ -18,7 +21,7 @@ export interface Admission {
  * @example
  * ```ts
  * const admission = createAdmission(() => ({ ...config.rate_limit, total_streams: config.proxy.max_streams }));
- * const release = admission.enter(principal.grant, false);
+ * const release = admission.enter(principal.grant);
  * ```
  */
 export function createAdmission(
@@ -33,29 +36,35 @@ export function createAdmission(
     if (n <= 0) map.delete(key);
     else map.set(key, n);
   };
+  const once = (release: () => void): Release => {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      release();
+    };
+  };
   return {
-    enter(grant, stream) {
-      const l = limits();
-      if ((requests.get(grant) ?? 0) >= l.max_concurrent) return 'too many requests in flight for this principal';
-      if (stream) {
-        if ((streams.get(grant) ?? 0) >= l.max_streams) return 'too many open streams for this principal';
-        if (totalStreams >= l.total_streams) return 'too many open streams';
-        bump(streams, grant, 1);
-        totalStreams++;
-      }
+    enter(grant) {
+      if ((requests.get(grant) ?? 0) >= limits().max_concurrent)
+        return 'too many requests in flight for this principal';
       bump(requests, grant, 1);
       totalRequests++;
-      let released = false;
-      return () => {
-        if (released) return;
-        released = true;
+      return once(() => {
         bump(requests, grant, -1);
         totalRequests--;
-        if (stream) {
-          bump(streams, grant, -1);
-          totalStreams--;
-        }
-      };
+      });
+    },
+    enterStream(grant) {
+      const l = limits();
+      if ((streams.get(grant) ?? 0) >= l.max_streams) return 'too many open streams for this principal';
+      if (totalStreams >= l.total_streams) return 'too many open streams';
+      bump(streams, grant, 1);
+      totalStreams++;
+      return once(() => {
+        bump(streams, grant, -1);
+        totalStreams--;
+      });
     },
     inFlight: () => ({ requests: totalRequests, streams: totalStreams }),
   };

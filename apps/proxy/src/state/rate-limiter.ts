@@ -17,6 +17,8 @@ export interface RateLimiter {
   take(principal: Principal, scopes: readonly string[], messages: number, nowMs: number): Promise<RateVerdict>;
   /** Takes `bytes` of request body from the grant's byte bucket (before the body is read). */
   takeBytes(principal: Principal, bytes: number, nowMs: number): Promise<RateVerdict>;
+  /** The body bytes the grant may still send now (for a body of unknown length). */
+  bytesAvailable(principal: Principal, nowMs: number): Promise<number>;
   /** Could the principal's own buckets (grant, issuer) give one request now? Nothing is taken. */
   admits(principal: Principal, nowMs: number): Promise<RateVerdict>;
   /** May a request without a valid credential from `address` be looked at? (Nothing is taken.) */
@@ -25,12 +27,13 @@ export interface RateLimiter {
   chargeAnonymous(address: string, nowMs: number): void;
 }
 
-// The limit for a concrete scope: the most specific (longest) matching pattern wins.
-function toolLimit(limits: ReadonlyMap<string, number>, scope: string): number | undefined {
+// The pattern limiting a concrete scope: the most specific (longest) matching one. Its bucket is
+// shared by every tool it matches, so callers cannot make new buckets by inventing tool names.
+function toolPattern(limits: ReadonlyMap<string, number>, scope: string): string | undefined {
   let best: string | undefined;
   for (const pattern of limits.keys())
     if (scopeMatches(pattern, scope) && (best === undefined || pattern.length > best.length)) best = pattern;
-  return best === undefined ? undefined : limits.get(best);
+  return best;
 }
 
 /**
@@ -42,7 +45,13 @@ function toolLimit(limits: ReadonlyMap<string, number>, scope: string): number |
  * const verdict = await limiter.take(principal, ['tool:search'], 1, Date.now());
  * ```
  */
-export function createRateLimiter(limits: () => ProxyConfig['rate_limit'], buckets = new TokenBuckets()): RateLimiter {
+export function createRateLimiter(
+  limits: () => ProxyConfig['rate_limit'],
+  buckets = new TokenBuckets(),
+  // Addresses have their own table: filling it never disables the other limits, and a full one
+  // refuses requests without a credential rather than letting them through.
+  addresses = new TokenBuckets(),
+): RateLimiter {
   return {
     take(principal, scopes, messages, nowMs) {
       const config = limits();
@@ -55,7 +64,10 @@ export function createRateLimiter(limits: () => ProxyConfig['rate_limit'], bucke
       };
       add(`g ${principal.grant}`, config.principal_per_minute, messages, 'principal');
       add(`i ${principal.issuer}`, config.issuer_per_minute, messages, 'issuer');
-      for (const scope of scopes) add(`t ${scope}`, toolLimit(config.tool_per_minute, scope), 1, scope);
+      for (const scope of scopes) {
+        const pattern = toolPattern(config.tool_per_minute, scope);
+        if (pattern !== undefined) add(`t ${pattern}`, config.tool_per_minute.get(pattern), 1, pattern);
+      }
       return Promise.resolve(buckets.take([...needs.values()], nowMs));
     },
     takeBytes(principal, bytes, nowMs) {
@@ -64,6 +76,9 @@ export function createRateLimiter(limits: () => ProxyConfig['rate_limit'], bucke
       return Promise.resolve(
         buckets.take([{ key: `b ${principal.grant}`, perMinute, need, reason: 'body bytes' }], nowMs),
       );
+    },
+    bytesAvailable(principal, nowMs) {
+      return Promise.resolve(buckets.available(`b ${principal.grant}`, limits().body_bytes_per_minute, nowMs));
     },
     admits(principal, nowMs) {
       const config = limits();
@@ -78,11 +93,11 @@ export function createRateLimiter(limits: () => ProxyConfig['rate_limit'], bucke
       return Promise.resolve(wait === 0 ? { ok: true } : { ok: false, retryAfterSeconds: wait, reason: 'principal' });
     },
     admitsAnonymous(address, nowMs) {
-      return buckets.has(`a ${address}`, limits().unauthenticated_per_minute, 1, nowMs);
+      return addresses.admitsNew(address, limits().unauthenticated_per_minute, nowMs);
     },
     chargeAnonymous(address, nowMs) {
       const perMinute = limits().unauthenticated_per_minute;
-      buckets.take([{ key: `a ${address}`, perMinute, need: 1, reason: 'address' }], nowMs);
+      addresses.take([{ key: address, perMinute, need: 1, reason: 'address' }], nowMs);
     },
   };
 }

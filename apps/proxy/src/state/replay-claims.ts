@@ -1,7 +1,8 @@
 // Proof ids claimed once (DESIGN §3, §5): a proof is accepted only if its id was never claimed in
-// its acceptance window. Claims are made only for requests the proxy admits, and each holder may
-// hold only a share of the store, so no caller can fill it for the others. The store is an
-// asynchronous seam: replicas share one (e.g. Redis SET NX) through the same interface.
+// its acceptance window. Claims are made only for requests the proxy admits, and each holder (a
+// grant: a root token and its delegates) may hold only a share of the store, so no caller can fill
+// it for the others. Expired claims are swept a bounded amount at a time, never the whole store on
+// one request. The store is an asynchronous seam: replicas share one (e.g. Redis SET NX).
 
 /** The outcome of a claim. */
 export type ClaimVerdict = 'fresh' | 'replayed' | 'full';
@@ -15,14 +16,21 @@ export interface ReplayClaims {
   claim(key: string, holder: string, expiresAt: number, now: number): Promise<ClaimVerdict>;
 }
 
+const SWEEP = 1024;
+
+/** One holder's keys in claim order (roughly expiry order), consumed from `head`. */
+interface Queue {
+  keys: string[];
+  head: number;
+}
+
 /**
  * Claims in memory, bounded at `maxEntries` live ids, at most `maxPerHolder` of them one holder's.
- * Expired ids are swept as new ones arrive.
  *
  * @example
  * ```ts
  * const claims = createMemoryReplayClaims();
- * await claims.claim(checked.replayKey, principal.subject, checked.replayUntil, now); // 'fresh'
+ * await claims.claim(checked.replayKey, principal.grant, checked.replayUntil, now); // 'fresh'
  * ```
  */
 export function createMemoryReplayClaims(options: { maxEntries?: number; maxPerHolder?: number } = {}): ReplayClaims {
@@ -30,20 +38,40 @@ export function createMemoryReplayClaims(options: { maxEntries?: number; maxPerH
   const perHolder = options.maxPerHolder ?? Math.max(1, Math.floor(max / 8));
   const seen = new Map<string, { expiresAt: number; holder: string }>();
   const held = new Map<string, number>();
-  let inserts = 0;
+  const queues = new Map<string, Queue>();
 
   function drop(key: string, holder: string): void {
     seen.delete(key);
     const n = (held.get(holder) ?? 1) - 1;
-    if (n <= 0) held.delete(holder);
-    else held.set(holder, n);
+    if (n <= 0) {
+      held.delete(holder);
+      queues.delete(holder);
+    } else held.set(holder, n);
   }
 
-  function sweep(now: number, all: boolean): void {
-    // Insertion order roughly follows expiry: stop at the first live entry unless asked for all.
+  // The holder's own expired claims, from the front of its queue.
+  function sweepHolder(holder: string, now: number): void {
+    const queue = queues.get(holder);
+    if (queue === undefined) return;
+    while (queue.head < queue.keys.length) {
+      const key = queue.keys[queue.head] as string;
+      const entry = seen.get(key);
+      if (entry !== undefined && entry.holder === holder && entry.expiresAt > now) break;
+      if (entry !== undefined && entry.holder === holder) drop(key, holder);
+      queue.head++;
+    }
+    if (queue.head > SWEEP && queue.head * 2 > queue.keys.length) {
+      queue.keys = queue.keys.slice(queue.head);
+      queue.head = 0;
+    }
+  }
+
+  // A bounded look at the oldest claims of the whole store.
+  function sweepSome(now: number): void {
+    let looked = 0;
     for (const [key, entry] of seen) {
+      if (looked++ >= SWEEP) break;
       if (entry.expiresAt <= now) drop(key, entry.holder);
-      else if (!all) break;
     }
   }
 
@@ -53,13 +81,20 @@ export function createMemoryReplayClaims(options: { maxEntries?: number; maxPerH
       if (known.expiresAt > now) return 'replayed';
       drop(key, known.holder);
     }
-    if (++inserts % 1024 === 0) sweep(now, false);
-    if (seen.size >= max || (held.get(holder) ?? 0) >= perHolder) {
-      sweep(now, true);
-      if (seen.size >= max || (held.get(holder) ?? 0) >= perHolder) return 'full';
+    sweepHolder(holder, now);
+    if ((held.get(holder) ?? 0) >= perHolder) return 'full';
+    if (seen.size >= max) {
+      sweepSome(now);
+      if (seen.size >= max) return 'full';
     }
     seen.set(key, { expiresAt, holder });
     held.set(holder, (held.get(holder) ?? 0) + 1);
+    let queue = queues.get(holder);
+    if (queue === undefined) {
+      queue = { keys: [], head: 0 };
+      queues.set(holder, queue);
+    }
+    queue.keys.push(key);
     return 'fresh';
   }
 

@@ -14,6 +14,9 @@ export interface BucketNeed {
 
 export type BucketVerdict = { ok: true } | { ok: false; retryAfterSeconds: number; reason: string };
 
+// Buckets looked at for room per new key: the table is never scanned whole on a request.
+const SCAN = 256;
+
 interface Bucket {
   tokens: number;
   updated: number;
@@ -34,15 +37,16 @@ export class TokenBuckets {
     bucket.updated = nowMs;
   }
 
-  // Room for one more bucket: evict refilled ones (oldest first) until there is.
+  // Room for one more bucket: look at a bounded number of the oldest buckets, evict those that
+  // have refilled, and move the others to the back, so the next look sees different ones.
   #room(nowMs: number): boolean {
     if (this.#buckets.size < this.#max) return true;
+    let looked = 0;
     for (const [key, bucket] of this.#buckets) {
+      if (looked++ >= SCAN) break;
+      this.#buckets.delete(key);
       this.#level(bucket, nowMs);
-      if (bucket.tokens >= bucket.perMinute) {
-        this.#buckets.delete(key);
-        if (this.#buckets.size < this.#max - this.#max / 100) break;
-      }
+      if (bucket.tokens < bucket.perMinute) this.#buckets.set(key, bucket);
     }
     return this.#buckets.size < this.#max;
   }
@@ -85,9 +89,27 @@ export class TokenBuckets {
     return { ok: true };
   }
 
+  /**
+   * True when `key` could give one token now, counting a key without a bucket only if the table
+   * has room for it (nothing is taken).
+   */
+  admitsNew(key: string, perMinute: number, nowMs: number): boolean {
+    if (!this.#buckets.has(key) && !this.#room(nowMs)) return false;
+    return this.has(key, perMinute, 1, nowMs);
+  }
+
   /** True when `key` could give `need` now (nothing is taken). */
   has(key: string, perMinute: number, need: number, nowMs: number): boolean {
     return this.waitSeconds(key, perMinute, need, nowMs) === 0;
+  }
+
+  /** What `key` could give now (a full bucket for a key not seen yet). Nothing is taken. */
+  available(key: string, perMinute: number, nowMs: number): number {
+    const bucket = this.#buckets.get(key);
+    if (bucket === undefined) return perMinute;
+    bucket.perMinute = perMinute;
+    this.#level(bucket, nowMs);
+    return Math.floor(bucket.tokens);
   }
 
   /** Whole seconds until `key` could give `need` (0: now). Nothing is taken. */

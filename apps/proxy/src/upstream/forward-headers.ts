@@ -66,6 +66,8 @@ function connectionTokens(value: string | string[] | undefined): ReadonlySet<str
 /** What the proxy adds to a forwarded request. */
 export interface ForwardIdentity {
   principal: Principal;
+  /** The final holder proved possession of its key on this request. */
+  proven: boolean;
   requestId: string;
   /** The upstream's session id, when the request belongs to a session. */
   sessionId?: string | undefined;
@@ -127,6 +129,8 @@ export function upstreamHeaders(incoming: IncomingHttpHeaders, id: ForwardIdenti
   out['x-aip-verified'] = 'true';
   out['x-aip-issuer'] = principal.issuer;
   out['x-aip-subject'] = principal.subject;
+  // Without a proof the subject is only what the token's last link names.
+  out['x-aip-proven'] = String(id.proven);
   out['x-aip-scope'] = principal.scope.join(' ');
   out['x-aip-chain'] = principal.chain.map((link) => link.id).join(',');
   out['x-aip-grant'] = principal.grant;

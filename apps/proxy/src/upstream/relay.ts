@@ -32,19 +32,44 @@ export async function readAll(body: AsyncIterable<Buffer>, limit: number): Promi
   return Buffer.concat(chunks, size);
 }
 
-/** Open standalone streams, to end on shutdown. */
+// How often open streams are asked whether their credential still holds.
+const CHECK_INTERVAL_MS = 5000;
+
+/**
+ * Open long-lived streams: ended on shutdown, and whenever their credential stops holding (it
+ * expired, or something in its chain was revoked) — checked every few seconds while any is open.
+ */
 export class StreamRegistry {
-  readonly #ends = new Set<() => void>();
-  add(end: () => void): () => void {
-    this.#ends.add(end);
-    return () => this.#ends.delete(end);
+  readonly #streams = new Map<() => void, () => boolean>();
+  #timer: NodeJS.Timeout | undefined;
+
+  /** Registers a stream's `end`, and `valid` (asked periodically); returns the unregistration. */
+  add(end: () => void, valid: () => boolean = () => true): () => void {
+    this.#streams.set(end, valid);
+    if (this.#timer === undefined) {
+      this.#timer = setInterval(() => this.#check(), CHECK_INTERVAL_MS);
+      this.#timer.unref();
+    }
+    return () => {
+      this.#streams.delete(end);
+      if (this.#streams.size === 0 && this.#timer !== undefined) {
+        clearInterval(this.#timer);
+        this.#timer = undefined;
+      }
+    };
   }
+
+  #check(): void {
+    for (const [end, valid] of this.#streams) if (!valid()) end();
+  }
+
   /** Ends every registered stream (their clients reconnect). */
   endAll(): void {
-    for (const end of this.#ends) end();
+    for (const end of this.#streams.keys()) end();
   }
+
   get size(): number {
-    return this.#ends.size;
+    return this.#streams.size;
   }
 }
 
@@ -59,6 +84,8 @@ export async function relayStream(options: {
   rewrite: SseRewrite;
   abort: UpstreamAbort;
   registry: StreamRegistry | undefined;
+  /** For a registered stream: does its credential still hold? */
+  valid?: () => boolean;
 }): Promise<void> {
   const { body, res, abort } = options;
   const rewriter = createSseRewriter(options.rewrite);
@@ -74,7 +101,7 @@ export async function relayStream(options: {
     body.unpipe(rewriter);
     rewriter.end();
     abort.abort();
-  });
+  }, options.valid);
   try {
     await closed;
     if (!res.writableFinished) abort.abort();

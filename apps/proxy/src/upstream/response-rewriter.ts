@@ -13,7 +13,7 @@ import {
   mayCarryTask,
   SESSION_HEADER,
 } from '@aip/mcp';
-import { type Principal, principalKey } from '../principal.js';
+import type { Principal } from '../principal.js';
 import type { SessionSeal } from '../state/session-seal.js';
 import type { TaskBindings } from '../state/task-bindings.js';
 import type { SseChange, SseEvent } from './sse.js';
@@ -23,8 +23,11 @@ export interface ResponseRewriter {
   headers(upstream: IncomingHttpHeaders): IncomingHttpHeaders;
   /** The change to one SSE event, if any. */
   event(event: SseEvent): SseChange | undefined | Promise<SseChange | undefined>;
-  /** A JSON body (one message or a batch), filtered and with created tasks bound. */
-  json(text: string): Promise<string>;
+  /**
+   * A JSON body (one message or a batch), filtered and with created tasks bound; `undefined` when
+   * it may carry a list but cannot be read (it cannot be filtered, so it must not be forwarded).
+   */
+  json(text: string): Promise<string | undefined>;
 }
 
 function record(value: unknown): Record<string, unknown> | undefined {
@@ -44,6 +47,8 @@ function record(value: unknown): Record<string, unknown> | undefined {
  */
 export function createResponseRewriter(deps: {
   principal: Principal;
+  /** What the caller's sessions, tasks and stream ids are bound to (see principalKey). */
+  binding: string;
   seal: SessionSeal | undefined;
   tasks: TaskBindings;
   /** Unix seconds. */
@@ -51,7 +56,7 @@ export function createResponseRewriter(deps: {
   ttlSeconds: number;
   upstreamOrigin: URL;
 }): ResponseRewriter {
-  const me = principalKey(deps.principal);
+  const me = deps.binding;
   const seal = (kind: 'session' | 'event', id: string) => deps.seal?.seal(kind, id, me, deps.now) ?? id;
 
   // Filters and binds in place; true when anything changed.
@@ -79,13 +84,13 @@ export function createResponseRewriter(deps: {
     return changed;
   }
 
-  async function rewriteJson(text: string): Promise<string> {
+  async function rewriteJson(text: string): Promise<string | undefined> {
     if (!mayCarryList(text) && !mayCarryTask(text)) return text;
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
-      return text;
+      return undefined; // fail closed: what cannot be filtered is not forwarded
     }
     return (await processMessages(json)) ? JSON.stringify(json) : text;
   }
@@ -123,11 +128,11 @@ export function createResponseRewriter(deps: {
           : { ...(data === undefined ? {} : { data }), ...(id === undefined ? {} : { id }) };
       }
       if (!mayCarryList(event.data) && !mayCarryTask(event.data)) return id === undefined ? undefined : { id };
-      return rewriteJson(event.data).then((data) =>
-        data === event.data && id === undefined
-          ? undefined
-          : { ...(data === event.data ? {} : { data }), ...(id === undefined ? {} : { id }) },
-      );
+      return rewriteJson(event.data).then((data) => {
+        if (data === undefined) return { drop: true };
+        if (data === event.data) return id === undefined ? undefined : { id };
+        return { data, ...(id === undefined ? {} : { id }) };
+      });
     },
     json: rewriteJson,
   };

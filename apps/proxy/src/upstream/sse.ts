@@ -15,6 +15,8 @@ export interface SseEvent {
 export interface SseChange {
   data?: string;
   id?: string;
+  /** Leave the event out altogether. */
+  drop?: boolean;
 }
 
 export type SseRewrite = (event: SseEvent) => SseChange | undefined | Promise<SseChange | undefined>;
@@ -93,7 +95,8 @@ export function createSseRewriter(rewrite: SseRewrite): Transform {
       const event = parseEvent(block);
       const change =
         event.data === '' && event.event === undefined && event.id === undefined ? undefined : rewrite(event);
-      const render = (c: SseChange | undefined) => (c === undefined ? whole : `${applyChange(block, c)}${separator}`);
+      const render = (c: SseChange | undefined) =>
+        c === undefined ? whole : c.drop === true ? '' : `${applyChange(block, c)}${separator}`;
       out.push(change instanceof Promise ? change.then(render) : render(change));
       start = end;
       match = boundary.exec(pending);

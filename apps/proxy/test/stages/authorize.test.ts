@@ -19,6 +19,7 @@ describe('stage authorize', () => {
     const target = parseTarget(url);
     if (target.ok) ctx.target = target.target;
     ctx.principal = world.principal(scope);
+    ctx.binding = principalKey(ctx.principal, false);
     ctx.body = Buffer.from(text ?? '');
     const parsed = parseBody(ctx.req.headers, ctx.body, 64);
     if (!('code' in parsed)) ctx.parsed = parsed;
@@ -81,13 +82,15 @@ describe('stage authorize', () => {
 
   it("lets a principal reach only its own tasks, answering others' as unknown", async () => {
     const mine = world.principal(['*']);
-    await world.services.tasks.bind('t-mine', principalKey(mine), Math.floor(world.clock.nowMs() / 1000), 3600);
+    await world.services.tasks.bind('t-mine', principalKey(mine, true), Math.floor(world.clock.nowMs() / 1000), 3600);
     const get = (taskId: string) => ({ jsonrpc: '2.0', id: 4, method: 'tasks/get', params: { taskId } });
     const ok = ctxFor(['*'], 'POST', '/mcp', get('t-mine'));
     ok.principal = mine;
+    ok.binding = principalKey(mine, true);
     expect(await stage.run(ok)).toBeUndefined();
     const other = ctxFor(['*'], 'POST', '/mcp', get('t-mine'));
     other.principal = { ...mine, subject: 'did:key:z6MkOther' };
+    other.binding = principalKey(other.principal, true);
     expect(await stage.run(other)).toMatchObject({
       rpc: { id: 4, code: -32602 },
       message: 'Invalid params: unknown task',

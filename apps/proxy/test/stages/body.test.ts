@@ -33,11 +33,11 @@ describe('stage body', () => {
   });
 
   it("refuses a grant's request beyond its in-flight slots before reading anything", async () => {
-    const world = fakeWorld({ rate_limit: { max_concurrent: 1, max_streams: 1 } });
+    const world = fakeWorld({ rate_limit: { max_concurrent: 1 } });
     const stage = bodyStage(world.services);
     expect(await stage.run(prepared(world, { method: 'GET', url: '/mcp' }))).toBeUndefined();
     expect(await stage.run(prepared(world, { body: '{}' }))).toMatchObject({ code: 'aip_rate_limited' });
-    expect(world.services.admission.inFlight()).toEqual({ requests: 1, streams: 1 });
+    expect(world.services.admission.inFlight()).toEqual({ requests: 1, streams: 0 });
   });
 
   it('refuses oversized, nested, ambiguous and GET bodies', async () => {

@@ -65,6 +65,7 @@ function ready(
   const target = parseTarget(url);
   if (target.ok) ctx.target = target.target;
   ctx.principal = world.principal(['tool:search']);
+  ctx.binding = principalKey(ctx.principal, false);
   ctx.body = Buffer.from(body);
   ctx.plan = {
     operations: [{ kind: 'open', method: 'tools/list' }],
@@ -133,7 +134,7 @@ describe('stage forward', () => {
       (world.services.seal as SessionSeal).open(
         'session',
         sealed,
-        principalKey(ctx.principal as never),
+        ctx.binding as string,
         Math.floor(world.clock.nowMs() / 1000),
         60,
       ),

@@ -80,3 +80,23 @@ describe('stage meter', () => {
     await ledger.close();
   });
 });
+
+describe('stage meter, streams', () => {
+  it('takes a stream slot for a long-lived stream, beyond the request slot', async () => {
+    const world = fakeWorld({ rate_limit: { max_streams: 1 } });
+    const stage = meterStage(world.services);
+    const stream = () => {
+      const ctx = admitted(world, ['*'], []);
+      ctx.plan = { ...(ctx.plan as NonNullable<RequestContext['plan']>), stream: true, method: 'subscriptions/listen' };
+      return ctx;
+    };
+    const first = stream();
+    expect(await stage.run(first)).toBeUndefined();
+    expect(await stage.run(stream())).toMatchObject({
+      code: 'aip_rate_limited',
+      message: 'too many open streams for this principal',
+    });
+    for (const cleanup of first.cleanups) cleanup();
+    expect(await stage.run(stream())).toBeUndefined();
+  });
+});

@@ -10,13 +10,14 @@ describe('stage session', () => {
   const me = world.principal(['*']);
   const now = Math.floor(world.clock.nowMs() / 1000);
   const seal = world.services.seal as SessionSeal;
-  const mine = seal.seal('session', 'upstream-1', principalKey(me), now);
+  const mine = seal.seal('session', 'upstream-1', principalKey(me, false), now);
 
   function ctxFor(url: string, headers: Record<string, string> = {}, principal = me) {
     const ctx = fakeContext({ url, headers });
     const target = parseTarget(url);
     if (target.ok) ctx.target = target.target;
     ctx.principal = principal;
+    ctx.binding = principalKey(principal, false);
     return ctx;
   }
 
@@ -45,7 +46,7 @@ describe('stage session', () => {
 
   it('refuses another principal (403), and ids it cannot vouch for (404): raw, forged or expired', () => {
     const stage = sessionStage(world.services);
-    const other = { ...me, subject: 'did:key:z6MkOther' };
+    const other = world.principal(['*']); // another credential of the same agent: unproven, another binding
     expect(stage.run(ctxFor('/mcp', { 'mcp-session-id': mine }, other))).toMatchObject({
       code: 'aip_session_forbidden',
     });
@@ -55,13 +56,13 @@ describe('stage session', () => {
     expect(stage.run(ctxFor('/mcp', { 'mcp-session-id': `${mine.slice(0, -2)}AA` }))).toMatchObject({
       code: 'aip_session_unknown',
     });
-    const old = seal.seal('session', 'upstream-0', principalKey(me), now - 86_401);
+    const old = seal.seal('session', 'upstream-0', principalKey(me, false), now - 86_401);
     expect(stage.run(ctxFor('/mcp', { 'mcp-session-id': old }))).toMatchObject({ code: 'aip_session_unknown' });
   });
 
   it('opens a sealed Last-Event-ID; a session id does not pass for an event id', () => {
     const stage = sessionStage(world.services);
-    const event = seal.seal('event', 'stream-1_7', principalKey(me), now);
+    const event = seal.seal('event', 'stream-1_7', principalKey(me, false), now);
     const ctx = ctxFor('/mcp', { 'mcp-session-id': mine, 'last-event-id': event });
     expect(stage.run(ctx)).toBeUndefined();
     expect(ctx.lastEventId).toBe('stream-1_7');

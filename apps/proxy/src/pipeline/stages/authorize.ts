@@ -4,7 +4,6 @@
 // it refers to checked to be its own.
 import { scopeAllows } from '@aip/token';
 import { unixSeconds } from '../../clock.js';
-import { principalKey } from '../../principal.js';
 import { INVALID_PARAMS, insufficientScope, isRefusal, refusal, rpcRefusal } from '../../refusal.js';
 import { planRequest } from '../../request/request-plan.js';
 import type { ProxyServices } from '../services.js';
@@ -26,7 +25,8 @@ export function authorizeStage(s: Pick<ProxyServices, 'clock' | 'config' | 'task
         if (op.kind === 'scoped' && !scopeAllows(principal.scope, op.scope) && missing.size < 32) missing.add(op.scope);
       if (missing.size > 0) return insufficientScope([...missing]);
       if (plan.taskIds.length > 0) {
-        const me = principalKey(principal);
+        const me = ctx.binding;
+        if (me === undefined) return refusal('aip_internal', 'tasks checked before the proof');
         const now = unixSeconds(s.clock);
         const owners = await Promise.all(plan.taskIds.map((id) => s.tasks.owner(id, now)));
         // The same answer for a task that does not exist and one that is someone else's.

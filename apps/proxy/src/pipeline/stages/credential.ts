@@ -10,7 +10,7 @@ import type { Credential } from '../context.js';
 import type { ProxyServices } from '../services.js';
 import type { Stage } from '../stage.js';
 
-function credentialOf(headers: NodeJS.Dict<string | string[]>): Credential | undefined | 'ambiguous' {
+function credentialOf(headers: NodeJS.Dict<string | string[]>, oauth: boolean): Credential | undefined | 'ambiguous' {
   const direct = headers['x-aip-token'];
   const auth = headers.authorization;
   if (Array.isArray(direct) || Array.isArray(auth)) return 'ambiguous';
@@ -25,12 +25,14 @@ function credentialOf(headers: NodeJS.Dict<string | string[]>): Credential | und
         };
   if (typeof direct === 'string' && direct.trim() !== '') {
     if (fromAuth?.kind === 'aip' && fromAuth.token !== direct.trim()) return 'ambiguous';
+    // In OAuth mode a Bearer token is a credential of the proxy's too: two of them is one too many.
+    if (oauth && fromAuth?.kind === 'bearer') return 'ambiguous';
     return { kind: 'aip', token: direct.trim() };
   }
   return fromAuth;
 }
 
-export function credentialStage(s: Pick<ProxyServices, 'clock' | 'limiter'>): Stage {
+export function credentialStage(s: Pick<ProxyServices, 'clock' | 'limiter' | 'oauth'>): Stage {
   return {
     name: 'credential',
     run(ctx) {
@@ -38,7 +40,7 @@ export function credentialStage(s: Pick<ProxyServices, 'clock' | 'limiter'>): St
         return refusal('aip_rate_limited', 'too many requests without a valid credential from this address', {
           'retry-after': '10',
         });
-      const credential = credentialOf(ctx.req.headers);
+      const credential = credentialOf(ctx.req.headers, s.oauth !== undefined);
       if (credential === 'ambiguous') {
         s.limiter.chargeAnonymous(ctx.peer, s.clock.nowMs());
         return refusal('aip_token_malformed', 'the request carries more than one credential');

@@ -7,6 +7,7 @@
 import type { Dispatcher, Pool } from 'undici';
 import { unixSeconds } from '../../clock.js';
 import type { ProxyLogger } from '../../logger.js';
+import type { Principal } from '../../principal.js';
 import { refusal } from '../../refusal.js';
 import { formatTarget } from '../../request/target.js';
 import { auditHeader, clientHeaders, upstreamHeaders } from '../../upstream/forward-headers.js';
@@ -29,7 +30,8 @@ const CONNECT_ERRORS = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
-export interface ForwardDeps extends Pick<ProxyServices, 'clock' | 'config' | 'respond' | 'seal' | 'tasks' | 'ledger'> {
+export interface ForwardDeps
+  extends Pick<ProxyServices, 'clock' | 'config' | 'policy' | 'respond' | 'seal' | 'tasks' | 'ledger'> {
   /** Upstream failures are logged with their cause. */
   logger?: ProxyLogger;
   pool: Pool;
@@ -52,6 +54,20 @@ function upstreamTarget(ctx: RequestContext): string {
       ? target.query
       : target.query.map(([name, value]) => [name, name === session.channel ? session.upstreamId : value] as const);
   return formatTarget(target.path, query);
+}
+
+// A long-lived stream lasts only while its credential would still be accepted: not past the
+// chain's expiry, nothing in it revoked, the revocation list still usable.
+function credentialHolds(principal: Principal, d: Pick<ForwardDeps, 'clock' | 'policy'>): boolean {
+  const now = unixSeconds(d.clock);
+  const revocations = d.policy().revocations;
+  if (revocations?.unusable() !== undefined) return false;
+  for (const link of principal.chain) {
+    if (link.exp <= now) return false;
+    if (revocations?.isRevoked({ id: link.id, jti: link.jti, signer: link.iss, subject: link.sub }) === true)
+      return false;
+  }
+  return true;
 }
 
 export function forwardStage(d: ForwardDeps): Stage {
@@ -82,6 +98,7 @@ export function forwardStage(d: ForwardDeps): Stage {
             ...upstreamHeaders(req.headers, {
               principal,
               requestId: ctx.id,
+              proven: ctx.proof !== undefined,
               sessionId: ctx.session?.upstreamId,
               lastEventId: ctx.lastEventId,
               forwarded: config.proxy.forwarded_headers,
@@ -138,6 +155,7 @@ export function forwardStage(d: ForwardDeps): Stage {
       const status = response.statusCode;
       const rewriter = createResponseRewriter({
         principal,
+        binding: ctx.binding ?? '',
         seal: d.seal,
         tasks: d.tasks,
         now: unixSeconds(d.clock),
@@ -161,6 +179,7 @@ export function forwardStage(d: ForwardDeps): Stage {
             rewrite: (event) => rewriter.event(event),
             abort,
             registry: plan.stream ? d.streams : undefined,
+            valid: () => credentialHolds(principal, d),
           });
         } finally {
           d.streaming?.(-1);
@@ -205,7 +224,30 @@ export function forwardStage(d: ForwardDeps): Stage {
           });
           return ANSWERED;
         }
-        const out = inspect && status === 200 ? Buffer.from(await rewriter.json(buffered.toString('utf8'))) : buffered;
+        const filtered = inspect ? await rewriter.json(buffered.toString('utf8')) : undefined;
+        if (inspect && filtered === undefined) {
+          // A list the proxy cannot read cannot be filtered: it is not forwarded.
+          d.respond.sendJson(
+            ctx,
+            502,
+            {
+              error: {
+                code: 'aip_upstream_unavailable',
+                message: "the upstream's response could not be read to filter it",
+              },
+            },
+            { 'x-aip-audit': auditHeader(principal, 'aip_upstream_unavailable') },
+          );
+          d.respond.audit(ctx, {
+            decision: 'error',
+            code: 'aip_upstream_unavailable',
+            status: 502,
+            upstream_status: status,
+            cause: 'unreadable list response',
+          });
+          return ANSWERED;
+        }
+        const out = filtered === undefined ? buffered : Buffer.from(filtered);
         res.writeHead(status, {
           ...clientHeaders(headers, true),
           'content-length': out.length,

@@ -1,16 +1,18 @@
 // Stage 8, meter: what an admitted request costs, taken in this order — its proof claimed (a
-// replayed proof is refused before it costs anything else), every rate bucket that applies (one
-// per JSON-RPC message for the grant and the issuer, one per call for each tool), and its price
-// charged to every segment of the chain as a pending charge, all or nothing.
+// replayed proof is refused before it costs anything else), a stream slot for a long-lived stream
+// (a GET stream, a subscriptions/listen), every rate bucket that applies (one per JSON-RPC message
+// for the grant and the issuer, one per call for each tool's pattern), and its price charged to
+// every segment of the chain as a pending charge, all or nothing.
 
 import { unixSeconds } from '../../clock.js';
-import { principalKey } from '../../principal.js';
 import { refusal } from '../../refusal.js';
 import { costOf } from '../../state/budget-ledger.js';
 import type { ProxyServices } from '../services.js';
 import type { Stage } from '../stage.js';
 
-export function meterStage(s: Pick<ProxyServices, 'clock' | 'config' | 'replay' | 'limiter' | 'ledger'>): Stage {
+export function meterStage(
+  s: Pick<ProxyServices, 'clock' | 'config' | 'replay' | 'admission' | 'limiter' | 'ledger'>,
+): Stage {
   return {
     name: 'meter',
     async run(ctx) {
@@ -18,10 +20,16 @@ export function meterStage(s: Pick<ProxyServices, 'clock' | 'config' | 'replay' 
       if (plan === undefined || principal === undefined) return refusal('aip_internal', 'meter before authorize');
       const now = unixSeconds(s.clock);
       if (ctx.proof !== undefined) {
-        const verdict = await s.replay.claim(ctx.proof.replayKey, principalKey(principal), ctx.proof.replayUntil, now);
+        // Each grant may hold only its share of the store (delegates share their grant's).
+        const verdict = await s.replay.claim(ctx.proof.replayKey, principal.grant, ctx.proof.replayUntil, now);
         if (verdict === 'replayed') return refusal('aip_proof_invalid', 'proof was already used');
         if (verdict === 'full')
           return refusal('aip_proof_invalid', 'proof cannot be accepted now (too many live proofs)');
+      }
+      if (plan.stream) {
+        const release = s.admission.enterStream(principal.grant);
+        if (typeof release === 'string') return refusal('aip_rate_limited', release, { 'retry-after': '1' });
+        ctx.cleanups.push(release);
       }
       const scopes = plan.operations.flatMap((op) => (op.kind === 'scoped' ? [op.scope] : []));
       const messages = ctx.parsed?.kind === 'jsonrpc' ? ctx.parsed.messages.length : 1;

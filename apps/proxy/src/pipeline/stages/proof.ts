@@ -1,9 +1,11 @@
 // Stage 5, proof: with proofs required (or sent), `X-AIP-Proof` must be signed by the token's final
 // holder and bound to this token, the audience, the method, the request target as sent and the
 // exact body, and be fresh. It is not claimed yet: only a request the proxy admits claims its
-// proof (stage meter), so refused requests cannot fill the replay store.
+// proof (stage meter), so refused requests cannot fill the replay store. The stage also settles
+// what the request is bound to: the holder's DID when proven, else the exact credential.
 import { checkProof, TokenError } from '@aip/token';
 import { unixSeconds } from '../../clock.js';
+import { principalKey } from '../../principal.js';
 import { refusal } from '../../refusal.js';
 import type { ProxyServices } from '../services.js';
 import type { Stage } from '../stage.js';
@@ -17,7 +19,10 @@ export function proofStage(s: Pick<ProxyServices, 'clock' | 'config' | 'audience
         return refusal('aip_internal', 'proof before authentication');
       const config = s.config();
       const sent = ctx.req.headers['x-aip-proof'];
-      if (principal.kind !== 'aip' || (sent === undefined && !config.pop.required)) return undefined;
+      if (principal.kind !== 'aip' || (sent === undefined && !config.pop.required)) {
+        ctx.binding = principalKey(principal, false);
+        return undefined;
+      }
       if (Array.isArray(sent)) return refusal('aip_proof_invalid', 'the request carries more than one proof');
       if (principal.subjectKey === undefined)
         return refusal(
@@ -35,6 +40,7 @@ export function proofStage(s: Pick<ProxyServices, 'clock' | 'config' | 'audience
           now: unixSeconds(s.clock),
           maxAge: config.pop.max_age_seconds,
         });
+        ctx.binding = principalKey(principal, true);
         return undefined;
       } catch (err) {
         if (err instanceof TokenError) return refusal(err.code, err.message);

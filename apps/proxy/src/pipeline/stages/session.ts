@@ -5,7 +5,6 @@
 // the upstream's own id is what will be forwarded. A Last-Event-ID is a sealed event id, likewise.
 import { isSessionQueryKey, SESSION_HEADER } from '@aip/mcp';
 import { unixSeconds } from '../../clock.js';
-import { principalKey } from '../../principal.js';
 import { type Refusal, refusal } from '../../refusal.js';
 import type { SealKind } from '../../state/session-seal.js';
 import type { ProxyServices } from '../services.js';
@@ -15,9 +14,8 @@ export function sessionStage(s: Pick<ProxyServices, 'clock' | 'config' | 'seal'>
   return {
     name: 'session',
     run(ctx) {
-      const { target, principal } = ctx;
-      if (target === undefined || principal === undefined)
-        return refusal('aip_internal', 'session before authentication');
+      const { target, binding } = ctx;
+      if (target === undefined || binding === undefined) return refusal('aip_internal', 'session before the proof');
       const header = ctx.req.headers[SESSION_HEADER];
       const inQuery = target.query.filter(([name]) => isSessionQueryKey(name));
       const channels = (header === undefined ? 0 : 1) + inQuery.length;
@@ -29,7 +27,7 @@ export function sessionStage(s: Pick<ProxyServices, 'clock' | 'config' | 'seal'>
       const ttl = s.config().session.ttl_seconds;
       const open = (kind: SealKind, presented: string): string | Refusal => {
         if (s.seal === undefined) return presented;
-        const opened = s.seal.open(kind, presented, principalKey(principal), unixSeconds(s.clock), ttl);
+        const opened = s.seal.open(kind, presented, binding, unixSeconds(s.clock), ttl);
         if (opened.ok) return opened.id;
         if (opened.reason === 'forbidden')
           return refusal('aip_session_forbidden', `this ${kind} belongs to another principal`);
