@@ -32,7 +32,10 @@ function initialize(bridge: StdioBridge, headers: Record<string, string>): Promi
   });
 }
 
-describe('stdio bridge', () => {
+// Each test spawns node children that load the MCP SDK: on a loaded machine that takes seconds.
+const SPAWNING = { timeout: 30_000 };
+
+describe('stdio bridge', SPAWNING, () => {
   let bridge: StdioBridge;
   beforeAll(async () => {
     bridge = await startStdioBridge(
@@ -99,7 +102,7 @@ describe('stdio bridge', () => {
   });
 });
 
-describe('stdio bridge, the environment of a child', () => {
+describe('stdio bridge, the environment of a child', SPAWNING, () => {
   it('gives the server its env table and the allowed variables of the proxy, nothing else', () => {
     const config = stdioConfig({
       command: ['server'],
