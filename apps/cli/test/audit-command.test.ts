@@ -50,11 +50,12 @@ describe('aip audit verify', () => {
       checkpoints: 1,
       key,
       anchored: true,
+      pinned: true,
       torn: [],
       notes: [],
     });
     expect((await runAip(['audit', 'verify', file])).stdout).toMatch(
-      /^intact: 8 line\(s\).*not pinned: pass --key.*anchor reached/,
+      /^intact: 8 line\(s\).*anchor reached\n\s+warning: NOT verified against a pinned key.*\(pass --key/,
     );
   });
 

@@ -94,10 +94,10 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       if (mine !== generation) return;
       const message = raw as Message;
       if (message.method === undefined && message.id !== undefined) {
-        const waiting = internal.get(message.id);
-        if (waiting !== undefined) {
+        const own = internal.get(message.id);
+        if (own !== undefined) {
           internal.delete(message.id);
-          waiting(message);
+          own(message);
           return;
         }
         if (message.id === initialize?.id) {
