@@ -96,7 +96,9 @@ describe('stdio servers', () => {
   });
 
   it('ends the session when its child crashes', async () => {
-    const { client, transport } = await connect(proxy.url, createAipFetch({ token: p.token(['tool:*']) }));
+    // Without a proof the session is bound to the exact token: the check below presents the same one.
+    const token = p.token(['tool:*']);
+    const { client, transport } = await connect(proxy.url, createAipFetch({ token }));
     const [pid] = proxy.proxy.stdio?.pids() ?? [];
     await client.callTool({ name: 'crash', arguments: {} });
     await expect.poll(() => alive(pid as number), { timeout: 3000 }).toBe(false);
@@ -106,7 +108,7 @@ describe('stdio servers', () => {
       headers: {
         'content-type': 'application/json',
         accept: 'application/json, text/event-stream',
-        'x-aip-token': p.token(['tool:*']),
+        'x-aip-token': token,
         'mcp-session-id': transport.sessionId as string,
         'mcp-protocol-version': '2025-06-18',
       },
