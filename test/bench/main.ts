@@ -1,6 +1,7 @@
 // `pnpm bench [--json] [suite...] [--scale=1m|10m]`: runs the benchmark suites and prints a table, or
 // one JSON object per line. Exits 1 when a result misses its target.
 import { cliSuite } from './cli.bench.js';
+import { connectSuite } from './connect.bench.js';
 import type { BenchResult, Suite } from './harness.js';
 import { identitySuite } from './identity.bench.js';
 import { proxySuite } from './proxy.bench.js';
@@ -8,7 +9,7 @@ import { registrySuite } from './registry.bench.js';
 import { tokenSuite } from './token.bench.js';
 import { trustSuite } from './trust.bench.js';
 
-const suites: Suite[] = [identitySuite, tokenSuite, trustSuite, proxySuite, registrySuite, cliSuite];
+const suites: Suite[] = [identitySuite, tokenSuite, trustSuite, proxySuite, registrySuite, cliSuite, connectSuite];
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');

@@ -101,9 +101,58 @@ describe('READMEs', () => {
   });
 });
 
+describe('the aip connect entries in the READMEs', () => {
+  const CLIENTS = {
+    'claude-desktop': 'Claude Desktop',
+    'claude-code': 'Claude Code',
+    cursor: 'Cursor',
+    vscode: 'VS Code',
+    inspector: 'MCP Inspector',
+  };
+  const AIP = path.join(ROOT, 'apps/cli/dist/main.js');
+
+  /** The first JSON block under `### heading`. */
+  function entryIn(readme: string, heading: string): unknown {
+    const at = readme.indexOf(`\n### ${heading}\n`);
+    expect(at, heading).toBeGreaterThan(0);
+    return JSON.parse((/```json\n([\s\S]*?)```/.exec(readme.slice(at)) as RegExpExecArray)[1] as string);
+  }
+
+  it.each(['README.md', 'apps/cli/README.md'])('%s shows what --print-config prints, for every client', (file) => {
+    const home = mkdtempSync(path.join(tmpdir(), 'aip-entries-'));
+    try {
+      for (const [client, heading] of Object.entries(CLIENTS)) {
+        const run = spawnSync(
+          process.execPath,
+          [
+            AIP,
+            'connect',
+            '--print-config',
+            client,
+            'https://mcp.example.com/mcp',
+            '--token-file',
+            path.join(home, 'mcp-token'),
+          ],
+          { encoding: 'utf8', env: { ...process.env, AIP_HOME: home } },
+        );
+        expect(run.status, run.stderr).toBe(0);
+        // The documented machine: node in /usr/local/bin, aip installed with npm -g, home /home/me.
+        const printed = run.stdout
+          .replaceAll(process.execPath, '/usr/local/bin/node')
+          .replaceAll(AIP, '/usr/local/lib/node_modules/@aip/cli/dist/main.js')
+          .replaceAll(home, '/home/me/.aip');
+        expect(entryIn(read(file), heading), `${file}: ${heading}`).toEqual(JSON.parse(printed));
+      }
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
+
 /** The quick starts' shell blocks, in order: `sh` blocks whole, the `$ ` lines of `console` blocks. */
 function quickStartScripts(readme: string): { title: string; lines: string[] }[] {
-  const section = readme.slice(readme.indexOf('\n## Quick starts\n'), readme.indexOf('\n## Architecture\n'));
+  const start = readme.indexOf('\n## Quick starts\n');
+  const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
   const scripts: { title: string; lines: string[] }[] = [];
   for (const part of section.split('\n### ').slice(1)) {
     const title = part.slice(0, part.indexOf('\n'));
@@ -149,6 +198,7 @@ describe('the quick starts', () => {
       'Mint an identity',
       'Delegate to a subagent',
       'Put aip-proxy in front of an MCP server',
+      'Connect any MCP client',
       'Vouch and query trust',
       'Publish and discover vouches through a registry',
     ]);
@@ -218,6 +268,11 @@ describe('the quick starts', () => {
       expect(run.stdout).toMatch(/^score 0\.576 in scope tool:search/m);
       expect(run.stdout).toMatch(/4 objects from http:\/\/127\.0\.0\.1:\d+: 4 new/);
       expect(run.stdout).toContain('no proof: 401');
+      // aip connect printed a Claude Desktop entry, then relayed a call signed with the identity.
+      expect(run.stdout).toMatch(/"mcpServers": \{\n {4}"aip": \{\n {6}"command": "\//);
+      expect(run.stdout).toContain(
+        '"id":2,"result":{"content":[{"type":"text","text":"Agents should carry their own identity',
+      );
       expect(existsSync(path.join(home, '.aip-scout', 'identity.json'))).toBe(true);
     } finally {
       rmSync(work, { recursive: true, force: true });

@@ -573,7 +573,7 @@ describe('identity headers cannot be spoofed in any spelling', () => {
     const res = await raw(configured.url, { method: 'GET', target: '/mcp', headers: { host: 'evil.example' } });
     expect(res.status).toBe(401);
     expect(String(res.headers['www-authenticate'])).toContain(
-      'resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource"',
+      'resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp"',
     );
     expect(String(res.headers['www-authenticate'])).not.toContain('evil');
     await configured.close({ graceMs: 100 });

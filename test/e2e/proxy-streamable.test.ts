@@ -247,7 +247,7 @@ describe('aip-proxy with a stateful Streamable HTTP server', () => {
           if (status === 401)
             expect(res.headers.get('www-authenticate')).toMatch(
               new RegExp(
-                `^AIP .*error="${code}".*resource_metadata="http://127\\.0\\.0\\.1:\\d+/\\.well-known/oauth-protected-resource"`,
+                `^AIP .*error="${code}".*resource_metadata="http://127\\.0\\.0\\.1:\\d+/\\.well-known/oauth-protected-resource/mcp"`,
               ),
             );
         }

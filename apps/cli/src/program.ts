@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   verify: async () => (await import('./commands/verify.js')).registerVerify,
   did: async () => (await import('./commands/did.js')).registerDid,
   token: async () => (await import('./commands/token.js')).registerToken,
+  connect: async () => (await import('./commands/connect.js')).registerConnect,
   audit: async () => (await import('./commands/audit.js')).registerAudit,
   budget: async () => (await import('./commands/budget.js')).registerBudget,
   demo: async () => (await import('./commands/demo.js')).registerDemo,

@@ -14,6 +14,7 @@ import { closeProxy } from './lifecycle/close.js';
 import { createHealth } from './lifecycle/health.js';
 import { reloadProxy } from './lifecycle/reload.js';
 import { type ProxyLogger, silentLogger } from './logger.js';
+import { resourceIdentifiers } from './metadata.js';
 import { createMetrics, type ProxyMetrics } from './metrics.js';
 import { createOAuthVerifier } from './oauth-verifier.js';
 import { createAgentCards } from './pipeline/agent-cards.js';
@@ -136,7 +137,8 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
       clock,
       refusalDelayMs: () => state.config.rate_limit.refusal_delay_ms,
       publicBase,
-      oauth: startup.oauth !== undefined,
+      mcpPaths: () => state.config.proxy.mcp_paths,
+      oauth: startup.oauth?.scope_map,
       ...(metrics === undefined ? {} : { observer: metrics }),
     });
     const limiter = createRateLimiter(() => state.config.rate_limit);
@@ -146,8 +148,15 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
       config: () => state.config,
       policy: () => state.policy,
       audience,
+      publicBase,
       respond,
-      oauth: startup.oauth === undefined ? undefined : createOAuthVerifier(startup.oauth),
+      oauth:
+        startup.oauth === undefined
+          ? undefined
+          : createOAuthVerifier(startup.oauth, () => [
+              audience(),
+              ...resourceIdentifiers(publicBase(), state.config.proxy.mcp_paths),
+            ]),
       limiter,
       admission: createAdmission(() => ({ ...state.config.rate_limit, total_streams: state.config.proxy.max_streams })),
       replay: options.stores?.replay ?? createMemoryReplayClaims(),

@@ -53,7 +53,11 @@ function startFields(config: ProxyConfig, url: string, audience: string): Record
     proofs: config.pop.required
       ? 'required (X-AIP-Proof)'
       : 'off: a stolen token alone is enough to call tools (--require-proof turns them on)',
-    ...(config.oauth === undefined ? {} : { oauth: `${config.oauth.issuer} (audience ${config.oauth.audience})` }),
+    ...(config.oauth === undefined
+      ? {}
+      : {
+          oauth: `${config.oauth.issuer}${config.oauth.audience === undefined ? '' : ` (also audience ${config.oauth.audience})`}`,
+        }),
     ...(config.a2a === undefined
       ? {}
       : {

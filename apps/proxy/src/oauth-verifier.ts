@@ -1,13 +1,16 @@
 // OAuth 2.1 resource-server mode (`[oauth]`): Bearer JWTs from one authorization server, checked
 // against its JWKS (signature, issuer, audience, expiry), their scopes mapped onto AIP scopes so
-// OAuth clients and AIP agents go through the same authorization.
-import { isValidScope, TokenError, type TokenErrorCode } from '@aip/token';
+// OAuth clients and AIP agents go through the same authorization. The audience is this resource:
+// any identifier the proxy advertises (RFC 9728 `resource`, from the public URL, with or without an
+// MCP endpoint's path), or `oauth.audience`. A token that maps to no AIP scope still authenticates
+// (it may initialize and list, and is refused everything scoped with a step-up challenge).
+import { TokenError, type TokenErrorCode } from '@aip/token';
 import { createRemoteJWKSet, errors, jwtVerify } from 'jose';
 import type { ProxyConfig } from './config/sections.js';
+import { aipScopesOf, grantedOAuthScopes } from './oauth-scopes.js';
+import type { Principal } from './principal.js';
 
 type OAuthConfig = NonNullable<ProxyConfig['oauth']>;
-
-import type { Principal } from './principal.js';
 
 // Asymmetric algorithms only: an HMAC "signature" keyed with a public key proves nothing.
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
@@ -21,50 +24,45 @@ function fail(code: TokenErrorCode, message: string): TokenError {
   return new TokenError(code, message);
 }
 
-export function createOAuthVerifier(config: OAuthConfig): OAuthVerifier {
+/**
+ * The verifier of `[oauth]`. `audiences()` names this resource (read per token: the public URL
+ * may be reloaded); `oauth.audience`, when set, is accepted too.
+ *
+ * @example
+ * ```ts
+ * const oauth = createOAuthVerifier(config.oauth, () => resourceIdentifiers(publicBase(), config.proxy.mcp_paths));
+ * const principal = await oauth.verify(jwt, Math.floor(Date.now() / 1000));
+ * ```
+ */
+export function createOAuthVerifier(config: OAuthConfig, audiences: () => readonly string[] = () => []): OAuthVerifier {
   const jwks = createRemoteJWKSet(config.jwks_uri, {
     cooldownDuration: 30_000,
     cacheMaxAge: 600_000,
     timeoutDuration: 5000,
   });
 
-  function mapScopes(claim: unknown): string[] {
-    const granted =
-      typeof claim === 'string'
-        ? claim.split(' ').filter((s) => s !== '')
-        : Array.isArray(claim)
-          ? claim.filter((s): s is string => typeof s === 'string')
-          : [];
-    const out = new Set<string>();
-    for (const scope of granted) {
-      const mapped = config.scope_map.get(scope);
-      if (mapped !== undefined) for (const s of mapped) out.add(s);
-      else if (isValidScope(scope)) out.add(scope);
-    }
-    return [...out];
-  }
-
   return {
     async verify(token, now) {
       if (token.length > MAX_JWT_LENGTH) throw fail('aip_token_malformed', 'bearer token too long');
       try {
+        const accepted = [...audiences(), ...(config.audience === undefined ? [] : [config.audience])];
         const { payload } = await jwtVerify(token, jwks, {
           issuer: config.issuer,
-          audience: config.audience,
+          audience: accepted,
           algorithms: ALGORITHMS,
           currentDate: new Date(now * 1000),
           clockTolerance: 30,
         });
         if (typeof payload.sub !== 'string' || payload.sub === '' || !/^[\x21-\x7e]+$/.test(payload.sub))
           throw fail('aip_token_malformed', 'bearer token has no usable sub');
-        const scope = mapScopes(payload.scope ?? payload.scp);
-        if (scope.length === 0) throw fail('aip_scope_insufficient', 'bearer token grants no AIP scope');
+        const oauthScope = grantedOAuthScopes(payload.scope ?? payload.scp);
         return {
           kind: 'oauth',
           issuer: config.issuer,
           subject: payload.sub,
           grant: `oauth ${payload.sub}`,
-          scope,
+          scope: aipScopesOf(oauthScope, config.scope_map),
+          oauthScope,
           chain: [],
           subjectKey: undefined,
           warnings: [],

@@ -15,6 +15,8 @@ export interface Principal {
    */
   grant: string;
   scope: string[];
+  /** The OAuth scopes the access token granted (OAuth principals), for a step-up challenge. */
+  oauthScope?: readonly string[];
   /** The verified delegation chain, root first (empty for OAuth). */
   chain: VerifiedLink[];
   /** The holder's key, to check proofs of possession (AIP, self-certifying subjects). */

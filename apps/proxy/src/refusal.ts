@@ -24,17 +24,36 @@ export class Refusal {
   readonly message: string;
   readonly headers: OutgoingHttpHeaders | undefined;
   readonly rpc: RpcError | undefined;
+  /** The scopes the request lacks (`aip_scope_insufficient`), for a step-up challenge. */
+  readonly scopes: readonly string[] | undefined;
 
   constructor(
     code: ProxyResponseCode,
     message: string,
-    options: { headers?: OutgoingHttpHeaders; rpc?: RpcError } = {},
+    options: { headers?: OutgoingHttpHeaders; rpc?: RpcError; scopes?: readonly string[] } = {},
   ) {
     this.code = code;
     this.message = message;
     this.headers = options.headers;
     this.rpc = options.rpc;
+    this.scopes = options.scopes;
   }
+}
+
+/**
+ * The refusal of a request that asks for scopes its principal lacks (403), naming them.
+ *
+ * @example
+ * ```ts
+ * return insufficientScope(['tool:delete']); // "the token does not allow tool:delete"
+ * ```
+ */
+export function insufficientScope(missing: readonly string[]): Refusal {
+  const shown = missing.slice(0, 3).map((scope) => scope.slice(0, 200));
+  const more = missing.length > 3 ? ` and ${missing.length - 3} more` : '';
+  return new Refusal('aip_scope_insufficient', `the token does not allow ${shown.join(', ')}${more}`, {
+    scopes: missing,
+  });
 }
 
 /**

@@ -3,7 +3,7 @@ export { type AuditPolicy, type AuditWarning, type AuditWarningCode, auditChain,
 export type { LinkClaims, ProofClaims, TokenClaims } from './claims.js';
 export { type DelegateOptions, delegate } from './delegate.js';
 export { TokenError, type TokenErrorCode, type TokenErrorOptions } from './errors.js';
-export { type DecodedSegment, decodeToken } from './inspect.js';
+export { type DecodedSegment, decodeToken, looksLikeAipToken } from './inspect.js';
 export { type IssueOptions, issueToken } from './issue.js';
 export {
   DEFAULT_CLOCK_TOLERANCE,

@@ -1,6 +1,7 @@
 // Decoding a token for display, without verifying anything (what `aip token inspect` prints).
 import type { LinkClaims, TokenClaims } from './claims.js';
 import { parseChain } from './lib/chain.js';
+import { headerType } from './lib/jws.js';
 
 /** One decoded segment. */
 export interface DecodedSegment {
@@ -25,4 +26,20 @@ export function decodeToken(token: string): DecodedSegment[] {
     type: i === 0 ? 'aip+jwt' : 'aip-dlg+jwt',
     claims: entry.claims,
   }));
+}
+
+/**
+ * Whether `value` is shaped like an AIP token or chain: its first JWS header names `typ`
+ * `aip+jwt` (a chain's links follow it, joined with `~`). It tells an AIP token from an OAuth
+ * JWT (`at+jwt`, `JWT`, or none) sent the same way (`Authorization: Bearer`); **nothing is
+ * verified**.
+ *
+ * @example
+ * ```ts
+ * looksLikeAipToken(issueToken(operator, { sub, scope: ['tool:search'] })); // true
+ * looksLikeAipToken(oauthAccessToken); // false
+ * ```
+ */
+export function looksLikeAipToken(value: string): boolean {
+  return headerType(value) === 'aip+jwt';
 }

@@ -1,6 +1,13 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createTokenVerifier, decodeToken, issueToken, verifyToken } from '../src/index.js';
+import {
+  createTokenVerifier,
+  decodeToken,
+  delegate,
+  issueToken,
+  looksLikeAipToken,
+  verifyToken,
+} from '../src/index.js';
 import { b64, codeOf, issuer, NOW, orchestrator, rawJws, rootClaims, stranger, TOKEN_HEADER } from './fixtures.js';
 
 const trust = { trustedKeys: [issuer.did], now: NOW };
@@ -323,6 +330,31 @@ describe('compact tokens', () => {
     const [segment] = decodeToken(token);
     expect(segment).toMatchObject({ type: 'aip+jwt', claims: { iss: issuer.did, sub: orchestrator.did } });
     expect(segment?.id).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('tells an AIP token or chain from an OAuth JWT by its header alone', () => {
+    const token = issueToken(issuer, { sub: orchestrator.did, scope: ['tool:*'], maxDepth: 1, now: NOW });
+    const chain = delegate(token, orchestrator, {
+      to: stranger.did,
+      scope: ['tool:search'],
+      context: 'look',
+      now: NOW,
+    });
+    expect(looksLikeAipToken(token)).toBe(true);
+    expect(looksLikeAipToken(chain)).toBe(true);
+    // A non-canonical header that still names typ aip+jwt is an AIP token (verification refuses it).
+    expect(looksLikeAipToken(rawJws({ typ: 'aip+jwt', alg: 'EdDSA' }, rootClaims(), issuer))).toBe(true);
+    const jwt = (header: object) => `${b64(JSON.stringify(header))}.${b64('{"sub":"client"}')}.sig`;
+    for (const other of [
+      jwt({ alg: 'RS256', typ: 'at+jwt', kid: 'k1' }),
+      jwt({ alg: 'RS256', typ: 'JWT' }),
+      jwt({ alg: 'ES256' }),
+      'opaque-access-token',
+      '',
+      `${'A'.repeat(300)}.x.y`,
+      `${b64('"aip+jwt"')}.x.y`,
+    ])
+      expect(looksLikeAipToken(other), other).toBe(false);
   });
 
   it('refuses to construct a verifier that trusts nothing', () => {

@@ -7,8 +7,11 @@ import { ProxyConfigError } from './errors.js';
 import { optional, type Resolved, required, section, setting } from './table.js';
 import {
   boolean,
+  corsOrigin,
   decimal,
   didKey,
+  envName,
+  envTable,
   httpUrl,
   integer,
   keyId,
@@ -340,7 +343,11 @@ export const SECTIONS = {
     keys: {
       issuer: required(text, { reload: false, doc: 'the authorization server (iss of accepted JWTs)' }),
       jwks_uri: required(httpUrl, { reload: false, doc: "the authorization server's keys" }),
-      audience: required(text, { reload: false, doc: 'aud the JWTs must carry' }),
+      audience: optional(text, {
+        reload: false,
+        defaultNote: "this resource's identifiers",
+        doc: 'an aud JWTs may carry besides the identifiers the proxy advertises (public_url, and public_url + each MCP path: what SDK clients request)',
+      }),
       scope_map: setting(
         scopeTable(listOf(text), {
           describe: 'table of OAuth scope = [AIP scopes]',
@@ -370,6 +377,21 @@ export const SECTIONS = {
       }),
     },
   }),
+  cors: section({
+    optional: true,
+    reload: true,
+    doc: 'browser clients on other origins',
+    keys: {
+      allowed_origins: required(listOf(corsOrigin, { nonEmpty: true }), {
+        reload: true,
+        doc: 'origins whose pages may call the proxy (preflights answered without a token; the session id, challenges and X-AIP-* headers readable); "*" for any',
+      }),
+      max_age_seconds: setting(integer(0, 86_400), 600, {
+        reload: true,
+        doc: 'how long a browser may reuse a preflight answer',
+      }),
+    },
+  }),
   stdio: section({
     optional: true,
     reload: false,
@@ -386,6 +408,19 @@ export const SECTIONS = {
       }),
       max_sessions: setting(integer(1, 10_000), 64, { reload: false, doc: 'child processes, all principals together' }),
       max_sessions_per_principal: setting(integer(1, 10_000), 4, { reload: false, doc: 'child processes per grant' }),
+      env: setting(envTable, new Map<string, string>(), {
+        reload: false,
+        doc: 'variables set for the server; it always gets HOME, LOGNAME, PATH, SHELL, TERM and USER, and nothing else unless listed here or in env_allow',
+      }),
+      env_allow: setting(listOf(envName), [] as string[], {
+        reload: false,
+        doc: "names of the proxy's own environment variables passed on to the server when set (env wins)",
+      }),
+      cwd: optional(text, {
+        reload: false,
+        defaultNote: "the proxy's working directory",
+        doc: 'the directory the server runs in (must exist)',
+      }),
     },
   }),
 };

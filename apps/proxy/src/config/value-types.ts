@@ -253,3 +253,55 @@ export function scopeTable<T>(
     show: (v) => (v.size === 0 ? '{}' : `{ ${[...v].map(([k, x]) => `"${k}" = ${value.show(x)}`).join(', ')} }`),
   };
 }
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function readEnvName(key: string, raw: unknown): string {
+  const name = text.parse(key, raw);
+  if (!ENV_NAME.test(name)) fail(key, 'must be an environment variable name such as NODE_ENV');
+  return name;
+}
+
+/** The name of an environment variable. */
+export const envName: ValueType<string> = {
+  describe: 'variable name',
+  parse: readEnvName,
+  fromText: (key, t) => readEnvName(key, t.trim()),
+  show: (v) => `"${v}"`,
+};
+
+/** A table of environment variables: name = value (a string, possibly empty). Environment: JSON. */
+export const envTable: ValueType<Map<string, string>> = {
+  describe: 'table of variable name = string',
+  parse(key, raw) {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail(key, 'must be a table');
+    const out = new Map<string, string>();
+    for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
+      if (!ENV_NAME.test(name)) fail(`${key}.${name}`, 'must be an environment variable name such as NODE_ENV');
+      if (typeof value !== 'string' || value.includes('\0')) fail(`${key}.${name}`, 'must be a string');
+      out.set(name, value as string);
+    }
+    return out;
+  },
+  fromText(key, t) {
+    return this.parse(key, json(key, t));
+  },
+  show: (v) => (v.size === 0 ? '{}' : `{ ${[...v].map(([k, x]) => `${k} = "${x}"`).join(', ')} }`),
+};
+
+function readCorsOrigin(key: string, raw: unknown): string {
+  const value = text.parse(key, raw).trim();
+  if (value === '*') return value;
+  const url = readOrigin(key, value);
+  // Browsers send the origin serialized exactly so: compare with that form.
+  if (value !== url.origin) fail(key, `must be an origin as browsers send it, such as ${url.origin}`);
+  return url.origin;
+}
+
+/** A browser origin (`https://app.example.com`), or `*` for any. */
+export const corsOrigin: ValueType<string> = {
+  describe: 'origin or "*"',
+  parse: readCorsOrigin,
+  fromText: readCorsOrigin,
+  show: (v) => `"${v}"`,
+};

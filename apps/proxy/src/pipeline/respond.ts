@@ -1,14 +1,17 @@
 // Every way the proxy answers a request itself — JSON bodies, AIP refusals (the DESIGN error body,
-// WWW-Authenticate, X-AIP-Audit), MCP protocol errors — and the audit line of each decision. On the
-// A2A agent's endpoint every error is a JSON-RPC error, as A2A clients read them (@aip/a2a).
+// WWW-Authenticate challenges from challenges.ts, X-AIP-Audit), MCP protocol errors — and the audit
+// line of each decision. On the A2A agent's endpoint every error is a JSON-RPC error, as A2A clients
+// read them (@aip/a2a).
 import type { OutgoingHttpHeaders } from 'node:http';
 import { aipRefusal } from '@aip/a2a';
 import type { JsonRpcId } from '@aip/mcp';
 import type { AuditLog, AuditRecord } from '../audit/audit-log.js';
+import { challengesFor } from '../challenges.js';
 import type { Clock } from '../clock.js';
 import { httpStatusOf } from '../http-status.js';
 import type { ProxyLogger } from '../logger.js';
-import { METADATA_PATH } from '../metadata.js';
+import { metadataUrlFor } from '../metadata.js';
+import type { ScopeMap } from '../oauth-scopes.js';
 import type { Principal } from '../principal.js';
 import type { Refusal } from '../refusal.js';
 import { auditHeader } from '../upstream/forward-headers.js';
@@ -58,7 +61,7 @@ function chainOf(principal: Principal | undefined): string[] {
  *
  * @example
  * ```ts
- * const respond = createResponder({ auditLog, clock, publicBase: () => 'https://mcp.example.com', oauth: false });
+ * const respond = createResponder({ auditLog, clock, publicBase: () => 'https://mcp.example.com', oauth: undefined });
  * respond.refuse(ctx, refusal('aip_scope_insufficient', 'the token does not allow tool:delete'));
  * ```
  */
@@ -75,8 +78,10 @@ export function createResponder(deps: {
   refusalDelayMs?: () => number;
   /** The configured public URL (never the request's Host). */
   publicBase: () => string;
-  /** Also challenge OAuth clients (`WWW-Authenticate: Bearer`). */
-  oauth: boolean;
+  /** The MCP endpoints (a challenge names the path-aware metadata of the one requested). */
+  mcpPaths?: () => readonly string[];
+  /** In OAuth mode, `scope_map`: challenges lead with `Bearer`, and a 403 asks for a step-up. */
+  oauth: ScopeMap | undefined;
   observer?: DecisionObserver;
 }): Responder {
   let delayed = 0;
@@ -134,12 +139,17 @@ export function createResponder(deps: {
         'x-aip-audit': auditHeader(ctx.principal, refusal.code),
         ...refusal.headers,
       };
-      if (status === 401) {
-        const metadata = `${deps.publicBase()}${METADATA_PATH}`;
-        const challenges = [`AIP realm="aip-proxy", error="${refusal.code}", resource_metadata="${metadata}"`];
-        if (deps.oauth) challenges.push(`Bearer resource_metadata="${metadata}"`);
-        headers['www-authenticate'] = challenges;
-      }
+      const challenges = challengesFor({
+        status,
+        code: refusal.code,
+        message: refusal.message,
+        metadataUrl: metadataUrlFor(deps.publicBase(), ctx.target?.path, deps.mcpPaths?.() ?? []),
+        oauth: deps.oauth,
+        credential: ctx.credential?.kind,
+        principal: ctx.principal,
+        missingScopes: refusal.scopes,
+      });
+      if (challenges.length > 0) headers['www-authenticate'] = challenges;
       if (status === 429 && headers['retry-after'] === undefined) headers['retry-after'] = '1';
       // A body the proxy did not read is not read to discard it: the connection closes instead.
       if (status === 413 || !ctx.bodyRead) headers.connection = 'close';

@@ -23,6 +23,8 @@ export interface ProxyServices {
   policy(): Policy;
   /** This resource's identifier (configured, or derived from the listen address). */
   audience(): string;
+  /** The URL clients reach the proxy at (configured, or the listen address); never from Host. */
+  publicBase(): string;
   respond: Responder;
   oauth: OAuthVerifier | undefined;
   limiter: RateLimiter;

@@ -5,9 +5,11 @@
 // X-Rewrite-URL, X-HTTP-Method-Override and kin); and client-supplied Forwarded / X-Forwarded-* /
 // X-Real-IP, replaced by the proxy's own when `forwarded_headers = "set"`. The session and event
 // ids are the upstream's own, unsealed. The verified identity is added, and to an A2A agent the
-// chain delegated to it (X-AIP-Delegation): the agent is its holder, and presents it onwards. Back to the client, the
-// upstream's headers go on minus hop-by-hop fields, with X-AIP-Audit added.
+// chain delegated to it (X-AIP-Delegation): the agent is its holder, and presents it onwards. Back to
+// the client, the upstream's headers go on minus hop-by-hop fields and CORS fields, with X-AIP-Audit
+// added.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { looksLikeAipToken } from '@aip/token';
 import type { Principal } from '../principal.js';
 
 // RFC 9110 §7.6.1 connection-specific fields, plus the request-target fields undici sets itself.
@@ -84,6 +86,12 @@ export interface ForwardIdentity {
   delegation?: string | undefined;
 }
 
+function carriesCredential(authorization: string, oauth: boolean): boolean {
+  const match = /^(AIP|Bearer)\s+(\S*)/i.exec(authorization);
+  if (match === null) return false;
+  return oauth || (match[1] as string).toLowerCase() === 'aip' || looksLikeAipToken(match[2] as string);
+}
+
 /**
  * The headers sent upstream.
  *
@@ -106,11 +114,9 @@ export function upstreamHeaders(incoming: IncomingHttpHeaders, id: ForwardIdenti
       name.startsWith('x-forwarded-')
     )
       continue;
-    // The credential never travels on: AIP tokens, and bearer tokens when the proxy checks them.
-    if (
-      name === 'authorization' &&
-      (id.oauth ? /^(aip|bearer)\s/i : /^aip\s/i).test(Array.isArray(value) ? (value[0] ?? '') : value)
-    )
+    // The credential never travels on: AIP tokens (in either scheme), and bearer tokens when the
+    // proxy checks them.
+    if (name === 'authorization' && carriesCredential(Array.isArray(value) ? (value[0] ?? '') : value, id.oauth))
       continue;
     out[name] = value;
   }
@@ -137,7 +143,10 @@ export function upstreamHeaders(incoming: IncomingHttpHeaders, id: ForwardIdenti
   return out;
 }
 
-/** The headers sent back to the client: the upstream's minus hop-by-hop fields. */
+/**
+ * The headers sent back to the client: the upstream's minus hop-by-hop fields and its CORS headers
+ * (the proxy answers for CORS: `[cors]`; no preflight ever reached the upstream).
+ */
 export function clientHeaders(
   upstream: Record<string, string | string[] | undefined>,
   dropLength: boolean,
@@ -145,7 +154,7 @@ export function clientHeaders(
   const drop = connectionTokens(upstream.connection);
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(upstream)) {
-    if (value === undefined || drop.has(name)) continue;
+    if (value === undefined || drop.has(name) || name.startsWith('access-control-')) continue;
     if (HOP_BY_HOP.has(name) && !(name === 'content-length' && !dropLength)) continue;
     out[name] = value;
   }

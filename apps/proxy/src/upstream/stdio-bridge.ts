@@ -1,14 +1,16 @@
 // stdio MCP servers behind the proxy (`[stdio]`, `aip-proxy --stdio -- cmd args`): a loopback
 // Streamable HTTP endpoint where each session gets its own child process, spawned without a
-// shell; responses and progress go to the request they belong to, everything else to the
+// shell, in its configured directory with the environment it is given (and no more); responses and progress go to the request they belong to, everything else to the
 // session's GET stream; children are reaped on DELETE, idle timeout and crash. Each grant (the
 // proxy names it in X-AIP-Grant) may hold only its share of the children.
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { ProxyConfigError } from '../config/errors.js';
 import type { ProxyConfig } from '../config/sections.js';
 
 type StdioConfig = NonNullable<ProxyConfig['stdio']>;
@@ -53,11 +55,39 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-export async function startStdioBridge(config: StdioConfig): Promise<StdioBridge> {
+/**
+ * The environment a stdio server gets besides the SDK's minimal inherited set (HOME, LOGNAME,
+ * PATH, SHELL, TERM, USER): the `env_allow` variables the proxy has, then `env`.
+ *
+ * @example
+ * ```ts
+ * stdioEnvironment({ env: new Map([['MODE', 'ro']]), env_allow: ['GITHUB_TOKEN'] }, process.env);
+ * ```
+ */
+export function stdioEnvironment(
+  config: Pick<StdioConfig, 'env' | 'env_allow'>,
+  processEnv: Record<string, string | undefined>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of config.env_allow) {
+    const value = processEnv[name];
+    if (value !== undefined) out[name] = value;
+  }
+  for (const [name, value] of config.env) out[name] = value;
+  return out;
+}
+
+export async function startStdioBridge(
+  config: StdioConfig,
+  processEnv: Record<string, string | undefined> = process.env,
+): Promise<StdioBridge> {
   const sessions = new Map<string, Session>();
   const perGrant = new Map<string, number>();
   let reserved = 0;
   const [command, ...args] = config.command as [string, ...string[]];
+  if (config.cwd !== undefined && !statSync(config.cwd, { throwIfNoEntry: false })?.isDirectory())
+    throw new ProxyConfigError('stdio.cwd', `${config.cwd} is not a directory`);
+  const env = stdioEnvironment(config, processEnv);
 
   async function end(id: string): Promise<void> {
     const session = sessions.get(id);
@@ -102,7 +132,13 @@ export async function startStdioBridge(config: StdioConfig): Promise<StdioBridge
   const started = new WeakSet<ServerResponse>();
 
   async function start(req: IncomingMessage, res: ServerResponse, body: unknown, grant: string): Promise<void> {
-    const child = new StdioClientTransport({ command, args, stderr: 'inherit' });
+    const child = new StdioClientTransport({
+      command,
+      args,
+      env,
+      stderr: 'inherit',
+      ...(config.cwd === undefined ? {} : { cwd: config.cwd }),
+    });
     const progress = new Map<string | number, RequestId>();
     let sessionId: string | undefined;
     const http = new StreamableHTTPServerTransport({

@@ -72,6 +72,7 @@ export interface Written {
 export function fakeResponse(): ServerResponse & { written(): Written } {
   let status = 0;
   let headers: Record<string, unknown> = {};
+  const set: Record<string, unknown> = {};
   const chunks: Buffer[] = [];
   const res = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -85,10 +86,16 @@ export function fakeResponse(): ServerResponse & { written(): Written } {
     statusCode: 200,
     writeHead(s: number, h: Record<string, unknown> = {}) {
       status = s;
-      headers = h;
+      // As Node does: what writeHead names wins over what setHeader set.
+      headers = { ...set, ...h };
       res.headersSent = true;
       return res;
     },
+    setHeader(name: string, value: unknown) {
+      set[name.toLowerCase()] = value;
+      return res;
+    },
+    getHeader: (name: string) => set[name.toLowerCase()],
     flushHeaders() {},
     written: () => ({ status, headers, body: Buffer.concat(chunks).toString('utf8') }),
   });
@@ -149,6 +156,7 @@ export function fakeWorld(document: ConfigDocument = {}) {
     config: () => config,
     policy: () => buildPolicy(config, clock),
     audience: () => 'https://mcp.example.com',
+    publicBase: () => 'https://mcp.example.com',
     respond,
     oauth: undefined,
     limiter,

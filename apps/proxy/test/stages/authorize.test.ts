@@ -55,9 +55,18 @@ describe('stage authorize', () => {
     });
   });
 
-  it('refuses a batch when any message is denied', async () => {
-    const ctx = ctxFor(['tool:search'], 'POST', '/mcp', [call('search'), { ...call('delete'), id: 2 }]);
-    expect(await stage.run(ctx)).toMatchObject({ code: 'aip_scope_insufficient' });
+  it('refuses a batch when any message is denied, naming every scope it lacks', async () => {
+    const ctx = ctxFor(['tool:search'], 'POST', '/mcp', [
+      call('search'),
+      { ...call('delete'), id: 2 },
+      { ...call('wipe'), id: 3 },
+      { ...call('delete'), id: 4 },
+    ]);
+    expect(await stage.run(ctx)).toMatchObject({
+      code: 'aip_scope_insufficient',
+      message: 'the token does not allow tool:delete, tool:wipe',
+      scopes: ['tool:delete', 'tool:wipe'],
+    });
   });
 
   it('plans the resource URI the server will read, and forwards it in place of the one sent', async () => {

@@ -20,6 +20,30 @@ describe('stage credential', () => {
     }
   });
 
+  it('takes an AIP token sent as Authorization: Bearer as an AIP token, an OAuth JWT as bearer', () => {
+    const world = fakeWorld();
+    const stage = credentialStage(world.services);
+    const token = world.token(['tool:search']);
+    const other = world.token(['tool:delete']);
+    const jwt = `${Buffer.from('{"alg":"RS256","typ":"at+jwt"}').toString('base64url')}.e30.c2ln`;
+    for (const [headers, expected] of [
+      [{ authorization: `Bearer ${token}` }, { kind: 'aip', token }],
+      [
+        { authorization: `bearer ${token}`, 'x-aip-token': token },
+        { kind: 'aip', token },
+      ],
+      [{ authorization: `Bearer ${jwt}` }, { kind: 'bearer', token: jwt }],
+    ] as const) {
+      const ctx = fakeContext({ headers });
+      expect(stage.run(ctx)).toBeUndefined();
+      expect(ctx.credential).toEqual(expected);
+    }
+    // The same rules as X-AIP-Token: two different AIP tokens are one too many.
+    expect(
+      stage.run(fakeContext({ headers: { authorization: `Bearer ${other}`, 'x-aip-token': token } })),
+    ).toMatchObject({ code: 'aip_token_malformed' });
+  });
+
   it('refuses a missing credential with 401 and two different AIP tokens as malformed', () => {
     const stage = credentialStage(fakeWorld().services);
     expect(stage.run(fakeContext())).toMatchObject({ code: 'aip_token_missing' });

@@ -118,6 +118,20 @@ describe('stage forward', () => {
     await pool.close();
   });
 
+  it("never forwards the caller's AIP token, whichever scheme carried it; an upstream's own bearer goes on", async () => {
+    const { world, pool, stage } = setup();
+    const token = world.token(['tool:search']);
+    for (const [authorization, forwarded] of [
+      [`Bearer ${token}`, undefined],
+      [`AIP ${token}`, undefined],
+      ['Bearer upstream-own-key', 'Bearer upstream-own-key'],
+    ] as const) {
+      await stage.run(ready(world, '/mcp', { authorization }));
+      expect(seen.at(-1)?.headers.authorization, authorization.slice(0, 12)).toBe(forwarded);
+    }
+    await pool.close();
+  });
+
   it('seals the session id the upstream issues and filters a list to the scope', async () => {
     const { world, pool, stage } = setup();
     const ctx = ready(world, '/mcp', {}, true);

@@ -49,6 +49,48 @@ describe('stage metadata', () => {
     });
   });
 
+  it('serves the path-aware document of each MCP endpoint, for the resource at that path', () => {
+    const oauth = fakeWorld({
+      oauth: {
+        issuer: 'https://as.example.com',
+        jwks_uri: 'https://as.example.com/jwks',
+        scope_map: { 'mcp:read': ['tool:search'], 'mcp:write': ['tool:delete'] },
+      },
+      proxy: { audience: 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK' },
+    });
+    oauth.services.audience = () => 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK';
+    const run = metadataStage(oauth.services);
+    for (const [url, resource] of [
+      ['/.well-known/oauth-protected-resource/mcp', 'https://mcp.example.com/mcp'],
+      ['/.well-known/oauth-protected-resource/messages', 'https://mcp.example.com/messages'],
+      ['/.well-known/oauth-protected-resource', 'https://mcp.example.com'],
+    ] as const) {
+      expect(run.run(fakeContext({ method: 'GET', url }))).toBe(ANSWERED);
+      expect(oauth.respond.sent.at(-1)).toMatchObject({
+        resource,
+        authorization_servers: ['https://as.example.com'],
+        scopes_supported: ['mcp:read', 'mcp:write'],
+        aip_audience: 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK',
+      });
+    }
+  });
+
+  it('answers 404, without a token, what only an authorization server serves, and unknown metadata paths', () => {
+    for (const [method, url] of [
+      ['GET', '/.well-known/oauth-authorization-server'],
+      ['GET', '/.well-known/oauth-authorization-server/mcp'],
+      ['GET', '/.well-known/openid-configuration'],
+      ['GET', '/mcp/.well-known/openid-configuration'],
+      ['POST', '/register'],
+      ['GET', '/.well-known/oauth-protected-resource/admin'],
+    ] as const) {
+      const ctx = fakeContext({ method, url });
+      expect(stage.run(ctx), url).toBe(ANSWERED);
+      expect((ctx.res as unknown as { written(): { status: number } }).written().status, url).toBe(404);
+      expect(world.respond.sent.at(-1)).toMatchObject({ error: 'not_found' });
+    }
+  });
+
   it('lets nothing further while the audit log cannot be written', () => {
     const failing = fakeWorld();
     failing.services.auditLog = { write() {}, healthy: () => false, close() {} };

@@ -51,6 +51,26 @@ function checkHeader(encoded: string, type: SegmentType, what: string): void {
   if (Object.keys(h).length !== 2) throw malformed(what, 'header may only contain alg and typ');
 }
 
+/**
+ * The `typ` a compact JWS's header names, or `undefined` when the header is not a bounded base64url
+ * JSON object with a string `typ`. Nothing else is checked.
+ */
+export function headerType(raw: string): string | undefined {
+  const dot = raw.indexOf('.');
+  const encoded = dot < 0 ? raw : raw.slice(0, dot);
+  for (const [type, header] of Object.entries(HEADERS)) if (encoded === header) return type;
+  if (encoded.length === 0 || encoded.length > MAX_HEADER_LENGTH) return undefined;
+  const bytes = decodeBase64Url(encoded);
+  if (bytes === undefined) return undefined;
+  try {
+    const header: unknown = JSON.parse(decoder.decode(bytes));
+    const typ = typeof header === 'object' && header !== null ? (header as { typ?: unknown }).typ : undefined;
+    return typeof typ === 'string' ? typ : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Parses one compact JWS of the given type. Throws `aip_token_malformed`. */
 export function parseSegment(raw: string, type: SegmentType, what: string): ParsedSegment {
   if (raw.length === 0) throw malformed(what, 'empty');

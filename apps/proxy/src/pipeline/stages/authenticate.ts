@@ -29,7 +29,7 @@ export function authenticateStage(
             s.limiter.chargeAnonymous(ctx.peer, s.clock.nowMs());
             return refusal(
               'aip_token_missing',
-              'bearer tokens are not accepted here: send an AIP token (X-AIP-Token or Authorization: AIP <token>)',
+              'this bearer token is not an AIP token, and this proxy accepts no other: send an AIP token (X-AIP-Token, or Authorization: AIP or Bearer)',
             );
           }
           ctx.principal = await s.oauth.verify(credential.token, unixSeconds(s.clock));

@@ -1,13 +1,13 @@
 // Stage 7, authorize: what the request asks the upstream to do, read from the path and the body
 // together (see request-plan.ts), every scoped operation checked against the principal's scope —
-// one denied message refuses a whole batch — every task it refers to checked to be its own (the
-// answer for another's task is the protocol's answer for an unknown one), and no A2A context it
-// joins another's.
+// one denied message refuses a whole batch, the refusal naming every scope missing — every task it
+// refers to checked to be its own (the answer for another's task is the protocol's answer for an
+// unknown one), and no A2A context it joins another's.
 import { taskNotFound } from '@aip/a2a';
 import type { JsonRpcId } from '@aip/mcp';
 import { scopeAllows } from '@aip/token';
 import { unixSeconds } from '../../clock.js';
-import { INVALID_PARAMS, isRefusal, type Refusal, refusal, rpcRefusal } from '../../refusal.js';
+import { INVALID_PARAMS, insufficientScope, isRefusal, type Refusal, refusal, rpcRefusal } from '../../refusal.js';
 import { planRequest, type RequestPlan } from '../../request/request-plan.js';
 import { a2aContextKey, a2aTaskKey } from '../../state/task-bindings.js';
 import type { ProxyServices } from '../services.js';
@@ -47,10 +47,10 @@ export function authorizeStage(s: Pick<ProxyServices, 'clock' | 'config' | 'task
       if (isRefusal(plan)) return plan;
       ctx.method = plan.method;
       ctx.names = plan.names;
-      for (const op of plan.operations) {
-        if (op.kind === 'scoped' && !scopeAllows(principal.scope, op.scope))
-          return refusal('aip_scope_insufficient', `the token does not allow ${op.scope.slice(0, 200)}`);
-      }
+      const missing = new Set<string>();
+      for (const op of plan.operations)
+        if (op.kind === 'scoped' && !scopeAllows(principal.scope, op.scope) && missing.size < 32) missing.add(op.scope);
+      if (missing.size > 0) return insufficientScope([...missing]);
       if (plan.taskIds.length > 0 || plan.contextIds.length > 0) {
         const me = ctx.binding;
         if (me === undefined) return refusal('aip_internal', 'tasks checked before the proof');

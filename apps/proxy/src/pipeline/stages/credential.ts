@@ -1,7 +1,10 @@
-// Stage 2, credential: what the request presents — `X-AIP-Token`, `Authorization: AIP <token>`, or
-// (in OAuth mode) `Authorization: Bearer <jwt>`. Two different credentials are refused. Requests
-// without a valid credential are limited per client address before anything is verified.
+// Stage 2, credential: what the request presents — `X-AIP-Token`, `Authorization: AIP <token>`,
+// `Authorization: Bearer <token>` when the value is shaped like an AIP token (its JWS header names
+// typ aip+jwt: how many clients send a token), or (in OAuth mode) `Authorization: Bearer <jwt>`.
+// Two different AIP tokens are refused. Requests without a valid credential are limited per client
+// address before anything is verified.
 
+import { looksLikeAipToken } from '@aip/token';
 import { refusal } from '../../refusal.js';
 import type { Credential } from '../context.js';
 import type { ProxyServices } from '../services.js';
@@ -12,10 +15,14 @@ function credentialOf(headers: NodeJS.Dict<string | string[]>, oauth: boolean): 
   const auth = headers.authorization;
   if (Array.isArray(direct) || Array.isArray(auth)) return 'ambiguous';
   const match = typeof auth === 'string' ? /^(AIP|Bearer)\s+(\S+)\s*$/i.exec(auth) : null;
+  const token = match?.[2];
   const fromAuth: Credential | undefined =
-    match === null
+    match === null || token === undefined
       ? undefined
-      : { kind: (match[1] as string).toLowerCase() === 'aip' ? 'aip' : 'bearer', token: match[2] as string };
+      : {
+          kind: (match[1] as string).toLowerCase() === 'aip' || looksLikeAipToken(token) ? 'aip' : 'bearer',
+          token,
+        };
   if (typeof direct === 'string' && direct.trim() !== '') {
     if (fromAuth?.kind === 'aip' && fromAuth.token !== direct.trim()) return 'ambiguous';
     // In OAuth mode a Bearer token is a credential of the proxy's too: two of them is one too many.
@@ -40,7 +47,7 @@ export function credentialStage(s: Pick<ProxyServices, 'clock' | 'limiter' | 'oa
       }
       if (credential === undefined) {
         s.limiter.chargeAnonymous(ctx.peer, s.clock.nowMs());
-        return refusal('aip_token_missing', 'an AIP token is required (X-AIP-Token or Authorization: AIP <token>)');
+        return refusal('aip_token_missing', 'an AIP token is required (X-AIP-Token, or Authorization: AIP or Bearer)');
       }
       ctx.credential = credential;
       return undefined;
