@@ -25,6 +25,7 @@ export { httpStatusOf, type ProxyErrorCode, type ProxyResponseCode } from './htt
 export { type ProxyLogger, silentLogger } from './logger.js';
 export { METADATA_PATH, protectedResourceMetadata } from './metadata.js';
 export type { Principal } from './principal.js';
+export type { BucketNeed, BucketStore, BucketVerdict } from './state/bucket-store.js';
 export {
   type BudgetLedger,
   type ChargeRecord,
@@ -35,5 +36,12 @@ export {
   openBudgetLedger,
   type SegmentSpend,
 } from './state/budget-ledger.js';
+export { openPostgresLedger } from './state/postgres-ledger.js';
+export { createRedisBucketStore } from './state/redis-bucket-store.js';
+export { connectRedis, type RedisConnection } from './state/redis-connection.js';
+export { createRedisReplayClaims } from './state/redis-replay-claims.js';
 export { type ClaimVerdict, createMemoryReplayClaims, type ReplayClaims } from './state/replay-claims.js';
+export { createSessionSeal, loadSessionSecret, type SessionSeal } from './state/session-seal.js';
+export { type SharedStore, StoreUnavailableError } from './state/store-unavailable.js';
 export { createMemoryTaskBindings, type TaskBindings } from './state/task-bindings.js';
+export { memoryBucketStore, TokenBuckets } from './state/token-buckets.js';

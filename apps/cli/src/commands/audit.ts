@@ -35,6 +35,7 @@ async function verify(options: OutputOptions & { key?: string; anchor?: string }
     key: result.key ?? null,
     anchored: result.anchored ?? null,
     torn: result.torn,
+    replicas: result.replicas,
     notes: result.notes,
   };
   const notes = result.notes.length === 0 ? '' : `\n${result.notes.map((n) => `  note: ${n}`).join('\n')}`;
@@ -45,7 +46,8 @@ async function verify(options: OutputOptions & { key?: string; anchor?: string }
       () =>
         `intact: ${result.lines} line(s), hash chain unbroken, ${result.checkpoints} signed checkpoint(s)` +
         `${result.key === undefined ? '' : ` by ${result.key}`}` +
-        `${result.anchored === true ? ', anchor reached' : anchorFile === undefined ? ', no anchor' : ''}${notes}` +
+        `${result.anchored === true ? ', anchor reached' : anchorFile === undefined ? ', no anchor' : ''}` +
+        `${result.replicas.length === 0 ? '' : `, written by ${result.replicas.join(', ')}`}${notes}` +
         (result.pinned
           ? ''
           : '\n  warning: NOT verified against a pinned key: a log cut short and re-signed with another key would pass too (pass --key with the audit key the proxy printed at start)'),

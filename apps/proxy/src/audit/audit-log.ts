@@ -57,6 +57,8 @@ export interface AuditLogOptions {
   maxPending?: number;
   /** The clock (ms), for record times. */
   now?: () => number;
+  /** The replica writing this chain (`[state] replica_id`), recorded in its `start` line. */
+  replica?: string;
   /** The write call (fault injection in tests); `fs.writeSync` by default. */
   writeSync?: (fd: number, buffer: Buffer, offset: number, length: number) => number;
 }
@@ -228,6 +230,7 @@ export function openAuditLog(file?: string, options: AuditLogOptions = {}): Audi
     type: 'start',
     time: startedAt,
     pid: process.pid,
+    ...(options.replica === undefined ? {} : { replica: options.replica }),
     ...(cleanEnd
       ? {}
       : { note: 'the previous run did not stop cleanly: decisions of its last moments may be missing' }),

@@ -13,10 +13,10 @@ import { loadAuditKey } from './checkpoint.js';
  *
  * @example
  * ```ts
- * const auditLog = openProxyAuditLog(config.logging, systemClock);
+ * const auditLog = openProxyAuditLog(config.logging, systemClock, 'proxy-a');
  * ```
  */
-export function openProxyAuditLog(logging: ProxyConfig['logging'], clock: Clock): AuditLog {
+export function openProxyAuditLog(logging: ProxyConfig['logging'], clock: Clock, replica?: string): AuditLog {
   const file = logging.log_file;
   if (file === undefined) return openAuditLog(undefined, { now: () => clock.nowMs() });
   // The log first: a log that cannot be opened is the cause to name, not its key beside it.
@@ -30,5 +30,10 @@ export function openProxyAuditLog(logging: ProxyConfig['logging'], clock: Clock)
     );
   }
   const key = loadAuditKey(logging.checkpoint_key ?? `${file}.key`);
-  return openAuditLog(file, { key, checkpointSeconds: logging.checkpoint_seconds, now: () => clock.nowMs() });
+  return openAuditLog(file, {
+    key,
+    checkpointSeconds: logging.checkpoint_seconds,
+    now: () => clock.nowMs(),
+    ...(replica === undefined ? {} : { replica }),
+  });
 }

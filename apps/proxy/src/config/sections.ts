@@ -21,6 +21,7 @@ import {
   publicUrl,
   requestPath,
   scopeTable,
+  serviceUrl,
   text,
   type ValueType,
 } from './value-types.js';
@@ -316,6 +317,21 @@ export const SECTIONS = {
         reload: false,
         defaultNote: 'a fresh secret per process',
         doc: 'at least 32 random bytes that seal session ids; the same file on every replica keeps sessions across restarts',
+      }),
+      redis_url: optional(serviceUrl(['redis', 'rediss']), {
+        reload: false,
+        defaultNote: 'proof claims and rate buckets in memory',
+        doc: 'Redis (maxmemory-policy noeviction) shared by replicas: proof claims and rate-limit buckets',
+      }),
+      postgres_url: optional(serviceUrl(['postgres', 'postgresql']), {
+        reload: false,
+        defaultNote: 'the SQLite ledger of `budget.ledger`',
+        doc: 'PostgreSQL shared by replicas: the budget ledger',
+      }),
+      replica_id: optional(text, {
+        reload: false,
+        defaultNote: 'hostname:pid',
+        doc: "this replica's name, recorded at the start of its audit chain",
       }),
     },
   }),

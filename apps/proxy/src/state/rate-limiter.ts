@@ -5,7 +5,8 @@
 import { scopeMatches } from '@aip/token';
 import type { ProxyConfig } from '../config/sections.js';
 import type { Principal } from '../principal.js';
-import { type BucketVerdict, TokenBuckets } from './token-buckets.js';
+import type { BucketStore } from './bucket-store.js';
+import { type BucketVerdict, memoryBucketStore, TokenBuckets } from './token-buckets.js';
 
 export type RateVerdict = BucketVerdict;
 
@@ -37,7 +38,8 @@ function toolPattern(limits: ReadonlyMap<string, number>, scope: string): string
 }
 
 /**
- * The in-memory limiter of one proxy process.
+ * The limiter: its buckets in memory (one proxy process) or in a shared store (replicas). Limits
+ * on callers without a valid credential are always per process (they guard the process itself).
  *
  * @example
  * ```ts
@@ -47,7 +49,7 @@ function toolPattern(limits: ReadonlyMap<string, number>, scope: string): string
  */
 export function createRateLimiter(
   limits: () => ProxyConfig['rate_limit'],
-  buckets = new TokenBuckets(),
+  buckets: BucketStore = memoryBucketStore(new TokenBuckets()),
   // Addresses have their own table: filling it never disables the other limits, and a full one
   // refuses requests without a credential rather than letting them through.
   addresses = new TokenBuckets(),
@@ -68,29 +70,28 @@ export function createRateLimiter(
         const pattern = toolPattern(config.tool_per_minute, scope);
         if (pattern !== undefined) add(`t ${pattern}`, config.tool_per_minute.get(pattern), 1, pattern);
       }
-      return Promise.resolve(buckets.take([...needs.values()], nowMs));
+      return buckets.take([...needs.values()], nowMs);
     },
     takeBytes(principal, bytes, nowMs) {
       const perMinute = limits().body_bytes_per_minute;
       const need = Math.min(bytes, perMinute);
-      return Promise.resolve(
-        buckets.take([{ key: `b ${principal.grant}`, perMinute, need, reason: 'body bytes' }], nowMs),
-      );
+      return buckets.take([{ key: `b ${principal.grant}`, perMinute, need, reason: 'body bytes' }], nowMs);
     },
     bytesAvailable(principal, nowMs) {
-      return Promise.resolve(buckets.available(`b ${principal.grant}`, limits().body_bytes_per_minute, nowMs));
+      return buckets.available(`b ${principal.grant}`, limits().body_bytes_per_minute, nowMs);
     },
-    admits(principal, nowMs) {
+    async admits(principal, nowMs) {
       const config = limits();
-      const wait = Math.max(
+      const [grant, issuer] = await Promise.all([
         config.principal_per_minute === undefined
           ? 0
           : buckets.waitSeconds(`g ${principal.grant}`, config.principal_per_minute, 1, nowMs),
         config.issuer_per_minute === undefined
           ? 0
           : buckets.waitSeconds(`i ${principal.issuer}`, config.issuer_per_minute, 1, nowMs),
-      );
-      return Promise.resolve(wait === 0 ? { ok: true } : { ok: false, retryAfterSeconds: wait, reason: 'principal' });
+      ]);
+      const wait = Math.max(grant, issuer);
+      return wait === 0 ? { ok: true } : { ok: false, retryAfterSeconds: wait, reason: 'principal' };
     },
     admitsAnonymous(address, nowMs) {
       return addresses.admitsNew(address, limits().unauthenticated_per_minute, nowMs);

@@ -1,0 +1,93 @@
+// The budget ledger's schema on PostgreSQL (DESIGN §9): the same two tables as the SQLite ledger
+// and one server-side function per operation, so a charge is one round trip and one transaction.
+// `aip_budget_charge` locks the chain's segments in id order (any two charges lock shared rows in
+// the same order: no deadlock), checks every ceiling, then records the charge and adds it to every
+// segment — all or nothing; the request id's unique index makes it idempotent even when two
+// replicas charge the same id at once. Settling locks the same way, and only a pending (or
+// unknown) charge changes, so a refund is given back once.
+
+/** Bumped when the functions change; created under an advisory lock so replicas may start at once. */
+export const LEDGER_SCHEMA_LOCK = 0x41495042; // 'AIPB'
+
+export const LEDGER_SCHEMA = `
+CREATE TABLE IF NOT EXISTS aip_budget_segments (
+  id text PRIMARY KEY,
+  budget_micros bigint,
+  spent_micros bigint NOT NULL DEFAULT 0,
+  calls bigint NOT NULL DEFAULT 0,
+  subject text,
+  last_at bigint
+);
+CREATE TABLE IF NOT EXISTS aip_budget_charges (
+  seq bigserial PRIMARY KEY,
+  request_id text NOT NULL UNIQUE,
+  at bigint NOT NULL,
+  subject text NOT NULL,
+  tools jsonb NOT NULL,
+  chain text[] NOT NULL,
+  cost_micros bigint NOT NULL,
+  state text NOT NULL CHECK (state IN ('pending', 'delivered', 'refunded', 'unknown'))
+);
+CREATE INDEX IF NOT EXISTS aip_budget_charges_pending ON aip_budget_charges (at) WHERE state = 'pending';
+CREATE INDEX IF NOT EXISTS aip_budget_segments_recent ON aip_budget_segments (last_at DESC NULLS LAST, id);
+
+CREATE OR REPLACE FUNCTION aip_budget_charge(
+  p_request text, p_ids text[], p_budgets bigint[], p_cost bigint, p_subject text, p_tools jsonb, p_now bigint
+) RETURNS TABLE (ok boolean, charged boolean, segment text, spent bigint, budget bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+  known text;
+  r record;
+BEGIN
+  SELECT c.state INTO known FROM aip_budget_charges c WHERE c.request_id = p_request;
+  IF FOUND THEN
+    RETURN QUERY SELECT true, known <> 'refunded', NULL::text, NULL::bigint, NULL::bigint;
+    RETURN;
+  END IF;
+  INSERT INTO aip_budget_segments AS s (id, budget_micros, subject)
+    SELECT u.id, u.b, p_subject FROM unnest(p_ids, p_budgets) AS u(id, b) ORDER BY u.id
+    ON CONFLICT (id) DO NOTHING;
+  PERFORM 1 FROM aip_budget_segments s WHERE s.id = ANY (p_ids) ORDER BY s.id FOR UPDATE;
+  FOR r IN
+    SELECT s.id, s.spent_micros, s.budget_micros FROM unnest(p_ids) WITH ORDINALITY AS u(id, n)
+      JOIN aip_budget_segments s ON s.id = u.id ORDER BY u.n
+  LOOP
+    IF r.budget_micros IS NOT NULL AND r.spent_micros + p_cost > r.budget_micros THEN
+      RETURN QUERY SELECT false, false, r.id, r.spent_micros, r.budget_micros;
+      RETURN;
+    END IF;
+  END LOOP;
+  INSERT INTO aip_budget_charges (request_id, at, subject, tools, chain, cost_micros, state)
+    VALUES (p_request, p_now, p_subject, p_tools, p_ids, p_cost, 'pending')
+    ON CONFLICT (request_id) DO NOTHING;
+  IF NOT FOUND THEN
+    -- The same request id, charged at the same moment elsewhere, committed first.
+    SELECT c.state INTO known FROM aip_budget_charges c WHERE c.request_id = p_request;
+    RETURN QUERY SELECT true, known <> 'refunded', NULL::text, NULL::bigint, NULL::bigint;
+    RETURN;
+  END IF;
+  UPDATE aip_budget_segments s SET spent_micros = s.spent_micros + p_cost, calls = s.calls + 1, last_at = p_now
+    WHERE s.id = ANY (p_ids);
+  RETURN QUERY SELECT true, true, NULL::text, NULL::bigint, NULL::bigint;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION aip_budget_settle(p_request text, p_outcome text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+  ids text[];
+  cost bigint;
+BEGIN
+  SELECT c.chain INTO ids FROM aip_budget_charges c WHERE c.request_id = p_request;
+  IF NOT FOUND THEN RETURN; END IF;
+  PERFORM 1 FROM aip_budget_segments s WHERE s.id = ANY (ids) ORDER BY s.id FOR UPDATE;
+  UPDATE aip_budget_charges c SET state = p_outcome
+    WHERE c.request_id = p_request AND c.state IN ('pending', 'unknown')
+    RETURNING c.cost_micros INTO cost;
+  IF FOUND AND p_outcome = 'refunded' THEN
+    UPDATE aip_budget_segments s SET spent_micros = s.spent_micros - cost, calls = s.calls - 1
+      WHERE s.id = ANY (ids);
+  END IF;
+END;
+$$;
+`;

@@ -1,0 +1,92 @@
+// Rate-limit buckets in Redis (DESIGN §9), shared by every replica: a request's buckets are taken
+// by one atomic script, all or none, so a limit holds across replicas. A bucket is a hash of its
+// tokens and the time it was last levelled; it expires once it would have refilled (60 s), which
+// is the same as a full one. Times come from the replicas, which are expected to keep NTP time; a
+// replica whose clock lags never gets tokens back early (time never runs backwards for a bucket).
+import type { BucketNeed, BucketStore, BucketVerdict } from './bucket-store.js';
+import type { RedisConnection } from './redis-connection.js';
+import { describeFailure, StoreUnavailableError } from './store-unavailable.js';
+
+// KEYS: the buckets. ARGV[1]: now (ms); then per bucket its perMinute and need.
+// Answers {1} when taken, else {0, index of the short bucket, seconds to wait}.
+const TAKE = `
+local now = tonumber(ARGV[1])
+local levels = {}
+local times = {}
+for i, key in ipairs(KEYS) do
+  local per = tonumber(ARGV[2 * i])
+  local need = tonumber(ARGV[2 * i + 1])
+  if need > per then return {0, i, 60} end
+  local b = redis.call('HMGET', key, 't', 'u')
+  local tokens = per
+  local at = now
+  if b[1] then
+    local updated = tonumber(b[2])
+    if updated > now then at = updated end
+    tokens = math.min(per, tonumber(b[1]) + math.max(0, now - updated) / 60000 * per)
+  end
+  if tokens < need then return {0, i, math.max(1, math.ceil((need - tokens) * 60 / per))} end
+  levels[i] = tokens - need
+  times[i] = at
+end
+for i, key in ipairs(KEYS) do
+  redis.call('HSET', key, 't', string.format('%.17g', levels[i]), 'u', string.format('%d', times[i]))
+  redis.call('PEXPIRE', key, 60000)
+end
+return {1}
+`;
+
+/**
+ * Buckets in Redis.
+ *
+ * @example
+ * ```ts
+ * const limiter = createRateLimiter(() => config.rate_limit, createRedisBucketStore(await connectRedis(url, logger)));
+ * ```
+ */
+export function createRedisBucketStore(redis: RedisConnection, options: { prefix?: string } = {}): BucketStore {
+  const prefix = options.prefix ?? 'aip:rate:';
+
+  async function level(key: string, perMinute: number, nowMs: number): Promise<number> {
+    let row: (string | null)[];
+    try {
+      row = await redis.client.hmget(`${prefix}${key}`, 't', 'u');
+    } catch (err) {
+      throw new StoreUnavailableError('redis', describeFailure(err), { cause: err });
+    }
+    const [tokens, updated] = row;
+    if (tokens == null || updated == null) return perMinute;
+    return Math.min(perMinute, Number(tokens) + (Math.max(0, nowMs - Number(updated)) / 60_000) * perMinute);
+  }
+
+  return {
+    async take(needs: readonly BucketNeed[], nowMs): Promise<BucketVerdict> {
+      if (needs.length === 0) return { ok: true };
+      const args: number[] = [Math.floor(nowMs)];
+      for (const n of needs) args.push(n.perMinute, n.need);
+      const answer = (await redis.run(
+        TAKE,
+        needs.map((n) => `${prefix}${n.key}`),
+        args,
+      )) as number[];
+      if (answer[0] === 1) return { ok: true };
+      const short = needs[(answer[1] as number) - 1] as BucketNeed;
+      const wait = answer[2] as number;
+      if (short.need > short.perMinute)
+        return {
+          ok: false,
+          retryAfterSeconds: 60,
+          reason: `${short.reason}: ${short.need} at once is more than the ${short.perMinute}/min limit`,
+        };
+      return { ok: false, retryAfterSeconds: wait, reason: short.reason };
+    },
+    async available(key, perMinute, nowMs) {
+      return Math.floor(await level(key, perMinute, nowMs));
+    },
+    async waitSeconds(key, perMinute, need, nowMs) {
+      if (need > perMinute) return 60;
+      const tokens = await level(key, perMinute, nowMs);
+      return tokens >= need ? 0 : Math.max(1, Math.ceil(((need - tokens) * 60) / perMinute));
+    },
+  };
+}

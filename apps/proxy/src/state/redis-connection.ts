@@ -1,0 +1,109 @@
+// The connection to `[state] redis_url` (DESIGN §9): opened lazily (an embedded proxy never loads
+// the client), refused at start when the server may evict keys (an evicted proof claim is a
+// replayable proof), and failing fast, never queueing, while it is down: a request that needs
+// Redis then fails closed with `aip_stores_unavailable` instead of waiting.
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { ProxyConfigError } from '../config/errors.js';
+import { redactUrl } from '../config/value-types.js';
+import type { ProxyLogger } from '../logger.js';
+import { describeFailure, StoreUnavailableError } from './store-unavailable.js';
+
+/** An open connection and how to run the proxy's scripts on it. */
+export interface RedisConnection {
+  readonly client: Redis;
+  /** Runs a Lua script (by its digest; sent whole only the first time a server sees it). */
+  run(script: string, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+const KEY = 'state.redis_url';
+
+/**
+ * Connects to `url` and checks that the server never evicts keys. Throws `ProxyConfigError` (key
+ * `state.redis_url`, the URL shown without its password) when it cannot.
+ *
+ * @example
+ * ```ts
+ * const redis = await connectRedis(config.state.redis_url, logger);
+ * ```
+ */
+export async function connectRedis(url: string, logger: ProxyLogger): Promise<RedisConnection> {
+  const { Redis: RedisClient } = await import('ioredis');
+  let started = false;
+  const client = new RedisClient(url, {
+    lazyConnect: true,
+    // Fail at once while disconnected (fail closed), and bound a command a hung server never answers.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: 2000,
+    connectTimeout: 2000,
+    // Reconnect for ever once started; at start a server that cannot be reached refuses the start.
+    retryStrategy: (times) => (started ? Math.min(times * 100, 1000) : null),
+  });
+  let down = false;
+  client.on('error', (err: unknown) => {
+    if (!started || down) return;
+    down = true;
+    logger.warn('Redis unreachable: requests needing it fail closed', { cause: describeFailure(err) });
+  });
+  client.on('ready', () => {
+    if (down) logger.info('Redis reachable again');
+    down = false;
+  });
+  try {
+    await client.connect();
+  } catch (err) {
+    client.disconnect();
+    throw new ProxyConfigError(KEY, `cannot reach ${redactUrl(url)} (${describeFailure(err)})`);
+  }
+  let policy: string | undefined;
+  try {
+    const answer = (await client.call('CONFIG', 'GET', 'maxmemory-policy')) as string[];
+    policy = answer[1];
+  } catch {
+    policy = undefined;
+  }
+  if (policy !== 'noeviction') {
+    client.disconnect();
+    throw new ProxyConfigError(
+      KEY,
+      policy === undefined
+        ? `cannot read maxmemory-policy of ${redactUrl(url)} (CONFIG GET refused); it must be noeviction`
+        : `${redactUrl(url)} has maxmemory-policy ${policy}; it must be noeviction (an evicted proof claim could be replayed)`,
+    );
+  }
+  started = true;
+
+  const digests = new Map<string, string>();
+  return {
+    client,
+    async run(script, keys, args) {
+      let digest = digests.get(script);
+      if (digest === undefined) {
+        digest = createHash('sha1').update(script).digest('hex');
+        digests.set(script, digest);
+      }
+      try {
+        try {
+          return await client.evalsha(digest, keys.length, ...keys, ...args);
+        } catch (err) {
+          if (!String((err as Error).message).startsWith('NOSCRIPT')) throw err;
+          return await client.eval(script, keys.length, ...keys, ...args);
+        }
+      } catch (err) {
+        throw new StoreUnavailableError('redis', client.status === 'ready' ? describeFailure(err) : 'not connected', {
+          cause: err,
+        });
+      }
+    },
+    async close() {
+      started = false;
+      try {
+        await client.quit();
+      } catch {
+        client.disconnect();
+      }
+    },
+  };
+}
