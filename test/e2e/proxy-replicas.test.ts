@@ -3,10 +3,13 @@
 // What one replica admits, charges or limits, the other sees; a replica killed mid-load loses no
 // charge and counts none twice; a store that stops fails requests closed, and service resumes when
 // it returns. Sessions sealed under a shared secret are checked by any replica holding it.
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { generateIdentity, type Identity } from '@aip/identity';
 import { type BudgetLedger, openPostgresLedger, verifyAuditLog } from '@aip/proxy';
 import { decodeToken, delegate, issueToken, signRequest } from '@aip/token';
@@ -17,6 +20,20 @@ import { type RunningService, servicesMissing, startPostgres, startRedis } from 
 import { startPlainUpstream, startStatefulUpstream, type Upstream } from '../fixtures/upstreams.js';
 
 const missing = servicesMissing();
+const AIP = fileURLToPath(new URL('../../apps/cli/dist/main.js', import.meta.url));
+const PROXY = fileURLToPath(new URL('../../apps/proxy/dist/main.js', import.meta.url));
+const run = promisify(execFile);
+
+/** Runs a command to its end: exit code and output (a non-zero exit is an answer, not a throw). */
+async function exec(file: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [file, ...args], { timeout: 30_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
 const AUDIENCE = 'https://tools.example';
 const p = principals();
 
@@ -155,7 +172,47 @@ describe.skipIf(missing !== undefined)('two aip-proxy replicas on Redis and Post
     });
     expect(retried).toEqual({ ok: true, charged: true, cost: 0.01 });
     expect((await ledger.report([rootId]))[0]).toMatchObject({ spent_usd: 1, calls: 100 });
+
+    // The operator reads the shared ledger with the CLI.
+    const shown = await exec(AIP, ['budget', 'show', chains[0] as string, '--postgres', postgres.url, '--json']);
+    expect(shown.code).toBe(0);
+    const segments = (JSON.parse(shown.stdout) as { segments: { id: string; spent_usd: number }[] }).segments;
+    expect(segments[0]).toMatchObject({ id: rootId, spent_usd: 1 });
+    expect(segments[1]?.spent_usd).toBeGreaterThan(0);
   });
+
+  it('refuses to start on a Redis that may evict keys, or that it cannot reach, never showing a password', async () => {
+    const evicting = await startRedis();
+    try {
+      const { Redis } = await import('ioredis');
+      const admin = new Redis(evicting.url);
+      await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
+      admin.disconnect();
+      const url = evicting.url.replace('redis://', 'redis://:hunter2-secret@');
+      const config = path.join(dir, 'evicting.toml');
+      writeFileSync(
+        config,
+        `[proxy]\nupstream = "${upstream.url}"\ntrust_keys = ["${p.operator.did}"]\n[state]\nredis_url = "${url}"\n`,
+      );
+      const refused = await exec(PROXY, ['--config', config]);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain('invalid configuration: state.redis_url: redis://:***@127.0.0.1');
+      expect(refused.stderr).toContain('maxmemory-policy allkeys-lru; it must be noeviction');
+      expect(refused.stderr).not.toContain('hunter2-secret');
+      expect(refused.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      await evicting.stop();
+    }
+    const unreachable = path.join(dir, 'unreachable.toml');
+    writeFileSync(
+      unreachable,
+      `[proxy]\nupstream = "${upstream.url}"\ntrust_keys = ["${p.operator.did}"]\n[state]\nredis_url = "redis://:hunter2-secret@127.0.0.1:${evicting.port}"\n`,
+    );
+    const down = await exec(PROXY, ['--config', unreachable]);
+    expect(down.code).toBe(2);
+    expect(down.stderr).toContain('state.redis_url: cannot reach');
+    expect(down.stderr).not.toContain('hunter2-secret');
+  }, 60_000);
 
   it("records each replica's id at the start of its audit chain", () => {
     for (const name of ['replica-a', 'replica-b']) {

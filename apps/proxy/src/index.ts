@@ -21,6 +21,7 @@ export {
 } from './config/resolve.js';
 export { type ProxyConfig, SECTIONS } from './config/sections.js';
 export type { ConfigDocument } from './config/table.js';
+export { redactUrl } from './config/value-types.js';
 export { httpStatusOf, type ProxyErrorCode, type ProxyResponseCode } from './http-status.js';
 export { type ProxyLogger, silentLogger } from './logger.js';
 export { METADATA_PATH, protectedResourceMetadata } from './metadata.js';

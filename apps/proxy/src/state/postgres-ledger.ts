@@ -55,7 +55,11 @@ const CHARGE_COLUMNS = 'request_id, at, subject, tools, chain, cost_micros, stat
  */
 export async function openPostgresLedger(
   url: string,
-  options: { maxConnections?: number } = {},
+  options: {
+    maxConnections?: number;
+    /** Create the tables and functions when missing (default); false opens an existing ledger to read. */
+    create?: boolean;
+  } = {},
 ): Promise<BudgetLedger> {
   const { default: pg } = await import('pg');
   const pool: Pool = new pg.Pool({
@@ -69,10 +73,13 @@ export async function openPostgresLedger(
   let client: PoolClient | undefined;
   try {
     client = await pool.connect();
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1)', [LEDGER_SCHEMA_LOCK]);
-    await client.query(LEDGER_SCHEMA);
-    await client.query('COMMIT');
+    if (options.create === false) await client.query('SELECT 1 FROM aip_budget_segments LIMIT 0');
+    else {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1)', [LEDGER_SCHEMA_LOCK]);
+      await client.query(LEDGER_SCHEMA);
+      await client.query('COMMIT');
+    }
     client.release();
   } catch (err) {
     client?.release(true);
