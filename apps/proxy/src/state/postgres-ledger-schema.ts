@@ -3,8 +3,10 @@
 // `aip_budget_charge` locks the chain's segments in id order (any two charges lock shared rows in
 // the same order: no deadlock), checks every ceiling, then records the charge and adds it to every
 // segment — all or nothing; the request id's unique index makes it idempotent even when two
-// replicas charge the same id at once. Settling locks the same way, and only a pending (or
-// unknown) charge changes, so a refund is given back once.
+// replicas charge the same id at once. A refund locks the same way, and only a pending (or
+// unknown) charge changes, so a refund is given back once. Deliveries (the common settlement,
+// which changes no segment) are taken in batches, and they and the expiry lock charge rows in
+// sequence order, so they never deadlock with each other either.
 
 /** Bumped when the functions change; created under an advisory lock so replicas may start at once. */
 export const LEDGER_SCHEMA_LOCK = 0x41495042; // 'AIPB'
@@ -70,6 +72,25 @@ BEGIN
     WHERE s.id = ANY (p_ids);
   RETURN QUERY SELECT true, true, NULL::text, NULL::bigint, NULL::bigint;
 END;
+$$;
+
+CREATE OR REPLACE FUNCTION aip_budget_deliver(p_requests text[]) RETURNS void
+LANGUAGE sql AS $$
+  WITH locked AS (
+    SELECT c.seq FROM aip_budget_charges c
+      WHERE c.request_id = ANY (p_requests) AND c.state IN ('pending', 'unknown') ORDER BY c.seq FOR UPDATE
+  )
+  UPDATE aip_budget_charges c SET state = 'delivered' FROM locked WHERE c.seq = locked.seq;
+$$;
+
+CREATE OR REPLACE FUNCTION aip_budget_expire(p_before bigint) RETURNS bigint
+LANGUAGE sql AS $$
+  WITH locked AS (
+    SELECT c.seq FROM aip_budget_charges c WHERE c.state = 'pending' AND c.at < p_before ORDER BY c.seq FOR UPDATE
+  ), changed AS (
+    UPDATE aip_budget_charges c SET state = 'unknown' FROM locked WHERE c.seq = locked.seq RETURNING 1
+  )
+  SELECT count(*) FROM changed;
 $$;
 
 CREATE OR REPLACE FUNCTION aip_budget_settle(p_request text, p_outcome text) RETURNS void

@@ -40,6 +40,7 @@ const toSpend = (row: SegmentRow): SegmentSpend => ({
   last_at: row.last_at === null ? null : Number(row.last_at),
 });
 
+const BATCH = 256;
 const SEGMENT_COLUMNS = 'id, budget_micros, spent_micros, calls, subject, last_at';
 const CHARGE_COLUMNS = 'request_id, at, subject, tools, chain, cost_micros, state';
 
@@ -87,13 +88,30 @@ export async function openPostgresLedger(
     throw err;
   }
 
-  async function query<R>(text: string, values: unknown[]): Promise<R[]> {
+  // `name`: a statement each connection prepares once (the hot path: charge and deliver).
+  async function query<R>(text: string, values: unknown[], name?: string): Promise<R[]> {
     try {
-      return (await pool.query(text, values)).rows as R[];
+      return (await pool.query(name === undefined ? { text, values } : { name, text, values })).rows as R[];
     } catch (err) {
       throw new StoreUnavailableError('postgres', describeFailure(err), { cause: err });
     }
   }
+
+  // Deliveries waiting for the next batch: every settlement made in one turn of the event loop
+  // goes in one call (at most BATCH ids); each caller learns how its batch went.
+  const waiting: { id: string; done: (err?: unknown) => void }[] = [];
+  const flush = () => {
+    const batch = waiting.splice(0, BATCH);
+    if (waiting.length > 0) setImmediate(flush);
+    query('SELECT aip_budget_deliver($1)', [batch.map((w) => w.id)], 'aip_budget_deliver').then(
+      () => {
+        for (const w of batch) w.done();
+      },
+      (err: unknown) => {
+        for (const w of batch) w.done(err);
+      },
+    );
+  };
 
   return {
     async charge(requestId, chain, cost, meta) {
@@ -105,15 +123,19 @@ export async function openPostgresLedger(
         segment: string | null;
         spent: string | null;
         budget: string | null;
-      }>('SELECT * FROM aip_budget_charge($1, $2, $3, $4, $5, $6, $7)', [
-        requestId,
-        chain.map((s) => s.id),
-        chain.map((s) => (s.budget === null ? null : toMicros(s.budget))),
-        micros,
-        meta.subject,
-        JSON.stringify(meta.tools),
-        meta.now,
-      ]);
+      }>(
+        'SELECT * FROM aip_budget_charge($1, $2, $3, $4, $5, $6, $7)',
+        [
+          requestId,
+          chain.map((s) => s.id),
+          chain.map((s) => (s.budget === null ? null : toMicros(s.budget))),
+          micros,
+          meta.subject,
+          JSON.stringify(meta.tools),
+          meta.now,
+        ],
+        'aip_budget_charge',
+      );
       if (row === undefined) throw new StoreUnavailableError('postgres', 'no answer from aip_budget_charge');
       if (row.ok) return { ok: true, charged: row.charged, cost: micros / MICROS };
       return {
@@ -125,13 +147,17 @@ export async function openPostgresLedger(
       };
     },
     async settle(requestId, outcome) {
-      await query('SELECT aip_budget_settle($1, $2)', [requestId, outcome]);
+      if (outcome === 'refunded') {
+        await query('SELECT aip_budget_settle($1, $2)', [requestId, outcome]);
+        return;
+      }
+      await new Promise<void>((resolve, reject) => {
+        if (waiting.length === 0) setImmediate(flush);
+        waiting.push({ id: requestId, done: (err) => (err === undefined ? resolve() : reject(err)) });
+      });
     },
     async expire(olderThan) {
-      const rows = await query<{ n: string }>(
-        "WITH e AS (UPDATE aip_budget_charges SET state = 'unknown' WHERE state = 'pending' AND at < $1 RETURNING 1) SELECT count(*) AS n FROM e",
-        [olderThan],
-      );
+      const rows = await query<{ n: string }>('SELECT aip_budget_expire($1) AS n', [olderThan]);
       return Number(rows[0]?.n ?? 0);
     },
     async report(ids) {
@@ -170,6 +196,7 @@ export async function openPostgresLedger(
       );
     },
     async close() {
+      while (waiting.length > 0) await new Promise((resolve) => setImmediate(resolve));
       await pool.end();
     },
   };
