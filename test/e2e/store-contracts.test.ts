@@ -10,9 +10,12 @@ import path from 'node:path';
 import {
   type BucketStore,
   type BudgetLedger,
+  type ClaimAndTake,
+  composeClaimAndTake,
   connectRedis,
   createMemoryReplayClaims,
   createRedisBucketStore,
+  createRedisClaimAndTake,
   createRedisReplayClaims,
   createSessionSeal,
   loadSessionSecret,
@@ -191,6 +194,98 @@ describe.skipIf(claimsSkip).each(claimsSkip ? [] : bucketSubjects())('rate bucke
       retryAfterSeconds: 60,
       reason: 'body bytes: 4 at once is more than the 3/min limit',
     });
+  });
+});
+
+// --- claim and take (one round trip) ---------------------------------------------------------
+
+interface Metered {
+  meter: ClaimAndTake;
+  replay: ReplayClaims;
+  buckets: BucketStore;
+}
+
+function meterSubjects(): Subject<Metered>[] {
+  const replay = createMemoryReplayClaims();
+  const buckets = memoryBucketStore(new TokenBuckets());
+  const handles = redisHandles();
+  const prefix = `aip:test:${randomUUID()}:`;
+  return [
+    {
+      name: 'memory, composed',
+      open: () => Promise.resolve({ meter: composeClaimAndTake(replay, buckets), replay, buckets }),
+      close: () => Promise.resolve(),
+    },
+    {
+      name: 'redis, one script',
+      open: async () => {
+        const connection = await handles.open();
+        return {
+          meter: createRedisClaimAndTake(connection, { claimPrefix: `${prefix}p:`, ratePrefix: `${prefix}r:` }),
+          replay: createRedisReplayClaims(connection, { prefix: `${prefix}p:` }),
+          buckets: createRedisBucketStore(connection, { prefix: `${prefix}r:` }),
+        };
+      },
+      close: () => handles.close(),
+    },
+  ];
+}
+
+describe.skipIf(claimsSkip).each(claimsSkip ? [] : meterSubjects())('claim and take: $name', (subject) => {
+  let a: Metered;
+  let b: Metered;
+  const now = 1_000_000;
+  const t0 = now * 1000;
+  beforeAll(async () => {
+    a = await subject.open();
+    b = await subject.open();
+  });
+  afterAll(() => subject.close());
+  const claim = (key: string) => ({ key, holder: 'grant-m', expiresAt: now + 60, now });
+
+  it('claims, then takes; a replayed proof takes nothing', async () => {
+    const key = randomUUID();
+    const bucket = `g ${randomUUID()}`;
+    const need = [{ key: bucket, perMinute: 10, need: 2, reason: 'principal' }];
+    expect(await a.meter.claimAndTake(claim(key), need, t0)).toEqual({ claim: 'fresh', rate: { ok: true } });
+    expect(await b.meter.claimAndTake(claim(key), need, t0)).toEqual({ claim: 'replayed' });
+    expect(await a.buckets.available(bucket, 10, t0)).toBe(8);
+    // The claim is the one the replay store sees, and the other way round.
+    expect(await b.replay.claim(key, 'grant-m', now + 60, now)).toBe('replayed');
+    const other = randomUUID();
+    expect(await a.replay.claim(other, 'grant-m', now + 60, now)).toBe('fresh');
+    expect(await b.meter.claimAndTake(claim(other), need, t0)).toEqual({ claim: 'replayed' });
+  });
+
+  it('keeps a fresh proof claimed when a bucket is short, taking from none', async () => {
+    const grant = `g ${randomUUID()}`;
+    const tool = `t ${randomUUID()}`;
+    expect(await a.buckets.take([{ key: tool, perMinute: 1, need: 1, reason: 'tool:slow' }], t0)).toEqual({ ok: true });
+    const key = randomUUID();
+    const needs = [
+      { key: grant, perMinute: 5, need: 1, reason: 'principal' },
+      { key: tool, perMinute: 1, need: 1, reason: 'tool:slow' },
+    ];
+    expect(await b.meter.claimAndTake(claim(key), needs, t0)).toEqual({
+      claim: 'fresh',
+      rate: { ok: false, retryAfterSeconds: 60, reason: 'tool:slow' },
+    });
+    expect(await a.buckets.available(grant, 5, t0)).toBe(5);
+    expect(await a.replay.claim(key, 'grant-m', now + 60, now)).toBe('replayed');
+  });
+
+  it('grants the limit exactly once to concurrent requests through two handles', async () => {
+    const bucket = `g ${randomUUID()}`;
+    const verdicts = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        (i % 2 ? a : b).meter.claimAndTake(
+          claim(randomUUID()),
+          [{ key: bucket, perMinute: 12, need: 1, reason: 'principal' }],
+          t0,
+        ),
+      ),
+    );
+    expect(verdicts.filter((v) => v.claim === 'fresh' && v.rate.ok)).toHaveLength(12);
   });
 });
 

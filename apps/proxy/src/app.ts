@@ -35,6 +35,7 @@ import { sessionStage } from './pipeline/stages/session.js';
 import { buildPolicy, type Policy } from './policy.js';
 import { createAdmission } from './state/admission.js';
 import type { BucketStore } from './state/bucket-store.js';
+import { composeClaimAndTake } from './state/claim-and-take.js';
 import { openLedger } from './state/open-ledger.js';
 import { openSharedStores } from './state/open-stores.js';
 import { createRateLimiter } from './state/rate-limiter.js';
@@ -150,10 +151,14 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
       oauth: startup.oauth?.scope_map,
       ...(metrics === undefined ? {} : { observer: metrics }),
     });
-    const limiter = createRateLimiter(
-      () => state.config.rate_limit,
-      options.stores?.buckets ?? shared.buckets ?? memoryBucketStore(new TokenBuckets()),
-    );
+    const buckets = options.stores?.buckets ?? shared.buckets ?? memoryBucketStore(new TokenBuckets());
+    const replay = options.stores?.replay ?? shared.replay ?? createMemoryReplayClaims();
+    const limiter = createRateLimiter(() => state.config.rate_limit, buckets);
+    // One script for both only when both are the shared ones; otherwise the two in turn.
+    const meter =
+      shared.meter !== undefined && replay === shared.replay && buckets === shared.buckets
+        ? shared.meter
+        : composeClaimAndTake(replay, buckets);
     const extraHeaders = stdio?.headers ?? {};
     const services: ProxyServices = {
       clock,
@@ -171,7 +176,8 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
             ]),
       limiter,
       admission: createAdmission(() => ({ ...state.config.rate_limit, total_streams: state.config.proxy.max_streams })),
-      replay: options.stores?.replay ?? shared.replay ?? createMemoryReplayClaims(),
+      replay,
+      meter,
       seal,
       tasks: options.stores?.tasks ?? createMemoryTaskBindings(),
       ledger,

@@ -37,8 +37,15 @@ export {
   openBudgetLedger,
   type SegmentSpend,
 } from './state/budget-ledger.js';
+export {
+  type ClaimAndTake,
+  type ClaimAndTakeVerdict,
+  composeClaimAndTake,
+  type ProofClaim,
+} from './state/claim-and-take.js';
 export { openPostgresLedger } from './state/postgres-ledger.js';
 export { createRedisBucketStore } from './state/redis-bucket-store.js';
+export { createRedisClaimAndTake } from './state/redis-claim-and-take.js';
 export { connectRedis, type RedisConnection } from './state/redis-connection.js';
 export { createRedisReplayClaims } from './state/redis-replay-claims.js';
 export { type ClaimVerdict, createMemoryReplayClaims, type ReplayClaims } from './state/replay-claims.js';

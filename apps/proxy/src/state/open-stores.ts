@@ -1,9 +1,12 @@
 // The stores `[state]` configures besides the ledger: with `redis_url`, proof claims and rate
-// buckets in Redis shared by every replica; without it, in this process (the embedded default).
+// buckets in Redis shared by every replica (both in one script when a request needs both);
+// without it, in this process (the embedded default).
 import type { ProxyConfig } from '../config/sections.js';
 import type { ProxyLogger } from '../logger.js';
 import type { BucketStore } from './bucket-store.js';
+import type { ClaimAndTake } from './claim-and-take.js';
 import { createRedisBucketStore } from './redis-bucket-store.js';
+import { createRedisClaimAndTake } from './redis-claim-and-take.js';
 import { connectRedis } from './redis-connection.js';
 import { createRedisReplayClaims } from './redis-replay-claims.js';
 import type { ReplayClaims } from './replay-claims.js';
@@ -12,6 +15,7 @@ import type { ReplayClaims } from './replay-claims.js';
 export interface SharedStores {
   replay?: ReplayClaims;
   buckets?: BucketStore;
+  meter?: ClaimAndTake;
   close(): Promise<void>;
 }
 
@@ -30,6 +34,7 @@ export async function openSharedStores(state: ProxyConfig['state'], logger: Prox
   return {
     replay: createRedisReplayClaims(redis),
     buckets: createRedisBucketStore(redis),
+    meter: createRedisClaimAndTake(redis),
     close: () => redis.close(),
   };
 }

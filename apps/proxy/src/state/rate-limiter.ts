@@ -5,12 +5,14 @@
 import { scopeMatches } from '@aip/token';
 import type { ProxyConfig } from '../config/sections.js';
 import type { Principal } from '../principal.js';
-import type { BucketStore } from './bucket-store.js';
+import type { BucketNeed, BucketStore } from './bucket-store.js';
 import { type BucketVerdict, memoryBucketStore, TokenBuckets } from './token-buckets.js';
 
 export type RateVerdict = BucketVerdict;
 
 export interface RateLimiter {
+  /** What a request of `messages` JSON-RPC messages calling `scopes` needs from each bucket. */
+  needs(principal: Principal, scopes: readonly string[], messages: number): BucketNeed[];
   /**
    * Takes what a request of `messages` JSON-RPC messages (a batch counts each) calling `scopes`
    * needs from every bucket that applies, or nothing if any bucket is short.
@@ -54,23 +56,27 @@ export function createRateLimiter(
   // refuses requests without a credential rather than letting them through.
   addresses = new TokenBuckets(),
 ): RateLimiter {
+  const needsOf = (principal: Principal, scopes: readonly string[], messages: number): BucketNeed[] => {
+    const config = limits();
+    const needs = new Map<string, BucketNeed>();
+    const add = (key: string, perMinute: number | undefined, need: number, reason: string) => {
+      if (perMinute === undefined) return;
+      const entry = needs.get(key);
+      if (entry === undefined) needs.set(key, { key, perMinute, need, reason });
+      else entry.need += need;
+    };
+    add(`g ${principal.grant}`, config.principal_per_minute, messages, 'principal');
+    add(`i ${principal.issuer}`, config.issuer_per_minute, messages, 'issuer');
+    for (const scope of scopes) {
+      const pattern = toolPattern(config.tool_per_minute, scope);
+      if (pattern !== undefined) add(`t ${pattern}`, config.tool_per_minute.get(pattern), 1, pattern);
+    }
+    return [...needs.values()];
+  };
   return {
+    needs: needsOf,
     take(principal, scopes, messages, nowMs) {
-      const config = limits();
-      const needs = new Map<string, { key: string; perMinute: number; need: number; reason: string }>();
-      const add = (key: string, perMinute: number | undefined, need: number, reason: string) => {
-        if (perMinute === undefined) return;
-        const entry = needs.get(key);
-        if (entry === undefined) needs.set(key, { key, perMinute, need, reason });
-        else entry.need += need;
-      };
-      add(`g ${principal.grant}`, config.principal_per_minute, messages, 'principal');
-      add(`i ${principal.issuer}`, config.issuer_per_minute, messages, 'issuer');
-      for (const scope of scopes) {
-        const pattern = toolPattern(config.tool_per_minute, scope);
-        if (pattern !== undefined) add(`t ${pattern}`, config.tool_per_minute.get(pattern), 1, pattern);
-      }
-      return buckets.take([...needs.values()], nowMs);
+      return buckets.take(needsOf(principal, scopes, messages), nowMs);
     },
     takeBytes(principal, bytes, nowMs) {
       const perMinute = limits().body_bytes_per_minute;

@@ -7,34 +7,68 @@ import type { BucketNeed, BucketStore, BucketVerdict } from './bucket-store.js';
 import type { RedisConnection } from './redis-connection.js';
 import { describeFailure, StoreUnavailableError } from './store-unavailable.js';
 
-// KEYS: the buckets. ARGV[1]: now (ms); then per bucket its perMinute and need.
-// Answers {1} when taken, else {0, index of the short bucket, seconds to wait}.
-const TAKE = `
-local now = tonumber(ARGV[1])
-local levels = {}
-local times = {}
-for i, key in ipairs(KEYS) do
-  local per = tonumber(ARGV[2 * i])
-  local need = tonumber(ARGV[2 * i + 1])
-  if need > per then return {0, i, 60} end
-  local b = redis.call('HMGET', key, 't', 'u')
-  local tokens = per
-  local at = now
-  if b[1] then
-    local updated = tonumber(b[2])
-    if updated > now then at = updated end
-    tokens = math.min(per, tonumber(b[1]) + math.max(0, now - updated) / 60000 * per)
+// A Lua function: take from the buckets KEYS[first..], ARGV[base] being now (ms) and then, per
+// bucket, its perMinute and need. Answers {1} when taken, else {0, index of the short bucket (1 =
+// the first bucket), seconds to wait}. Shared with the combined claim-and-take script.
+export const TAKE_FUNCTION = `
+local function take(first, base)
+  local now = tonumber(ARGV[base])
+  local levels = {}
+  local times = {}
+  local n = #KEYS - first + 1
+  for i = 1, n do
+    local key = KEYS[first + i - 1]
+    local per = tonumber(ARGV[base + 2 * i - 1])
+    local need = tonumber(ARGV[base + 2 * i])
+    if need > per then return {0, i, 60} end
+    local b = redis.call('HMGET', key, 't', 'u')
+    local tokens = per
+    local at = now
+    if b[1] then
+      local updated = tonumber(b[2])
+      if updated > now then at = updated end
+      tokens = math.min(per, tonumber(b[1]) + math.max(0, now - updated) / 60000 * per)
+    end
+    if tokens < need then return {0, i, math.max(1, math.ceil((need - tokens) * 60 / per))} end
+    levels[i] = tokens - need
+    times[i] = at
   end
-  if tokens < need then return {0, i, math.max(1, math.ceil((need - tokens) * 60 / per))} end
-  levels[i] = tokens - need
-  times[i] = at
+  for i = 1, n do
+    local key = KEYS[first + i - 1]
+    redis.call('HSET', key, 't', string.format('%.17g', levels[i]), 'u', string.format('%d', times[i]))
+    redis.call('PEXPIRE', key, 60000)
+  end
+  return {1}
 end
-for i, key in ipairs(KEYS) do
-  redis.call('HSET', key, 't', string.format('%.17g', levels[i]), 'u', string.format('%d', times[i]))
-  redis.call('PEXPIRE', key, 60000)
-end
-return {1}
 `;
+
+const TAKE = `${TAKE_FUNCTION}
+return take(1, 1)
+`;
+
+/** The keys and arguments of a take, as `TAKE_FUNCTION` reads them. */
+export function takeArguments(
+  prefix: string,
+  needs: readonly BucketNeed[],
+  nowMs: number,
+): { keys: string[]; args: number[] } {
+  const args: number[] = [Math.floor(nowMs)];
+  for (const n of needs) args.push(n.perMinute, n.need);
+  return { keys: needs.map((n) => `${prefix}${n.key}`), args };
+}
+
+/** The verdict of a take from the script's answer. */
+export function takeVerdict(needs: readonly BucketNeed[], answer: number[]): BucketVerdict {
+  if (answer[0] === 1) return { ok: true };
+  const short = needs[(answer[1] as number) - 1] as BucketNeed;
+  if (short.need > short.perMinute)
+    return {
+      ok: false,
+      retryAfterSeconds: 60,
+      reason: `${short.reason}: ${short.need} at once is more than the ${short.perMinute}/min limit`,
+    };
+  return { ok: false, retryAfterSeconds: answer[2] as number, reason: short.reason };
+}
 
 /**
  * Buckets in Redis.
@@ -62,23 +96,8 @@ export function createRedisBucketStore(redis: RedisConnection, options: { prefix
   return {
     async take(needs: readonly BucketNeed[], nowMs): Promise<BucketVerdict> {
       if (needs.length === 0) return { ok: true };
-      const args: number[] = [Math.floor(nowMs)];
-      for (const n of needs) args.push(n.perMinute, n.need);
-      const answer = (await redis.run(
-        TAKE,
-        needs.map((n) => `${prefix}${n.key}`),
-        args,
-      )) as number[];
-      if (answer[0] === 1) return { ok: true };
-      const short = needs[(answer[1] as number) - 1] as BucketNeed;
-      const wait = answer[2] as number;
-      if (short.need > short.perMinute)
-        return {
-          ok: false,
-          retryAfterSeconds: 60,
-          reason: `${short.reason}: ${short.need} at once is more than the ${short.perMinute}/min limit`,
-        };
-      return { ok: false, retryAfterSeconds: wait, reason: short.reason };
+      const { keys, args } = takeArguments(prefix, needs, nowMs);
+      return takeVerdict(needs, (await redis.run(TAKE, keys, args)) as number[]);
     },
     async available(key, perMinute, nowMs) {
       return Math.floor(await level(key, perMinute, nowMs));
