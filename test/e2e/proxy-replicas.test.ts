@@ -57,7 +57,8 @@ function replicaConfig(name: string) {
       session_secret_file: path.join(dir, 'session.secret'),
       replica_id: name,
     },
-    logging: { log_file: path.join(dir, `audit-${name}.jsonl`) },
+    // Replica A writes its audit chain to PostgreSQL, replica B to its own file.
+    logging: name === 'replica-a' ? { sink: 'postgres' } : { log_file: path.join(dir, `audit-${name}.jsonl`) },
   };
 }
 
@@ -214,11 +215,22 @@ describe.skipIf(missing !== undefined)('two aip-proxy replicas on Redis and Post
     expect(down.stderr).not.toContain('hunter2-secret');
   }, 60_000);
 
-  it("records each replica's id at the start of its audit chain", () => {
-    for (const name of ['replica-a', 'replica-b']) {
-      const verdict = verifyAuditLog(readFileSync(path.join(dir, `audit-${name}.jsonl`), 'utf8'));
-      expect(verdict.replicas).toEqual([name]);
-    }
+  it("records each replica's id at the start of its audit chain, in PostgreSQL or in a file", async () => {
+    const fromFile = verifyAuditLog(readFileSync(path.join(dir, 'audit-replica-b.jsonl'), 'utf8'));
+    expect(fromFile).toMatchObject({ ok: true, replicas: ['replica-b'] });
+    const checked = await exec(AIP, [
+      'audit',
+      'verify',
+      '--postgres',
+      postgres.url,
+      '--replica',
+      'replica-a',
+      '--json',
+    ]);
+    expect(checked.code).toBe(0);
+    const verdict = JSON.parse(checked.stdout) as { valid: boolean; replicas: string[]; lines: number };
+    expect(verdict).toMatchObject({ valid: true, replicas: ['replica-a'] });
+    expect(verdict.lines).toBeGreaterThan(50);
   });
 
   it('fails closed while Redis is down, and serves again when it returns', async () => {

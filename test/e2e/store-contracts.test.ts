@@ -4,10 +4,12 @@
 // shared secret file). Each store is opened twice — two handles, as two replicas would hold —
 // and what one handle writes the other must see.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
+  type AuditLog,
+  type AuditRecord,
   type BucketStore,
   type BudgetLedger,
   type ClaimAndTake,
@@ -20,13 +22,17 @@ import {
   createSessionSeal,
   loadSessionSecret,
   memoryBucketStore,
+  openAuditLog,
   openBudgetLedger,
+  openPostgresAuditSink,
   openPostgresLedger,
   type RedisConnection,
   type ReplayClaims,
+  readPostgresAudit,
   type SessionSeal,
   silentLogger,
   TokenBuckets,
+  verifyAuditLog,
 } from '@aip/proxy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningService, servicesMissing, startPostgres, startRedis } from '../fixtures/services.js';
@@ -448,5 +454,101 @@ describe.each(sealSubjects())('sealed sessions: $name', (subject) => {
     const stranger = createSessionSeal(randomBytes(32));
     const sealed = stranger.seal('session', 'upstream-session-2', 'did:key:zOwner', 100);
     expect(a.open('session', sealed, 'did:key:zOwner', 101, 3600)).toEqual({ ok: false, reason: 'unknown' });
+  });
+});
+
+// --- audit sink ------------------------------------------------------------------------------
+
+interface AuditSubject {
+  name: string;
+  /** Opens the sink for `replica` (a restart opens it again). */
+  open(replica: string): Promise<AuditLog>;
+  /** Waits until what was written is stored, and closes. */
+  close(log: AuditLog): Promise<void>;
+  /** The replica's chain as text. */
+  read(replica: string): Promise<string>;
+}
+
+function auditSubjects(): AuditSubject[] {
+  const fileOf = (replica: string) => path.join(dir, `audit-${replica}.jsonl`);
+  return [
+    {
+      name: 'file',
+      open: (replica) => Promise.resolve(openAuditLog(fileOf(replica), { replica })),
+      close: async (log) => {
+        log.close();
+      },
+      read: (replica) => Promise.resolve(readFileSync(fileOf(replica), 'utf8')),
+    },
+    {
+      name: 'postgres',
+      open: (replica) => openPostgresAuditSink((postgres as RunningService).url, { replica }),
+      close: async (log) => {
+        await (log as unknown as { close(): Promise<void> }).close();
+      },
+      read: (replica) => readPostgresAudit((postgres as RunningService).url, replica),
+    },
+  ];
+}
+
+const decision = (i: number): AuditRecord => ({
+  time: new Date(1_764_000_000_000 + i * 1000).toISOString(),
+  request_id: `req-${i}`,
+  decision: 'allow',
+  code: null,
+  status: 200,
+  http: 'POST /mcp',
+  method: 'tools/call',
+  tool: 'search',
+  issuer: 'did:key:zIssuer',
+  subject: 'did:key:zSubject',
+  chain: ['root'],
+  upstream_status: 200,
+  latency_ms: 1,
+});
+
+describe.skipIf(claimsSkip).each(claimsSkip ? [] : auditSubjects())('audit sink: $name', (subject) => {
+  it('chains every line of a replica across restarts, naming the replica, and the verifier accepts it', async () => {
+    const replica = `replica-${randomUUID().slice(0, 8)}`;
+    let log = await subject.open(replica);
+    for (let i = 0; i < 5; i++) log.write(decision(i));
+    expect(log.healthy()).toBe(true);
+    await subject.close(log);
+    log = await subject.open(replica);
+    for (let i = 5; i < 8; i++) log.write(decision(i));
+    await subject.close(log);
+    const text = await subject.read(replica);
+    const lines = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type?: string; request_id?: string });
+    expect(lines.map((l) => l.type ?? l.request_id)).toEqual([
+      'start',
+      ...[0, 1, 2, 3, 4].map((i) => `req-${i}`),
+      'stop',
+      'start',
+      ...[5, 6, 7].map((i) => `req-${i}`),
+      'stop',
+    ]);
+    const verdict = verifyAuditLog(text);
+    expect(verdict).toMatchObject({ ok: true, replicas: [replica], notes: [] });
+  });
+
+  it('notes a run that did not stop cleanly, and a line changed afterwards breaks the chain', async () => {
+    const replica = `replica-${randomUUID().slice(0, 8)}`;
+    const crashed = await subject.open(replica);
+    crashed.write(decision(1));
+    await new Promise((resolve) => setImmediate(resolve));
+    await (crashed as unknown as { drained?(): Promise<void> }).drained?.();
+    // Not closed: as if the process had died. The next run says so.
+    const next = await subject.open(replica);
+    next.write(decision(2));
+    await subject.close(next);
+    const text = await subject.read(replica);
+    const verdict = verifyAuditLog(text);
+    expect(verdict.ok).toBe(true);
+    expect(verdict.notes.join(' ')).toContain('did not stop cleanly');
+    expect(verifyAuditLog(text.replace('req-1', 'req-9'))).toMatchObject({ ok: false, brokenLine: 3 });
+    await subject.close(crashed);
   });
 });

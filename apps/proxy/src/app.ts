@@ -108,7 +108,9 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
   const startup = options.config;
   const opened: { close(): void | Promise<void> }[] = [state.policy];
   try {
-    const auditLog = options.auditLog ?? openProxyAuditLog(startup.logging, clock, replicaId(startup.state));
+    const auditLog =
+      options.auditLog ??
+      (await openProxyAuditLog(startup.logging, clock, replicaId(startup.state), startup.state.postgres_url));
     opened.push(auditLog);
     const shared = await openSharedStores(startup.state, logger);
     opened.push(shared);

@@ -5,6 +5,12 @@ export { anchorFileOf } from './audit/anchor.js';
 export { type AuditLog, type AuditLogOptions, type AuditRecord, openAuditLog } from './audit/audit-log.js';
 export { type AuditVerification, type AuditVerifyOptions, verifyAuditLog } from './audit/audit-verify.js';
 export { type AuditKey, loadAuditKey } from './audit/checkpoint.js';
+export {
+  openPostgresAuditSink,
+  type PostgresAuditOptions,
+  type PostgresAuditSink,
+  readPostgresAudit,
+} from './audit/postgres-audit-sink.js';
 export { type CliIo, runProxyCli } from './cli.js';
 export { type Clock, systemClock } from './clock.js';
 export { ProxyConfigError, type ProxyConfigErrorCode } from './config/errors.js';

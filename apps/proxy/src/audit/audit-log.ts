@@ -67,7 +67,8 @@ const encoder = new TextEncoder();
 const MAX_STRING = 512;
 const MAX_LIST = 32;
 
-function lineHash(line: string): string {
+/** The SHA-256 (base64url) of a line: the `prev` of the line after it. */
+export function lineHash(line: string): string {
   return encodeBase64Url(sha256(encoder.encode(line)));
 }
 

@@ -151,6 +151,10 @@ export const SECTIONS = {
     reload: true,
     doc: 'the hash-chained audit log',
     keys: {
+      sink: setting(oneOf(['file', 'postgres'] as const), 'file' as 'file' | 'postgres', {
+        reload: false,
+        doc: "file: `log_file` (or stdout); postgres: each replica's chain in the table aip_audit of `state.postgres_url`",
+      }),
       log_file: optional(text, {
         reload: false,
         flag: { name: '--log-file', argument: '<file>' },
