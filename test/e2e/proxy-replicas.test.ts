@@ -243,6 +243,9 @@ describe.skipIf(missing !== undefined)('two aip-proxy replicas on Redis and Post
       expect(error.code).toBe('aip_stores_unavailable');
       expect(error.message).toMatch(/^Redis unavailable/);
       expect(error.message).not.toContain(String(redis.port));
+      const readiness = await fetch(`${a.url}/readyz`);
+      expect(readiness.status).toBe(503);
+      expect(((await readiness.json()) as { checks: Record<string, string> }).checks.redis).toBe('unreachable');
     } finally {
       await redis.restart();
     }

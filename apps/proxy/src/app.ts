@@ -141,7 +141,7 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
     const publicBase = () => state.config.proxy.public_url ?? listenBase();
     const audience = () => state.config.proxy.audience ?? state.config.proxy.public_url ?? listenBase();
 
-    const health = createHealth({ pool, auditLog, ledger, policy: () => state.policy, clock });
+    const health = createHealth({ pool, auditLog, ledger, redis: shared.redis, policy: () => state.policy, clock });
     const respond = createResponder({
       logger,
       access: () => state.config.logging.access,

@@ -16,6 +16,8 @@ export interface SharedStores {
   replay?: ReplayClaims;
   buckets?: BucketStore;
   meter?: ClaimAndTake;
+  /** Answers whether the shared Redis is reachable (readiness). */
+  redis?: { ping(): Promise<boolean> };
   close(): Promise<void>;
 }
 
@@ -35,6 +37,7 @@ export async function openSharedStores(state: ProxyConfig['state'], logger: Prox
     replay: createRedisReplayClaims(redis),
     buckets: createRedisBucketStore(redis),
     meter: createRedisClaimAndTake(redis),
+    redis,
     close: () => redis.close(),
   };
 }

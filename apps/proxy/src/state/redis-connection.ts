@@ -14,6 +14,8 @@ export interface RedisConnection {
   readonly client: Redis;
   /** Runs a Lua script (by its digest; sent whole only the first time a server sees it). */
   run(script: string, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown>;
+  /** True when the server answers a PING now. */
+  ping(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -97,6 +99,11 @@ export async function connectRedis(url: string, logger: ProxyLogger): Promise<Re
         });
       }
     },
+    ping: () =>
+      client.ping().then(
+        () => true,
+        () => false,
+      ),
     async close() {
       started = false;
       try {
