@@ -1,7 +1,8 @@
 // Rate limits (`[rate_limit]`): token buckets per grant (a root token and every delegation made
 // from it), per root issuer and per tool, all taken at once or not at all; request body bytes per
-// grant; and per client address for requests that carry no valid credential. An asynchronous seam: replicas share buckets (e.g.
-// one Redis script per request) through the same interface.
+// grant; and per client address for requests that carry no valid credential. An asynchronous
+// seam: replicas share the grant, issuer and tool buckets (one Redis script per request) through
+// the same interface; body bytes and addresses guard each process and stay its own.
 import { scopeMatches } from '@aip/token';
 import type { ProxyConfig } from '../config/sections.js';
 import type { Principal } from '../principal.js';
@@ -55,6 +56,9 @@ export function createRateLimiter(
   // Addresses have their own table: filling it never disables the other limits, and a full one
   // refuses requests without a credential rather than letting them through.
   addresses = new TokenBuckets(),
+  // Body bytes bound the parsing each process does: always this process's own buckets, so a
+  // request's body costs no round trip to a shared store.
+  bodies: BucketStore = memoryBucketStore(new TokenBuckets()),
 ): RateLimiter {
   const needsOf = (principal: Principal, scopes: readonly string[], messages: number): BucketNeed[] => {
     const config = limits();
@@ -81,10 +85,10 @@ export function createRateLimiter(
     takeBytes(principal, bytes, nowMs) {
       const perMinute = limits().body_bytes_per_minute;
       const need = Math.min(bytes, perMinute);
-      return buckets.take([{ key: `b ${principal.grant}`, perMinute, need, reason: 'body bytes' }], nowMs);
+      return bodies.take([{ key: `b ${principal.grant}`, perMinute, need, reason: 'body bytes' }], nowMs);
     },
     bytesAvailable(principal, nowMs) {
-      return buckets.available(`b ${principal.grant}`, limits().body_bytes_per_minute, nowMs);
+      return bodies.available(`b ${principal.grant}`, limits().body_bytes_per_minute, nowMs);
     },
     async admits(principal, nowMs) {
       const config = limits();
