@@ -359,8 +359,14 @@ describe.skipIf(claimsSkip).each(claimsSkip ? [] : ledgerSubjects())('budget led
     ]);
     expect(same1).toMatchObject({ ok: true });
     expect(same2).toMatchObject({ ok: true });
+    // Twice through one handle at once (one batch, where a store batches).
+    const twice = await Promise.all([a.charge(`${id}-y`, links, 0.25, meta), a.charge(`${id}-y`, links, 0.25, meta)]);
+    expect(twice).toEqual([
+      { ok: true, charged: true, cost: 0.25 },
+      { ok: true, charged: true, cost: 0.25 },
+    ]);
     const [spend] = await a.report([links[0]?.id as string]);
-    expect(spend).toMatchObject({ spent_usd: 0.5, calls: 2 });
+    expect(spend).toMatchObject({ spent_usd: 0.75, calls: 3 });
   });
 
   it('spends exactly the ceiling under concurrent charges from two handles, never more', async () => {

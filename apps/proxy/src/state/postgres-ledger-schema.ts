@@ -1,9 +1,10 @@
 // The budget ledger's schema on PostgreSQL (DESIGN §9): the same two tables as the SQLite ledger
 // and one server-side function per operation, so a charge is one round trip and one transaction.
-// `aip_budget_charge` locks the chain's segments in id order (any two charges lock shared rows in
-// the same order: no deadlock), checks every ceiling, then records the charge and adds it to every
-// segment — all or nothing; the request id's unique index makes it idempotent even when two
-// replicas charge the same id at once. A refund locks the same way, and only a pending (or
+// `aip_budget_charge_many` takes the charges a replica made in one turn of its event loop (often
+// one): it creates and then locks every segment they name, each step in id order (any two calls
+// lock shared rows in the same order: no deadlock), then for each charge in turn checks every
+// ceiling and records it, adding it to every segment — each charge all or nothing; the request
+// id's unique index makes it idempotent even when two replicas charge the same id at once. A refund locks the same way, and only a pending (or
 // unknown) charge changes, so a refund is given back once. Deliveries (the common settlement,
 // which changes no segment) are taken in batches, and they and the expiry lock charge rows in
 // sequence order, so they never deadlock with each other either.
@@ -33,44 +34,64 @@ CREATE TABLE IF NOT EXISTS aip_budget_charges (
 CREATE INDEX IF NOT EXISTS aip_budget_charges_pending ON aip_budget_charges (at) WHERE state = 'pending';
 CREATE INDEX IF NOT EXISTS aip_budget_segments_recent ON aip_budget_segments (last_at DESC NULLS LAST, id);
 
-CREATE OR REPLACE FUNCTION aip_budget_charge(
-  p_request text, p_ids text[], p_budgets bigint[], p_cost bigint, p_subject text, p_tools jsonb, p_now bigint
-) RETURNS TABLE (ok boolean, charged boolean, segment text, spent bigint, budget bigint)
+CREATE OR REPLACE FUNCTION aip_budget_charge_many(p_batch jsonb)
+RETURNS TABLE (idx integer, ok boolean, charged boolean, segment text, spent bigint, budget bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
-  known text;
+  c record;
   r record;
+  known text;
+  ids text[];
+  cost bigint;
+  refused boolean;
 BEGIN
-  SELECT c.state INTO known FROM aip_budget_charges c WHERE c.request_id = p_request;
-  IF FOUND THEN
-    RETURN QUERY SELECT true, known <> 'refunded', NULL::text, NULL::bigint, NULL::bigint;
-    RETURN;
-  END IF;
-  INSERT INTO aip_budget_segments AS s (id, budget_micros, subject)
-    SELECT u.id, u.b, p_subject FROM unnest(p_ids, p_budgets) AS u(id, b) ORDER BY u.id
+  -- Every segment of the batch: created when new, then locked, each step in id order.
+  INSERT INTO aip_budget_segments (id, budget_micros, subject)
+    SELECT DISTINCT ON (x.id) x.id, x.b, x.subject FROM (
+      SELECT i.id, (e.value->'budgets'->>(i.k::int - 1))::bigint AS b, e.value->>'subject' AS subject, e.n
+        FROM jsonb_array_elements(p_batch) WITH ORDINALITY AS e(value, n),
+             jsonb_array_elements_text(e.value->'ids') WITH ORDINALITY AS i(id, k)
+    ) x ORDER BY x.id, x.n
     ON CONFLICT (id) DO NOTHING;
-  PERFORM 1 FROM aip_budget_segments s WHERE s.id = ANY (p_ids) ORDER BY s.id FOR UPDATE;
-  FOR r IN
-    SELECT s.id, s.spent_micros, s.budget_micros FROM unnest(p_ids) WITH ORDINALITY AS u(id, n)
-      JOIN aip_budget_segments s ON s.id = u.id ORDER BY u.n
+  PERFORM 1 FROM aip_budget_segments s
+    WHERE s.id IN (SELECT jsonb_array_elements_text(e.value->'ids') FROM jsonb_array_elements(p_batch) AS e(value))
+    ORDER BY s.id FOR UPDATE;
+  -- Then each charge in turn, all or nothing, idempotent on its request id.
+  FOR c IN SELECT e.value AS v, e.n::integer AS n FROM jsonb_array_elements(p_batch) WITH ORDINALITY AS e(value, n) ORDER BY e.n
   LOOP
-    IF r.budget_micros IS NOT NULL AND r.spent_micros + p_cost > r.budget_micros THEN
-      RETURN QUERY SELECT false, false, r.id, r.spent_micros, r.budget_micros;
-      RETURN;
+    SELECT ch.state INTO known FROM aip_budget_charges ch WHERE ch.request_id = c.v->>'r';
+    IF FOUND THEN
+      RETURN QUERY SELECT c.n, true, known <> 'refunded', NULL::text, NULL::bigint, NULL::bigint;
+      CONTINUE;
     END IF;
+    ids := ARRAY(SELECT jsonb_array_elements_text(c.v->'ids'));
+    cost := (c.v->>'cost')::bigint;
+    refused := false;
+    FOR r IN
+      SELECT s.id, s.spent_micros, s.budget_micros FROM unnest(ids) WITH ORDINALITY AS u(id, k)
+        JOIN aip_budget_segments s ON s.id = u.id ORDER BY u.k
+    LOOP
+      IF r.budget_micros IS NOT NULL AND r.spent_micros + cost > r.budget_micros THEN
+        RETURN QUERY SELECT c.n, false, false, r.id, r.spent_micros, r.budget_micros;
+        refused := true;
+        EXIT;
+      END IF;
+    END LOOP;
+    CONTINUE WHEN refused;
+    INSERT INTO aip_budget_charges (request_id, at, subject, tools, chain, cost_micros, state)
+      VALUES (c.v->>'r', (c.v->>'now')::bigint, c.v->>'subject', c.v->'tools', ids, cost, 'pending')
+      ON CONFLICT (request_id) DO NOTHING;
+    IF NOT FOUND THEN
+      -- The same request id, charged at the same moment elsewhere, committed first.
+      SELECT ch.state INTO known FROM aip_budget_charges ch WHERE ch.request_id = c.v->>'r';
+      RETURN QUERY SELECT c.n, true, known <> 'refunded', NULL::text, NULL::bigint, NULL::bigint;
+      CONTINUE;
+    END IF;
+    UPDATE aip_budget_segments s SET spent_micros = s.spent_micros + cost, calls = s.calls + 1,
+      last_at = (c.v->>'now')::bigint
+      WHERE s.id = ANY (ids);
+    RETURN QUERY SELECT c.n, true, true, NULL::text, NULL::bigint, NULL::bigint;
   END LOOP;
-  INSERT INTO aip_budget_charges (request_id, at, subject, tools, chain, cost_micros, state)
-    VALUES (p_request, p_now, p_subject, p_tools, p_ids, p_cost, 'pending')
-    ON CONFLICT (request_id) DO NOTHING;
-  IF NOT FOUND THEN
-    -- The same request id, charged at the same moment elsewhere, committed first.
-    SELECT c.state INTO known FROM aip_budget_charges c WHERE c.request_id = p_request;
-    RETURN QUERY SELECT true, known <> 'refunded', NULL::text, NULL::bigint, NULL::bigint;
-    RETURN;
-  END IF;
-  UPDATE aip_budget_segments s SET spent_micros = s.spent_micros + p_cost, calls = s.calls + 1, last_at = p_now
-    WHERE s.id = ANY (p_ids);
-  RETURN QUERY SELECT true, true, NULL::text, NULL::bigint, NULL::bigint;
 END;
 $$;
 

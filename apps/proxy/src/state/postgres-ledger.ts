@@ -1,6 +1,7 @@
 // The budget ledger on PostgreSQL (`[state] postgres_url`, DESIGN §9), shared by every replica:
-// each charge and each settlement is one call of a server-side function (postgres-ledger-schema),
-// so it is one round trip and one transaction. The pg client is loaded only when this ledger is.
+// charges and deliveries made in one turn of the event loop go in one call of a server-side
+// function (postgres-ledger-schema): one round trip and one transaction, each charge all or
+// nothing on its own. The pg client is loaded only when this ledger is.
 // A database that cannot be reached fails the call with `StoreUnavailableError` (the request is
 // refused 503, fail closed); a charge committed just before the connection broke stays pending and
 // becomes `unknown`, still charged, like one left by a killed proxy.
@@ -41,6 +42,16 @@ const toSpend = (row: SegmentRow): SegmentSpend => ({
 });
 
 const BATCH = 256;
+const CHARGE_BATCH = 64;
+
+interface BatchRow {
+  idx: number;
+  ok: boolean;
+  charged: boolean;
+  segment: string | null;
+  spent: string | null;
+  budget: string | null;
+}
 const SEGMENT_COLUMNS = 'id, budget_micros, spent_micros, calls, subject, last_at';
 const CHARGE_COLUMNS = 'request_id, at, subject, tools, chain, cost_micros, state';
 
@@ -97,6 +108,34 @@ export async function openPostgresLedger(
     }
   }
 
+  // Charges waiting for the next batch: those made in one turn of the event loop go in one call
+  // (at most BATCH of them), each all or nothing on its own; each caller gets its own row.
+  const charging: {
+    charge: Record<string, unknown>;
+    resolve: (row: BatchRow) => void;
+    reject: (err: unknown) => void;
+  }[] = [];
+  const flushCharges = () => {
+    const batch = charging.splice(0, CHARGE_BATCH);
+    if (charging.length > 0) setImmediate(flushCharges);
+    query<BatchRow>(
+      'SELECT * FROM aip_budget_charge_many($1)',
+      [JSON.stringify(batch.map((b) => b.charge))],
+      'aip_budget_charge_many',
+    ).then(
+      (rows) => {
+        for (const [i, b] of batch.entries()) {
+          const row = rows.find((r) => r.idx === i + 1);
+          if (row === undefined) b.reject(new StoreUnavailableError('postgres', 'no answer for a charge'));
+          else b.resolve(row);
+        }
+      },
+      (err: unknown) => {
+        for (const b of batch) b.reject(err);
+      },
+    );
+  };
+
   // Deliveries waiting for the next batch: every settlement made in one turn of the event loop
   // goes in one call (at most BATCH ids); each caller learns how its batch went.
   const waiting: { id: string; done: (err?: unknown) => void }[] = [];
@@ -117,26 +156,22 @@ export async function openPostgresLedger(
     async charge(requestId, chain, cost, meta) {
       const micros = toMicros(cost);
       if (micros === 0 || chain.length === 0) return { ok: true, charged: false, cost: 0 };
-      const [row] = await query<{
-        ok: boolean;
-        charged: boolean;
-        segment: string | null;
-        spent: string | null;
-        budget: string | null;
-      }>(
-        'SELECT * FROM aip_budget_charge($1, $2, $3, $4, $5, $6, $7)',
-        [
-          requestId,
-          chain.map((s) => s.id),
-          chain.map((s) => (s.budget === null ? null : toMicros(s.budget))),
-          micros,
-          meta.subject,
-          JSON.stringify(meta.tools),
-          meta.now,
-        ],
-        'aip_budget_charge',
-      );
-      if (row === undefined) throw new StoreUnavailableError('postgres', 'no answer from aip_budget_charge');
+      const row = await new Promise<BatchRow>((resolve, reject) => {
+        if (charging.length === 0) setImmediate(flushCharges);
+        charging.push({
+          charge: {
+            r: requestId,
+            ids: chain.map((s) => s.id),
+            budgets: chain.map((s) => (s.budget === null ? null : toMicros(s.budget))),
+            cost: micros,
+            subject: meta.subject,
+            tools: meta.tools,
+            now: meta.now,
+          },
+          resolve,
+          reject,
+        });
+      });
       if (row.ok) return { ok: true, charged: row.charged, cost: micros / MICROS };
       return {
         ok: false,
@@ -196,7 +231,7 @@ export async function openPostgresLedger(
       );
     },
     async close() {
-      while (waiting.length > 0) await new Promise((resolve) => setImmediate(resolve));
+      while (waiting.length > 0 || charging.length > 0) await new Promise((resolve) => setImmediate(resolve));
       await pool.end();
     },
   };
