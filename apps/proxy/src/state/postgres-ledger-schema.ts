@@ -4,7 +4,8 @@
 // one): it creates and then locks every segment they name, each step in id order (any two calls
 // lock shared rows in the same order: no deadlock), then for each charge in turn checks every
 // ceiling and records it, adding it to every segment — each charge all or nothing; the request
-// id's unique index makes it idempotent even when two replicas charge the same id at once. A refund locks the same way, and only a pending (or
+// id's unique index makes it idempotent even when two replicas charge the same id at once.
+// `aip_budget_step` is what a replica calls: that, and the deliveries of the same turn. A refund locks the same way, and only a pending (or
 // unknown) charge changes, so a refund is given back once. Deliveries (the common settlement,
 // which changes no segment) are taken in batches, and they and the expiry lock charge rows in
 // sequence order, so they never deadlock with each other either.
@@ -102,6 +103,18 @@ LANGUAGE sql AS $$
       WHERE c.request_id = ANY (p_requests) AND c.state IN ('pending', 'unknown') ORDER BY c.seq FOR UPDATE
   )
   UPDATE aip_budget_charges c SET state = 'delivered' FROM locked WHERE c.seq = locked.seq;
+$$;
+
+-- A replica's call per turn of its event loop: its charges (segments locked first), then its
+-- deliveries (charge rows in sequence order) — every lock in the same global order as a refund
+-- (segments, then its charge row) and the expiry (charge rows in sequence order).
+CREATE OR REPLACE FUNCTION aip_budget_step(p_delivered text[], p_batch jsonb)
+RETURNS TABLE (idx integer, ok boolean, charged boolean, segment text, spent bigint, budget bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN QUERY SELECT * FROM aip_budget_charge_many(p_batch);
+  IF cardinality(p_delivered) > 0 THEN PERFORM aip_budget_deliver(p_delivered); END IF;
+END;
 $$;
 
 CREATE OR REPLACE FUNCTION aip_budget_expire(p_before bigint) RETURNS bigint

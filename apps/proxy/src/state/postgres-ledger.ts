@@ -108,46 +108,42 @@ export async function openPostgresLedger(
     }
   }
 
-  // Charges waiting for the next batch: those made in one turn of the event loop go in one call
-  // (at most BATCH of them), each all or nothing on its own; each caller gets its own row.
+  // What waits for the next call: the charges and the deliveries made in one turn of the event
+  // loop go in one call (`aip_budget_step`, at most CHARGE_BATCH charges and BATCH deliveries),
+  // each charge all or nothing on its own; each caller gets its own answer.
   const charging: {
     charge: Record<string, unknown>;
     resolve: (row: BatchRow) => void;
     reject: (err: unknown) => void;
   }[] = [];
-  const flushCharges = () => {
-    const batch = charging.splice(0, CHARGE_BATCH);
-    if (charging.length > 0) setImmediate(flushCharges);
+  const delivering: { id: string; done: (err?: unknown) => void }[] = [];
+  let scheduled = false;
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(flush);
+  };
+  const flush = () => {
+    scheduled = false;
+    const charges = charging.splice(0, CHARGE_BATCH);
+    const deliveries = delivering.splice(0, BATCH);
+    if (charging.length > 0 || delivering.length > 0) schedule();
     query<BatchRow>(
-      'SELECT * FROM aip_budget_charge_many($1)',
-      [JSON.stringify(batch.map((b) => b.charge))],
-      'aip_budget_charge_many',
+      'SELECT * FROM aip_budget_step($1, $2)',
+      [deliveries.map((d) => d.id), JSON.stringify(charges.map((c) => c.charge))],
+      'aip_budget_step',
     ).then(
       (rows) => {
-        for (const [i, b] of batch.entries()) {
+        for (const d of deliveries) d.done();
+        for (const [i, c] of charges.entries()) {
           const row = rows.find((r) => r.idx === i + 1);
-          if (row === undefined) b.reject(new StoreUnavailableError('postgres', 'no answer for a charge'));
-          else b.resolve(row);
+          if (row === undefined) c.reject(new StoreUnavailableError('postgres', 'no answer for a charge'));
+          else c.resolve(row);
         }
       },
       (err: unknown) => {
-        for (const b of batch) b.reject(err);
-      },
-    );
-  };
-
-  // Deliveries waiting for the next batch: every settlement made in one turn of the event loop
-  // goes in one call (at most BATCH ids); each caller learns how its batch went.
-  const waiting: { id: string; done: (err?: unknown) => void }[] = [];
-  const flush = () => {
-    const batch = waiting.splice(0, BATCH);
-    if (waiting.length > 0) setImmediate(flush);
-    query('SELECT aip_budget_deliver($1)', [batch.map((w) => w.id)], 'aip_budget_deliver').then(
-      () => {
-        for (const w of batch) w.done();
-      },
-      (err: unknown) => {
-        for (const w of batch) w.done(err);
+        for (const d of deliveries) d.done(err);
+        for (const c of charges) c.reject(err);
       },
     );
   };
@@ -157,7 +153,7 @@ export async function openPostgresLedger(
       const micros = toMicros(cost);
       if (micros === 0 || chain.length === 0) return { ok: true, charged: false, cost: 0 };
       const row = await new Promise<BatchRow>((resolve, reject) => {
-        if (charging.length === 0) setImmediate(flushCharges);
+        schedule();
         charging.push({
           charge: {
             r: requestId,
@@ -187,8 +183,8 @@ export async function openPostgresLedger(
         return;
       }
       await new Promise<void>((resolve, reject) => {
-        if (waiting.length === 0) setImmediate(flush);
-        waiting.push({ id: requestId, done: (err) => (err === undefined ? resolve() : reject(err)) });
+        schedule();
+        delivering.push({ id: requestId, done: (err) => (err === undefined ? resolve() : reject(err)) });
       });
     },
     async expire(olderThan) {
@@ -231,7 +227,7 @@ export async function openPostgresLedger(
       );
     },
     async close() {
-      while (waiting.length > 0 || charging.length > 0) await new Promise((resolve) => setImmediate(resolve));
+      while (delivering.length > 0 || charging.length > 0) await new Promise((resolve) => setImmediate(resolve));
       await pool.end();
     },
   };
