@@ -2,8 +2,6 @@
 // append sequence of stored objects, an agent's vouches and counts, and network-wide figures. The
 // store's schema stays private (CONVENTIONS 15): this is the whole contract, asynchronous so a
 // store shared by several processes (PostgreSQL, DESIGN §9) can implement it too.
-import { SqliteTrustDirectory } from './lib/sqlite-directory.js';
-import type { TrustStore } from './store.js';
 
 /** One stored object at its place in the store's append sequence. */
 export interface TrustChange {
@@ -112,20 +110,4 @@ export interface TrustDirectory {
   busiestScopes(options: { now: number; limit: number }): Promise<{ scope: string; vouches: number }[]>;
   /** Vouches and revocations issued per day from `since` (Unix seconds, rounded down to its day). */
   issuedPerDay(since: number): Promise<IssuedPerDay>;
-}
-
-/**
- * The directory of a store opened with `directory: true`. Throws `TypeError` for a store without
- * it (open it once with the option: the directory is then built from what the store holds).
- *
- * @example
- * ```ts
- * const store = openTrustStore({ path: 'registry.db', directory: true });
- * const directory = openTrustDirectory(store);
- * const { vouches } = await directory.vouchesOf(did, { direction: 'received', limit: 50 });
- * ```
- */
-export function openTrustDirectory(store: TrustStore): TrustDirectory {
-  if (!store.directory) throw new TypeError('this trust store keeps no directory: open it with { directory: true }');
-  return new SqliteTrustDirectory(store.database);
 }

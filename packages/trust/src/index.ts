@@ -4,17 +4,16 @@
 export { cachedDidKeyFromId } from './agent-keys.js';
 export { assertScope } from './assert-scope.js';
 export { type ClockOptions, DEFAULT_CLOCK_SKEW } from './clock-options.js';
-export {
-  type AgentStats,
-  type IssuedPerDay,
-  type ListedVouch,
-  openTrustDirectory,
-  type TrustChange,
-  type TrustDirectory,
-  type TrustTotals,
-  type VouchDirection,
-  type VouchEdge,
-  type VouchPage,
+export type {
+  AgentStats,
+  IssuedPerDay,
+  ListedVouch,
+  TrustChange,
+  TrustDirectory,
+  TrustTotals,
+  VouchDirection,
+  VouchEdge,
+  VouchPage,
 } from './directory.js';
 export {
   DEFAULT_CORROBORATION_CAP,
@@ -45,6 +44,7 @@ export {
   textMember,
   timeMember,
 } from './object-members.js';
+export { openTrustDirectory } from './open-directory.js';
 export { openTrustQueryPool, TrustQueryPool, type TrustQueryPoolOptions } from './query-pool.js';
 export { computeRanking, type RankEntry, type RankingOptions } from './ranking.js';
 export {

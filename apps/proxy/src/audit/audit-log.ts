@@ -6,8 +6,8 @@
 // off the end is detected. A write that fails (a full disk) leaves the process up: the log reports
 // itself unhealthy, keeps what it could not write (bounded) and finishes the exact bytes once the
 // disk accepts them again, so no line is ever torn by the proxy itself. Never contains a token.
+import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
-import { encodeBase64Url, sha256 } from '@aip/identity';
 import { writeAnchor } from './anchor.js';
 import { type AuditKey, signCheckpoint } from './checkpoint.js';
 
@@ -63,20 +63,37 @@ export interface AuditLogOptions {
   writeSync?: (fd: number, buffer: Buffer, offset: number, length: number) => number;
 }
 
-const encoder = new TextEncoder();
 const MAX_STRING = 512;
 const MAX_LIST = 32;
 
-/** The SHA-256 (base64url) of a line: the `prev` of the line after it. */
+/** The SHA-256 of a line's UTF-8 bytes, base64url without padding: the `prev` of the line after it. */
 export function lineHash(line: string): string {
-  return encodeBase64Url(sha256(encoder.encode(line)));
+  return createHash('sha256').update(line, 'utf8').digest('base64url');
 }
 
 const clip = (value: string | null, max = MAX_STRING): string | null =>
   value === null || value.length <= max ? value : `${value.slice(0, max)}…`;
 
+const fits = (value: string | null, max = MAX_STRING): boolean => value === null || value.length <= max;
+
 /** A record cut to size: caller-controlled strings and lists are bounded, so every line is small. */
 export function boundRecord(record: AuditRecord): AuditRecord {
+  // Nearly every record is within bounds already: it is then logged as it is.
+  if (
+    fits(record.request_id, 128) &&
+    fits(record.code, 64) &&
+    fits(record.http) &&
+    fits(record.method, 256) &&
+    (record.tool === null ||
+      (typeof record.tool === 'string'
+        ? fits(record.tool)
+        : record.tool.length <= MAX_LIST && record.tool.every((t) => fits(t)))) &&
+    fits(record.issuer, 256) &&
+    fits(record.subject, 256) &&
+    record.chain.length <= MAX_LIST &&
+    (record.cause === undefined || fits(record.cause, 256))
+  )
+    return record;
   const tool =
     record.tool === null || typeof record.tool === 'string'
       ? clip(record.tool)
@@ -148,7 +165,8 @@ export function openAuditLog(file?: string, options: AuditLogOptions = {}): Audi
   const fd = openSync(file, 'a+', 0o600);
   const tail = readTail(fd);
   let prev: string | null = null;
-  const pending: Buffer[] = [];
+  // Lines not yet on disk, in order; each buffer holds `lines` of them.
+  const pending: { buffer: Buffer; lines: number }[] = [];
   let pendingLines = 0;
   let offset = 0; // bytes of pending[0] already on disk
   let lost = 0;
@@ -163,15 +181,25 @@ export function openAuditLog(file?: string, options: AuditLogOptions = {}): Audi
     const line = JSON.stringify({ ...fields, prev });
     prev = lineHash(line);
     dirty = true;
-    pending.push(Buffer.from(`${line}\n`));
+    pending.push({ buffer: Buffer.from(`${line}\n`), lines: 1 });
     pendingLines++;
     return line;
   };
 
-  // Writes what is pending, resuming a partly written line at the exact byte it stopped at.
+  // Writes what is pending in one call (the lines of a burst together), resuming a partly written
+  // buffer at the exact byte it stopped at.
   const flush = () => {
+    if (pending.length > 1) {
+      const first = pending[0] as { buffer: Buffer; lines: number };
+      const parts = pending.map((p) => p.buffer);
+      parts[0] = first.buffer.subarray(offset);
+      const merged = { buffer: Buffer.concat(parts), lines: pendingLines };
+      pending.length = 0;
+      pending.push(merged);
+      offset = 0;
+    }
     while (open && pending.length > 0) {
-      const buffer = pending[0] as Buffer;
+      const { buffer, lines } = pending[0] as { buffer: Buffer; lines: number };
       try {
         offset += write(fd, buffer, offset, buffer.length - offset);
       } catch (err) {
@@ -180,7 +208,7 @@ export function openAuditLog(file?: string, options: AuditLogOptions = {}): Audi
       }
       if (offset === buffer.length) {
         pending.shift();
-        pendingLines--;
+        pendingLines -= lines;
         offset = 0;
       }
     }
@@ -206,8 +234,7 @@ export function openAuditLog(file?: string, options: AuditLogOptions = {}): Audi
   // Continue the chain: after a torn tail, close it off and say so; note an unclean end.
   const startedAt = new Date(now()).toISOString();
   if (tail.torn !== undefined) {
-    pending.push(Buffer.from('\n'));
-    pendingLines++;
+    pending.push({ buffer: Buffer.from('\n'), lines: 0 });
     prev = lineHash(tail.torn);
     append({
       type: 'resume',
@@ -270,7 +297,7 @@ export function openAuditLog(file?: string, options: AuditLogOptions = {}): Audi
         lost++;
         return;
       }
-      append({ ...boundRecord(record) });
+      append(boundRecord(record) as unknown as Record<string, unknown>);
       if (failing === undefined) schedule();
     },
     healthy: () => failing === undefined,

@@ -54,15 +54,27 @@ const NEVER_FORWARDED = new Set([
 
 const NO_TOKENS: ReadonlySet<string> = new Set();
 
+// The Connection field's options, lowercased: the headers it names are this hop's only. The usual
+// values name no header of their own, and need no parsing.
 function connectionTokens(value: string | string[] | undefined): ReadonlySet<string> {
-  if (value === undefined) return NO_TOKENS;
-  const text = Array.isArray(value) ? value.join(',') : (value ?? '');
+  if (value === undefined || value === 'keep-alive' || value === 'close') return NO_TOKENS;
+  const text = Array.isArray(value) ? value.join(',') : value;
   return new Set(
     text
       .split(',')
       .map((t) => t.trim().toLowerCase())
       .filter((t) => t !== ''),
   );
+}
+
+// The public URL's scheme and host, parsed once per configured value.
+let parsedBase: { base: string; proto: string; host: string } | undefined;
+function forwardedOf(publicBase: string): { proto: string; host: string } {
+  if (parsedBase?.base !== publicBase) {
+    const url = new URL(publicBase);
+    parsedBase = { base: publicBase, proto: url.protocol.slice(0, -1), host: url.host };
+  }
+  return parsedBase;
 }
 
 /** What the proxy adds to a forwarded request. */
@@ -124,9 +136,9 @@ export function upstreamHeaders(incoming: IncomingHttpHeaders, id: ForwardIdenti
   if (id.sessionId !== undefined) out['mcp-session-id'] = id.sessionId;
   if (id.lastEventId !== undefined) out['last-event-id'] = id.lastEventId;
   if (id.forwarded === 'set') {
-    const base = new URL(id.publicBase);
+    const base = forwardedOf(id.publicBase);
     out['x-forwarded-for'] = id.peer;
-    out['x-forwarded-proto'] = base.protocol.slice(0, -1);
+    out['x-forwarded-proto'] = base.proto;
     out['x-forwarded-host'] = base.host;
   }
   const { principal } = id;
@@ -161,8 +173,11 @@ export function clientHeaders(
   return out;
 }
 
+const PASSED_CLEAN = JSON.stringify({ passed: true, warnings: [], errors: [] });
+
 /** The `X-AIP-Audit` header value, in the reference's `{"passed","warnings","errors"}` shape. */
 export function auditHeader(verified: Principal | undefined, error?: string): string {
+  if (error === undefined && (verified === undefined || verified.warnings.length === 0)) return PASSED_CLEAN;
   return JSON.stringify({
     passed: error === undefined,
     warnings: verified?.warnings.map((w) => w.message) ?? [],

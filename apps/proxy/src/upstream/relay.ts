@@ -20,16 +20,47 @@ export class UpstreamAbort extends EventEmitter {
 /** Thrown by {@link readAll} for a body over its cap. */
 export class ResponseTooLarge extends Error {}
 
-/** A body read whole, refusing more than `limit` bytes. */
-export async function readAll(body: AsyncIterable<Buffer>, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > limit) throw new ResponseTooLarge();
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size);
+/**
+ * A body read whole, refusing more than `limit` bytes (the rest is not read). Rejects with the
+ * stream's error, or a premature-close error when it ends without its last byte.
+ */
+export function readAll(body: Readable, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        body.destroy();
+        reject(new ResponseTooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error) => {
+      cleanup();
+      reject(err);
+    };
+    const onClose = () => {
+      cleanup();
+      reject(Object.assign(new Error('the body ended early'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    };
+    const cleanup = () => {
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('error', onError);
+      body.off('close', onClose);
+    };
+    body.on('data', onData);
+    body.on('end', onEnd);
+    body.on('error', onError);
+    body.on('close', onClose);
+  });
 }
 
 // How often open streams are asked whether their credential still holds.
