@@ -182,7 +182,7 @@ describe.skipIf(missing !== undefined)('two aip-proxy replicas on Redis and Post
     expect(segments[1]?.spent_usd).toBeGreaterThan(0);
   });
 
-  it('refuses to start on a Redis that may evict keys, or that it cannot reach, never showing a password', async () => {
+  it('refuses to start on a Redis that may evict keys, or a store it cannot reach, never showing a password', async () => {
     const evicting = await startRedis();
     try {
       const { Redis } = await import('ioredis');
@@ -213,6 +213,18 @@ describe.skipIf(missing !== undefined)('two aip-proxy replicas on Redis and Post
     expect(down.code).toBe(2);
     expect(down.stderr).toContain('state.redis_url: cannot reach');
     expect(down.stderr).not.toContain('hunter2-secret');
+    const noLedger = path.join(dir, 'no-ledger.toml');
+    writeFileSync(
+      noLedger,
+      `[proxy]\nupstream = "${upstream.url}"\ntrust_keys = ["${p.operator.did}"]\n[budget]\n[state]\npostgres_url = "postgresql://aip:hunter2-secret@127.0.0.1:${evicting.port}/aip"\n`,
+    );
+    const noDb = await exec(PROXY, ['--config', noLedger]);
+    expect(noDb.code).toBe(2);
+    expect(noDb.stderr).toContain(
+      `state.postgres_url: cannot open the ledger at postgresql://aip:***@127.0.0.1:${evicting.port}/aip (ECONNREFUSED)`,
+    );
+    expect(noDb.stderr).not.toContain('hunter2-secret');
+    expect(noDb.stderr).not.toMatch(/\n\s+at /);
   }, 60_000);
 
   it("records each replica's id at the start of its audit chain, in PostgreSQL or in a file", async () => {
