@@ -265,6 +265,34 @@ describe.skipIf(missing !== undefined)('two aip-proxy replicas on Redis and Post
     expect((await until(200, () => call(b, token, p.agent, 'outage'))).status).toBe(200);
   }, 60_000);
 
+  it('fails closed after reconnecting to a Redis that may evict keys, until it never does again', async () => {
+    const token = p.token(['tool:evict']);
+    const { Redis } = await import('ioredis');
+    const admin = new Redis(redis.url);
+    try {
+      await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
+      // What a failover to a server configured otherwise looks like to the replicas: a reconnection.
+      await admin.client('KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+      // While it reconnects the replica answers "not connected"; then it names the policy.
+      let error: { code: string; message: string } | undefined;
+      for (let i = 0; i < 200 && !error?.message.includes('maxmemory-policy'); i++) {
+        const res = await call(a, token, p.agent, 'evict');
+        error = res.status === 503 ? await errorOf(res) : (await res.arrayBuffer(), undefined);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(error).toEqual({
+        code: 'aip_stores_unavailable',
+        message: 'Redis unavailable: maxmemory-policy is allkeys-lru, not noeviction',
+      });
+    } finally {
+      await admin.config('SET', 'maxmemory-policy', 'noeviction');
+      await admin.client('KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+      admin.disconnect();
+    }
+    expect((await until(200, () => call(a, token, p.agent, 'evict'))).status).toBe(200);
+    expect((await until(200, () => call(b, token, p.agent, 'evict'))).status).toBe(200);
+  }, 60_000);
+
   it('fails closed while PostgreSQL is down, writing nothing half-way, and serves again when it returns', async () => {
     const root = issueToken(p.operator, { sub: p.agent.did, scope: ['tool:pgout'], budgetUsd: 5 });
     const rootId = (decodeToken(root)[0] as { id: string }).id;

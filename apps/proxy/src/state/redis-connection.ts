@@ -21,6 +21,16 @@ export interface RedisConnection {
 
 const KEY = 'state.redis_url';
 
+// The server's maxmemory-policy, or undefined when it cannot be read (CONFIG refused).
+async function evictionPolicy(client: Redis): Promise<string | undefined> {
+  try {
+    const answer = (await client.call('CONFIG', 'GET', 'maxmemory-policy')) as string[];
+    return answer[1];
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Connects to `url` and checks that the server never evicts keys. Throws `ProxyConfigError` (key
  * `state.redis_url`, the URL shown without its password) when it cannot.
@@ -44,14 +54,34 @@ export async function connectRedis(url: string, logger: ProxyLogger): Promise<Re
     retryStrategy: (times) => (started ? Math.min(times * 100, 1000) : null),
   });
   let down = false;
+  // Checked again on every reconnection (a failover may land on a server configured otherwise):
+  // until a server that never evicts is back, commands fail closed.
+  let evicting: string | undefined;
+  let checking = false;
   client.on('error', (err: unknown) => {
     if (!started || down) return;
     down = true;
     logger.warn('Redis unreachable: requests needing it fail closed', { cause: describeFailure(err) });
   });
+  const check = () => {
+    void evictionPolicy(client).then((policy) => {
+      checking = false;
+      const was = evicting;
+      evicting = policy === 'noeviction' ? undefined : (policy ?? 'unreadable');
+      if (evicting !== undefined && was === undefined)
+        logger.warn('Redis may evict keys: requests needing it fail closed', { policy: evicting });
+      if (evicting === undefined && was !== undefined) logger.info('Redis never evicts keys again');
+      // A policy that could not be read (a timeout) is asked again.
+      if (policy === undefined && started && client.status === 'ready') setTimeout(check, 1000).unref();
+    });
+  };
   client.on('ready', () => {
+    if (!started) return;
     if (down) logger.info('Redis reachable again');
     down = false;
+    // Until the answer is in, nothing runs on the new connection.
+    checking = true;
+    check();
   });
   try {
     await client.connect();
@@ -59,13 +89,7 @@ export async function connectRedis(url: string, logger: ProxyLogger): Promise<Re
     client.disconnect();
     throw new ProxyConfigError(KEY, `cannot reach ${redactUrl(url)} (${describeFailure(err)})`);
   }
-  let policy: string | undefined;
-  try {
-    const answer = (await client.call('CONFIG', 'GET', 'maxmemory-policy')) as string[];
-    policy = answer[1];
-  } catch {
-    policy = undefined;
-  }
+  const policy = await evictionPolicy(client);
   if (policy !== 'noeviction') {
     client.disconnect();
     throw new ProxyConfigError(
@@ -81,6 +105,9 @@ export async function connectRedis(url: string, logger: ProxyLogger): Promise<Re
   return {
     client,
     async run(script, keys, args) {
+      if (evicting !== undefined)
+        throw new StoreUnavailableError('redis', `maxmemory-policy is ${evicting}, not noeviction`);
+      if (checking) throw new StoreUnavailableError('redis', 'reconnected, maxmemory-policy not checked yet');
       let digest = digests.get(script);
       if (digest === undefined) {
         digest = createHash('sha1').update(script).digest('hex');
