@@ -277,7 +277,8 @@ describe.skipIf(missing !== undefined)('two aip-proxy replicas on Redis and Post
       let error: { code: string; message: string } | undefined;
       for (let i = 0; i < 200 && !error?.message.includes('maxmemory-policy'); i++) {
         const res = await call(a, token, p.agent, 'evict');
-        error = res.status === 503 ? await errorOf(res) : (await res.arrayBuffer(), undefined);
+        if (res.status === 503) error = await errorOf(res);
+        else await res.arrayBuffer();
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
       expect(error).toEqual({
