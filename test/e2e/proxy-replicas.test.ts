@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorOf, principals, type RunningProxy, startProxy } from '../fixtures/proxy.js';
 import { killReplicas, type Replica, startReplica } from '../fixtures/replicas.js';
 import { type RunningService, servicesMissing, startPostgres, startRedis } from '../fixtures/services.js';
-import { startPlainUpstream, startStatefulUpstream, type Upstream } from '../fixtures/upstreams.js';
+import { startPlainUpstream, startStatefulUpstream, startTaskUpstream, type Upstream } from '../fixtures/upstreams.js';
 
 const missing = servicesMissing();
 const AIP = fileURLToPath(new URL('../../apps/cli/dist/main.js', import.meta.url));
@@ -420,5 +420,54 @@ describe.skipIf(missing !== undefined)('sessions across replicas sharing a sessi
     const elsewhere = await post(stranger.url, owner, ping, session);
     expect(elsewhere.status).toBe(404);
     expect((await errorOf(elsewhere)).code).toBe('aip_session_unknown');
+  });
+});
+
+describe.skipIf(missing !== undefined)('tasks across replicas sharing Redis', () => {
+  let taskRedis: RunningService;
+  let tasks: Upstream;
+  const replicas: RunningProxy[] = [];
+
+  beforeAll(async () => {
+    [taskRedis, tasks] = await Promise.all([startRedis(), startTaskUpstream()]);
+    for (let i = 0; i < 2; i++)
+      replicas.push(await startProxy(tasks.url, [p.operator.did], {}, { state: { redis_url: taskRedis.url } }));
+  });
+  afterAll(async () => {
+    for (const r of replicas) await r.close({ graceMs: 100 });
+    await tasks?.close();
+    await taskRedis?.stop();
+  });
+
+  const rpc = (method: string, params: unknown, id = 1) => ({ jsonrpc: '2.0', id, method, params });
+  const post = (url: string, token: string, message: unknown) =>
+    fetch(`${url}/mcp`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2025-11-25',
+        'x-aip-token': token,
+      },
+      body: JSON.stringify(message),
+    });
+
+  it("keeps a task created through one replica its creator's at the other", async () => {
+    const [first, second] = replicas as [RunningProxy, RunningProxy];
+    const creator = p.token(['tool:admin']);
+    const other = issueToken(p.operator, { sub: p.stranger.did, scope: ['tool:*'] });
+    const created = await post(
+      first.url,
+      creator,
+      rpc('tools/call', { name: 'admin', arguments: { q: 'payroll' }, task: { ttl: 60_000 } }),
+    );
+    expect(created.status).toBe(200);
+    const taskId = ((await created.json()) as { result: { task: { taskId: string } } }).result.task.taskId;
+    const refused = await post(second.url, other, rpc('tasks/get', { taskId }, 9));
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ id: 9, error: { message: 'Invalid params: unknown task' } });
+    const mine = await post(second.url, creator, rpc('tasks/result', { taskId }));
+    expect(mine.status).toBe(200);
+    expect(await mine.text()).toContain('admin result for payroll');
   });
 });

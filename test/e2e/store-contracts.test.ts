@@ -16,9 +16,11 @@ import {
   composeClaimAndTake,
   connectRedis,
   createMemoryReplayClaims,
+  createMemoryTaskBindings,
   createRedisBucketStore,
   createRedisClaimAndTake,
   createRedisReplayClaims,
+  createRedisTaskBindings,
   createSessionSeal,
   loadSessionSecret,
   memoryBucketStore,
@@ -31,6 +33,7 @@ import {
   readPostgresAudit,
   type SessionSeal,
   silentLogger,
+  type TaskBindings,
   TokenBuckets,
   verifyAuditLog,
 } from '@aip/proxy';
@@ -421,6 +424,52 @@ describe.skipIf(claimsSkip).each(claimsSkip ? [] : ledgerSubjects())('budget led
     expect(spend?.spent_usd).toBe(0.4);
     await b.settle(old, 'delivered');
     expect((await a.charges('delivered', 10_000)).map((c) => c.request_id)).toContain(old);
+  });
+});
+
+// --- task bindings ---------------------------------------------------------------------------
+
+function taskSubjects(): Subject<TaskBindings>[] {
+  const memory = createMemoryTaskBindings();
+  const handles = redisHandles();
+  const prefix = `aip:test:${randomUUID()}:`;
+  return [
+    { name: 'memory', open: () => Promise.resolve(memory), close: () => Promise.resolve() },
+    {
+      name: 'redis',
+      open: async () => createRedisTaskBindings(await handles.open(), { prefix }),
+      close: () => handles.close(),
+    },
+  ];
+}
+
+describe.skipIf(claimsSkip).each(claimsSkip ? [] : taskSubjects())('task bindings: $name', (subject) => {
+  let a: TaskBindings;
+  let b: TaskBindings;
+  const now = 1_000_000;
+  beforeAll(async () => {
+    a = await subject.open();
+    b = await subject.open();
+  });
+  afterAll(() => subject.close());
+
+  it('binds a task to its creator for every handle; the first binding wins while it lives', async () => {
+    const task = randomUUID();
+    expect(await b.owner(task, now)).toBeUndefined();
+    await a.bind(task, 'did:key:zCreator', now, 3600);
+    await b.bind(task, 'did:key:zSomeoneElse', now, 3600);
+    expect(await b.owner(task, now + 1)).toBe('did:key:zCreator');
+    expect(await a.owner(task, now + 1)).toBe('did:key:zCreator');
+  });
+
+  it('forgets a binding once it has expired', async () => {
+    const task = randomUUID();
+    await a.bind(task, 'did:key:zCreator', now, 1);
+    // Redis expires by its own clock: let one second pass for real; the memory store reads `now`.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(await b.owner(task, now + 2)).toBeUndefined();
+    await b.bind(task, 'did:key:zNext', now + 2, 60);
+    expect(await a.owner(task, now + 3)).toBe('did:key:zNext');
   });
 });
 

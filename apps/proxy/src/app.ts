@@ -181,7 +181,7 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
       replay,
       meter,
       seal,
-      tasks: options.stores?.tasks ?? createMemoryTaskBindings(),
+      tasks: options.stores?.tasks ?? shared.tasks ?? createMemoryTaskBindings(),
       ledger,
       auditLog,
       health,

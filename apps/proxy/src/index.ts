@@ -54,6 +54,7 @@ export { createRedisBucketStore } from './state/redis-bucket-store.js';
 export { createRedisClaimAndTake } from './state/redis-claim-and-take.js';
 export { connectRedis, type RedisConnection } from './state/redis-connection.js';
 export { createRedisReplayClaims } from './state/redis-replay-claims.js';
+export { createRedisTaskBindings } from './state/redis-task-bindings.js';
 export { type ClaimVerdict, createMemoryReplayClaims, type ReplayClaims } from './state/replay-claims.js';
 export { createSessionSeal, loadSessionSecret, type SessionSeal } from './state/session-seal.js';
 export { type SharedStore, StoreUnavailableError } from './state/store-unavailable.js';

@@ -325,7 +325,7 @@ export const SECTIONS = {
       redis_url: optional(serviceUrl(['redis', 'rediss']), {
         reload: false,
         defaultNote: 'proof claims and rate buckets in memory',
-        doc: 'Redis (maxmemory-policy noeviction) shared by replicas: proof claims and rate-limit buckets',
+        doc: 'Redis (maxmemory-policy noeviction) shared by replicas: proof claims, rate-limit buckets and task bindings',
       }),
       postgres_url: optional(serviceUrl(['postgres', 'postgresql']), {
         reload: false,

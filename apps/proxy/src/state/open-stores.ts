@@ -1,6 +1,6 @@
-// The stores `[state]` configures besides the ledger: with `redis_url`, proof claims and rate
-// buckets in Redis shared by every replica (both in one script when a request needs both);
-// without it, in this process (the embedded default).
+// The stores `[state]` configures besides the ledger: with `redis_url`, proof claims, rate
+// buckets (both in one script when a request needs both) and task bindings in Redis, shared by
+// every replica; without it, in this process (the embedded default).
 import type { ProxyConfig } from '../config/sections.js';
 import type { ProxyLogger } from '../logger.js';
 import type { BucketStore } from './bucket-store.js';
@@ -9,13 +9,16 @@ import { createRedisBucketStore } from './redis-bucket-store.js';
 import { createRedisClaimAndTake } from './redis-claim-and-take.js';
 import { connectRedis } from './redis-connection.js';
 import { createRedisReplayClaims } from './redis-replay-claims.js';
+import { createRedisTaskBindings } from './redis-task-bindings.js';
 import type { ReplayClaims } from './replay-claims.js';
+import type { TaskBindings } from './task-bindings.js';
 
 /** Shared stores (absent: the in-memory ones). */
 export interface SharedStores {
   replay?: ReplayClaims;
   buckets?: BucketStore;
   meter?: ClaimAndTake;
+  tasks?: TaskBindings;
   /** Answers whether the shared Redis is reachable (readiness). */
   redis?: { ping(): Promise<boolean> };
   close(): Promise<void>;
@@ -37,6 +40,7 @@ export async function openSharedStores(state: ProxyConfig['state'], logger: Prox
     replay: createRedisReplayClaims(redis),
     buckets: createRedisBucketStore(redis),
     meter: createRedisClaimAndTake(redis),
+    tasks: createRedisTaskBindings(redis),
     redis,
     close: () => redis.close(),
   };

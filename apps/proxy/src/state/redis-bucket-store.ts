@@ -5,7 +5,6 @@
 // replica whose clock lags never gets tokens back early (time never runs backwards for a bucket).
 import type { BucketNeed, BucketStore, BucketVerdict } from './bucket-store.js';
 import type { RedisConnection } from './redis-connection.js';
-import { describeFailure, StoreUnavailableError } from './store-unavailable.js';
 
 // A Lua function: take from the buckets KEYS[first..], ARGV[base] being now (ms) and then, per
 // bucket, its perMinute and need. Answers {1} when taken, else {0, index of the short bucket (1 =
@@ -82,13 +81,7 @@ export function createRedisBucketStore(redis: RedisConnection, options: { prefix
   const prefix = options.prefix ?? 'aip:rate:';
 
   async function level(key: string, perMinute: number, nowMs: number): Promise<number> {
-    let row: (string | null)[];
-    try {
-      row = await redis.client.hmget(`${prefix}${key}`, 't', 'u');
-    } catch (err) {
-      throw new StoreUnavailableError('redis', describeFailure(err), { cause: err });
-    }
-    const [tokens, updated] = row;
+    const [tokens, updated] = await redis.call((client) => client.hmget(`${prefix}${key}`, 't', 'u'));
     if (tokens == null || updated == null) return perMinute;
     return Math.min(perMinute, Number(tokens) + (Math.max(0, nowMs - Number(updated)) / 60_000) * perMinute);
   }

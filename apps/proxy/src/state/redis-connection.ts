@@ -14,6 +14,8 @@ export interface RedisConnection {
   readonly client: Redis;
   /** Runs a Lua script (by its digest; sent whole only the first time a server sees it). */
   run(script: string, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown>;
+  /** Runs commands on the client, failing closed as `run` does. */
+  call<T>(commands: (client: Redis) => Promise<T>): Promise<T>;
   /** True when the server answers a PING now. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -102,30 +104,39 @@ export async function connectRedis(url: string, logger: ProxyLogger): Promise<Re
   started = true;
 
   const digests = new Map<string, string>();
+  // Nothing runs on a server that may evict keys, or before that is known; a failure is the
+  // store's, named by its kind.
+  const guarded = async <T>(commands: () => Promise<T>): Promise<T> => {
+    if (evicting !== undefined)
+      throw new StoreUnavailableError('redis', `maxmemory-policy is ${evicting}, not noeviction`);
+    if (checking) throw new StoreUnavailableError('redis', 'reconnected, maxmemory-policy not checked yet');
+    try {
+      return await commands();
+    } catch (err) {
+      throw new StoreUnavailableError('redis', client.status === 'ready' ? describeFailure(err) : 'not connected', {
+        cause: err,
+      });
+    }
+  };
   return {
     client,
     async run(script, keys, args) {
-      if (evicting !== undefined)
-        throw new StoreUnavailableError('redis', `maxmemory-policy is ${evicting}, not noeviction`);
-      if (checking) throw new StoreUnavailableError('redis', 'reconnected, maxmemory-policy not checked yet');
       let digest = digests.get(script);
       if (digest === undefined) {
         digest = createHash('sha1').update(script).digest('hex');
         digests.set(script, digest);
       }
-      try {
+      const sha = digest;
+      return guarded(async () => {
         try {
-          return await client.evalsha(digest, keys.length, ...keys, ...args);
+          return await client.evalsha(sha, keys.length, ...keys, ...args);
         } catch (err) {
           if (!String((err as Error).message).startsWith('NOSCRIPT')) throw err;
           return await client.eval(script, keys.length, ...keys, ...args);
         }
-      } catch (err) {
-        throw new StoreUnavailableError('redis', client.status === 'ready' ? describeFailure(err) : 'not connected', {
-          cause: err,
-        });
-      }
+      });
     },
+    call: (commands) => guarded(() => commands(client)),
     ping: () =>
       client.ping().then(
         () => true,
