@@ -5,6 +5,7 @@ import { openTrustEngine, openTrustQueryPool } from '@aip/trust';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { AgentViews } from './agent-views.js';
+import { ChallengeBook, type ChallengeStore } from './challenge-store.js';
 import type { RegistryContext } from './context.js';
 import { installErrorHandling } from './error-handler.js';
 import { RegistryError } from './errors.js';
@@ -12,7 +13,7 @@ import { IdentityLimiter } from './identity-limiter.js';
 import { NetworkViews } from './network-views.js';
 import { collectOpenApi, OPENAPI_PATH } from './openapi.js';
 import { RankingCache } from './ranking-cache.js';
-import { ChallengeBook } from './registration.js';
+import type { RegistryLog } from './registry-log.js';
 import { openRegistryStore, type RegistryStore } from './registry-store.js';
 import { agentRoutes } from './routes/agents.js';
 import { feedRoutes } from './routes/feed.js';
@@ -21,6 +22,7 @@ import { networkRoutes } from './routes/network.js';
 import { objectRoutes } from './routes/objects.js';
 import { observatoryRoutes } from './routes/observatory.js';
 import { trustRoutes } from './routes/trust.js';
+import { SqliteRegistryLog } from './sqlite-registry-log.js';
 
 /** The registry's version, as the OpenAPI document states it. */
 export const REGISTRY_VERSION = '0.1.0';
@@ -34,8 +36,15 @@ export const DEFAULT_IDENTITY_LIMIT = 120;
 export interface RegistryOptions {
   /** The SQLite file; default `:memory:`. Ignored when `store` is given. */
   db?: string;
-  /** An open store to serve (the caller closes it); else one is opened at `db` and closed with the app. */
+  /**
+   * An open store to serve (the caller closes it); else one is opened at `db` and closed with the
+   * app. With `log`, it is the replica's local copy of the shared log (read, never written here).
+   */
   store?: RegistryStore;
+  /** Where writes and the feed go; default the store itself (`SqliteRegistryLog`). */
+  log?: RegistryLog;
+  /** Where challenges live; default in memory (`ChallengeBook`, `challengeTtl`). */
+  challenges?: ChallengeStore;
   /** Largest request body in bytes; default 16 KiB. */
   bodyLimit?: number;
   /** Requests a minute per client address; default 1200; 0 turns the limit off. */
@@ -94,12 +103,15 @@ export function buildApp(options: RegistryOptions = {}): FastifyInstance {
   const identityLimit = options.identityLimit ?? DEFAULT_IDENTITY_LIMIT;
   const ctx: RegistryContext = {
     store,
+    log: options.log ?? new SqliteRegistryLog(store),
     engine,
     queries,
     agents,
     network: new NetworkViews(store, agents),
     ranking: new RankingCache(store, engine, { seeds: options.rankingSeeds ?? [] }),
-    challenges: new ChallengeBook({ ...(options.challengeTtl === undefined ? {} : { ttl: options.challengeTtl }) }),
+    challenges:
+      options.challenges ??
+      new ChallengeBook({ ...(options.challengeTtl === undefined ? {} : { ttl: options.challengeTtl }) }),
     identityLimit: identityLimit > 0 ? new IdentityLimiter(identityLimit) : undefined,
     requireChallenge: options.requireChallenge === true,
     cacheSize: options.cacheSize ?? 10_000,

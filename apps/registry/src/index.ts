@@ -9,6 +9,12 @@ export {
   REGISTRY_VERSION,
   type RegistryOptions,
 } from './app.js';
+export {
+  type Challenge,
+  ChallengeBook,
+  type ChallengeStore,
+  DEFAULT_CHALLENGE_TTL,
+} from './challenge-store.js';
 export type { ErrorBody } from './error-handler.js';
 export { RegistryError, type RegistryErrorCode } from './errors.js';
 export { formatCursor, parseCursor } from './feed-cursor.js';
@@ -32,21 +38,20 @@ export {
   verifyProfile,
 } from './profile.js';
 export {
-  type Challenge,
-  ChallengeBook,
   createRegistration,
-  DEFAULT_CHALLENGE_TTL,
   parseRegistration,
   REGISTRATION_TYPE,
   type Registration,
   verifyRegistration,
 } from './registration.js';
 export { type FeedPage, type PublishOutcome, RegistryClient, type RegistryClientOptions } from './registry-client.js';
-export {
-  type FeedRow,
-  openRegistryStore,
-  type ProfileOutcome,
-  RegistryStore,
-  type StoredProfile,
-} from './registry-store.js';
+export type {
+  FeedRow,
+  ProfileOutcome,
+  RegistryLog,
+  RevocationOutcome,
+  VouchOutcome,
+} from './registry-log.js';
+export { openRegistryStore, RegistryStore, type StoredProfile } from './registry-store.js';
+export { SqliteRegistryLog } from './sqlite-registry-log.js';
 export { type SyncOptions, type SyncProgress, type SyncRejection, type SyncSummary, syncFromRegistry } from './sync.js';
