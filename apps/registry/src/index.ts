@@ -24,6 +24,15 @@ export { DEFAULT_PORT, type RunningRegistry, type StartOptions, startRegistry } 
 export { type GraphOptions, type NetworkGraph, type NetworkStats, NetworkViews } from './network-views.js';
 export { OPENAPI_PATH } from './openapi.js';
 export {
+  openPostgresRegistry,
+  type PostgresRegistry,
+  type PostgresRegistryOptions,
+} from './postgres/open-postgres-registry.js';
+export { PostgresChallenges } from './postgres/postgres-challenges.js';
+export { PostgresRegistryLog } from './postgres/postgres-registry-log.js';
+export { ReplicaMirror, type ReplicaMirrorOptions } from './postgres/replica-mirror.js';
+export { redactUrl } from './postgres/store-unavailable.js';
+export {
   type CreateProfileOptions,
   createProfile,
   MAX_DESCRIPTION_LENGTH,

@@ -2,6 +2,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type RegistryOptions } from './app.js';
+import type { PostgresRegistry } from './postgres/open-postgres-registry.js';
 
 /** Options of {@link startRegistry}. */
 export interface StartOptions extends RegistryOptions {
@@ -9,6 +10,13 @@ export interface StartOptions extends RegistryOptions {
   port?: number;
   /** Default `127.0.0.1`. */
   host?: string;
+  /**
+   * Serve as one replica of a registry whose store is this PostgreSQL database (`store`, `db`,
+   * `log` and `challenges` are then ignored); default: the embedded SQLite store.
+   */
+  postgres?: string;
+  /** Milliseconds between a replica's polls of the shared log (the safety net of LISTEN/NOTIFY); default 1000. */
+  pollMs?: number;
 }
 
 /** A listening registry. */
@@ -34,7 +42,34 @@ export const DEFAULT_PORT = 8470;
  * ```
  */
 export async function startRegistry(options: StartOptions = {}): Promise<RunningRegistry> {
-  const app = buildApp(options);
+  let shared: PostgresRegistry | undefined;
+  let warn: (message: string, detail: object) => void = () => {};
+  if (options.postgres !== undefined) {
+    const { openPostgresRegistry } = await import('./postgres/open-postgres-registry.js');
+    shared = await openPostgresRegistry({
+      url: options.postgres,
+      ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
+      ...(options.challengeTtl === undefined ? {} : { challengeTtl: options.challengeTtl }),
+      onWarning: (message, detail) => warn(message, detail),
+    });
+  }
+  let app: FastifyInstance;
+  try {
+    app = buildApp(
+      shared === undefined
+        ? options
+        : { ...options, store: shared.store, log: shared.log, challenges: shared.challenges },
+    );
+  } catch (err) {
+    await shared?.close();
+    throw err;
+  }
+  const replica = shared;
+  if (replica !== undefined) {
+    warn = (message, detail) => app.log.warn(detail, message);
+    // After the application's own hook: the engine and its workers stop before their store closes.
+    app.addHook('onClose', () => replica.close());
+  }
   try {
     await app.listen({ port: options.port ?? DEFAULT_PORT, host: options.host ?? '127.0.0.1' });
   } catch (err) {
