@@ -66,6 +66,8 @@ export interface RegistryOptions {
   rankingSeeds?: string[];
   /** Trust `X-Forwarded-For` from a reverse proxy for the client address (default false). */
   trustProxy?: boolean;
+  /** Runs last when the app closes, once its engine and query workers are stopped (a replica's own close). */
+  afterClose?: () => Promise<void>;
   /** Fastify logger options; default off. */
   logger?: FastifyServerOptions['logger'];
   /** The clock, Unix seconds (tests). */
@@ -153,11 +155,13 @@ export function buildApp(options: RegistryOptions = {}): FastifyInstance {
 
   app.addHook('onClose', async () => {
     try {
-      if (store.trust.path !== ':memory:') await engine.saveSnapshot();
+      // A replica's local copy is rebuilt from the shared log at each start: no snapshot to keep.
+      if (store.trust.path !== ':memory:' && options.log === undefined) await engine.saveSnapshot();
     } finally {
       await queries.close();
       engine.close();
       if (options.store === undefined) store.close();
+      await options.afterClose?.();
     }
   });
   return app;

@@ -58,18 +58,19 @@ export async function startRegistry(options: StartOptions = {}): Promise<Running
     app = buildApp(
       shared === undefined
         ? options
-        : { ...options, store: shared.store, log: shared.log, challenges: shared.challenges },
+        : {
+            ...options,
+            store: shared.store,
+            log: shared.log,
+            challenges: shared.challenges,
+            afterClose: () => (shared as PostgresRegistry).close(),
+          },
     );
   } catch (err) {
     await shared?.close();
     throw err;
   }
-  const replica = shared;
-  if (replica !== undefined) {
-    warn = (message, detail) => app.log.warn(detail, message);
-    // After the application's own hook: the engine and its workers stop before their store closes.
-    app.addHook('onClose', () => replica.close());
-  }
+  if (shared !== undefined) warn = (message, detail) => app.log.warn(detail, message);
   try {
     await app.listen({ port: options.port ?? DEFAULT_PORT, host: options.host ?? '127.0.0.1' });
   } catch (err) {

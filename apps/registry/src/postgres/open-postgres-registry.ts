@@ -14,6 +14,7 @@ import { PostgresRegistryLog } from './postgres-registry-log.js';
 import { ReplicaMirror, type ReplicaMirrorOptions } from './replica-mirror.js';
 import { MIGRATION_LOCK, POSTGRES_SCHEMA, POSTGRES_SCHEMA_VERSION } from './schema.js';
 import { redactUrl, unavailableAsStoreError } from './store-unavailable.js';
+import { inTransaction } from './transaction.js';
 
 /** Options of {@link openPostgresRegistry}. */
 export interface PostgresRegistryOptions extends ReplicaMirrorOptions {
@@ -119,10 +120,7 @@ export async function openPostgresRegistry(options: PostgresRegistryOptions): Pr
 
 /** Creates or checks the tables in one transaction under the migration lock; returns the feed epoch. */
 async function migrate(pool: Pool): Promise<string> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+  await inTransaction(pool, MIGRATION_LOCK, async (client) => {
     await client.query(POSTGRES_SCHEMA);
     const insert = 'INSERT INTO aip_registry_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING';
     await client.query(insert, ['schema', POSTGRES_SCHEMA_VERSION]);
@@ -131,14 +129,8 @@ async function migrate(pool: Pool): Promise<string> {
     if (rows[0]?.value !== POSTGRES_SCHEMA_VERSION) {
       throw new TrustError('aip_store_corrupt', 'the database holds registry tables of an unsupported version');
     }
-    await client.query('COMMIT');
-    return feedEpoch(pool);
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
+  return feedEpoch(pool);
 }
 
 async function feedEpoch(pool: Pool): Promise<string> {

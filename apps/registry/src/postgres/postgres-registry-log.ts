@@ -9,6 +9,7 @@ import type { VerifiedProfile } from '../profile.js';
 import type { FeedRow, ProfileOutcome, RegistryLog, RevocationOutcome, VouchOutcome } from '../registry-log.js';
 import { NOTIFY_CHANNEL, WRITE_LOCK } from './schema.js';
 import { unavailableAsStoreError } from './store-unavailable.js';
+import { inTransaction } from './transaction.js';
 
 type Kind = 'vouch' | 'revocation' | 'profile';
 
@@ -123,26 +124,7 @@ export class PostgresRegistryLog implements RegistryLog {
 
   /** One write transaction under the write lock: all of it commits, or none. */
   #write<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    return unavailableAsStoreError(async () => {
-      const client = await this.#pool.connect();
-      let broken = false;
-      try {
-        await client.query('BEGIN');
-        await client.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK]);
-        const result = await work(client);
-        await client.query('COMMIT');
-        return result;
-      } catch (err) {
-        try {
-          await client.query('ROLLBACK');
-        } catch {
-          broken = true;
-        }
-        throw err;
-      } finally {
-        client.release(broken);
-      }
-    });
+    return unavailableAsStoreError(() => inTransaction(this.#pool, WRITE_LOCK, work));
   }
 
   /** This replica's views include what it just wrote; if that fails, its poll catches up later. */
