@@ -13,6 +13,7 @@ import { IdentityLimiter } from './identity-limiter.js';
 import { NetworkViews } from './network-views.js';
 import { collectOpenApi, OPENAPI_PATH } from './openapi.js';
 import { RankingCache } from './ranking-cache.js';
+import type { RateBuckets } from './rate-buckets.js';
 import type { RegistryLog } from './registry-log.js';
 import { openRegistryStore, type RegistryStore } from './registry-store.js';
 import { agentRoutes } from './routes/agents.js';
@@ -22,6 +23,7 @@ import { networkRoutes } from './routes/network.js';
 import { objectRoutes } from './routes/objects.js';
 import { observatoryRoutes } from './routes/observatory.js';
 import { trustRoutes } from './routes/trust.js';
+import { installAddressLimit, SharedIdentityLimiter } from './shared-limits.js';
 import { SqliteRegistryLog } from './sqlite-registry-log.js';
 
 /** The registry's version, as the OpenAPI document states it. */
@@ -45,6 +47,11 @@ export interface RegistryOptions {
   log?: RegistryLog;
   /** Where challenges live; default in memory (`ChallengeBook`, `challengeTtl`). */
   challenges?: ChallengeStore;
+  /**
+   * Shared buckets (Redis) for the per-address and per-identity limits, the same across replicas;
+   * default in this process.
+   */
+  buckets?: RateBuckets;
   /** Largest request body in bytes; default 16 KiB. */
   bodyLimit?: number;
   /** Requests a minute per client address; default 1200; 0 turns the limit off. */
@@ -114,7 +121,12 @@ export function buildApp(options: RegistryOptions = {}): FastifyInstance {
     challenges:
       options.challenges ??
       new ChallengeBook({ ...(options.challengeTtl === undefined ? {} : { ttl: options.challengeTtl }) }),
-    identityLimit: identityLimit > 0 ? new IdentityLimiter(identityLimit) : undefined,
+    identityLimit:
+      identityLimit <= 0
+        ? undefined
+        : options.buckets === undefined
+          ? new IdentityLimiter(identityLimit)
+          : new SharedIdentityLimiter(options.buckets, identityLimit),
     requireChallenge: options.requireChallenge === true,
     cacheSize: options.cacheSize ?? 10_000,
     now: options.now ?? (() => Math.floor(Date.now() / 1000)),
@@ -132,7 +144,9 @@ export function buildApp(options: RegistryOptions = {}): FastifyInstance {
   installErrorHandling(app);
   const openapi = collectOpenApi(app, REGISTRY_VERSION);
   const ipLimit = options.ipLimit ?? DEFAULT_IP_LIMIT;
-  if (ipLimit > 0) {
+  if (ipLimit > 0 && options.buckets !== undefined) {
+    installAddressLimit(app, options.buckets, ipLimit, () => ctx.now() * 1000);
+  } else if (ipLimit > 0) {
     app.register(rateLimit, {
       max: ipLimit,
       timeWindow: 60_000,

@@ -3,7 +3,7 @@
 import type { TrustEngine, TrustQueryPool } from '@aip/trust';
 import type { AgentViews } from './agent-views.js';
 import type { ChallengeStore } from './challenge-store.js';
-import type { IdentityLimiter } from './identity-limiter.js';
+import type { IdentityAllowance } from './identity-limiter.js';
 import type { NetworkViews } from './network-views.js';
 import type { RankingCache } from './ranking-cache.js';
 import type { RegistryLog } from './registry-log.js';
@@ -23,7 +23,7 @@ export interface RegistryContext {
   ranking: RankingCache;
   challenges: ChallengeStore;
   /** Undefined when per-identity limits are off. */
-  identityLimit: IdentityLimiter | undefined;
+  identityLimit: IdentityAllowance | undefined;
   /** True when `POST /v1/agents` must carry a challenge-response registration. */
   requireChallenge: boolean;
   /** Trust answers cached per store version (0: none). */

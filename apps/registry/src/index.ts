@@ -19,7 +19,7 @@ export type { ErrorBody } from './error-handler.js';
 export { RegistryError, type RegistryErrorCode } from './errors.js';
 export { formatCursor, parseCursor } from './feed-cursor.js';
 export { errorCodeTable, httpStatusOf } from './http-status.js';
-export { IdentityLimiter } from './identity-limiter.js';
+export { type IdentityAllowance, IdentityLimiter } from './identity-limiter.js';
 export { DEFAULT_PORT, type RunningRegistry, type StartOptions, startRegistry } from './main.js';
 export { type GraphOptions, type NetworkGraph, type NetworkStats, NetworkViews } from './network-views.js';
 export { OPENAPI_PATH } from './openapi.js';
@@ -31,7 +31,6 @@ export {
 export { PostgresChallenges } from './postgres/postgres-challenges.js';
 export { PostgresRegistryLog } from './postgres/postgres-registry-log.js';
 export { ReplicaMirror, type ReplicaMirrorOptions } from './postgres/replica-mirror.js';
-export { redactUrl } from './postgres/store-unavailable.js';
 export {
   type CreateProfileOptions,
   createProfile,
@@ -46,6 +45,10 @@ export {
   type VerifiedProfile,
   verifyProfile,
 } from './profile.js';
+export type { RateBuckets } from './rate-buckets.js';
+export { openRedisState, type RedisState, type RedisStateOptions } from './redis/open-redis-state.js';
+export { RedisBuckets } from './redis/redis-buckets.js';
+export { RedisChallenges } from './redis/redis-challenges.js';
 export {
   createRegistration,
   parseRegistration,
@@ -62,5 +65,7 @@ export type {
   VouchOutcome,
 } from './registry-log.js';
 export { openRegistryStore, RegistryStore, type StoredProfile } from './registry-store.js';
+export { installAddressLimit, SharedIdentityLimiter } from './shared-limits.js';
 export { SqliteRegistryLog } from './sqlite-registry-log.js';
+export { redactUrl } from './store-unavailable.js';
 export { type SyncOptions, type SyncProgress, type SyncRejection, type SyncSummary, syncFromRegistry } from './sync.js';

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type RegistryOptions } from './app.js';
 import type { PostgresRegistry } from './postgres/open-postgres-registry.js';
+import type { RedisState } from './redis/open-redis-state.js';
 
 /** Options of {@link startRegistry}. */
 export interface StartOptions extends RegistryOptions {
@@ -15,6 +16,12 @@ export interface StartOptions extends RegistryOptions {
    * `log` and `challenges` are then ignored); default: the embedded SQLite store.
    */
   postgres?: string;
+  /**
+   * Keep challenges and the per-address and per-identity limits in this Redis, shared by every
+   * replica (`challenges` is then ignored); default: PostgreSQL holds the challenges of replicas,
+   * and each process counts its own limits.
+   */
+  redis?: string;
   /** Milliseconds between a replica's polls of the shared log (the safety net of LISTEN/NOTIFY); default 1000. */
   pollMs?: number;
 }
@@ -43,34 +50,43 @@ export const DEFAULT_PORT = 8470;
  */
 export async function startRegistry(options: StartOptions = {}): Promise<RunningRegistry> {
   let shared: PostgresRegistry | undefined;
+  let redis: RedisState | undefined;
   let warn: (message: string, detail: object) => void = () => {};
-  if (options.postgres !== undefined) {
-    const { openPostgresRegistry } = await import('./postgres/open-postgres-registry.js');
-    shared = await openPostgresRegistry({
-      url: options.postgres,
-      ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
-      ...(options.challengeTtl === undefined ? {} : { challengeTtl: options.challengeTtl }),
-      onWarning: (message, detail) => warn(message, detail),
-    });
-  }
+  const close = async () => {
+    await shared?.close();
+    await redis?.close();
+  };
   let app: FastifyInstance;
   try {
-    app = buildApp(
-      shared === undefined
-        ? options
-        : {
-            ...options,
-            store: shared.store,
-            log: shared.log,
-            challenges: shared.challenges,
-            afterClose: () => (shared as PostgresRegistry).close(),
-          },
-    );
+    if (options.postgres !== undefined) {
+      const { openPostgresRegistry } = await import('./postgres/open-postgres-registry.js');
+      shared = await openPostgresRegistry({
+        url: options.postgres,
+        ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
+        ...(options.challengeTtl === undefined ? {} : { challengeTtl: options.challengeTtl }),
+        onWarning: (message, detail) => warn(message, detail),
+      });
+    }
+    if (options.redis !== undefined) {
+      const { openRedisState } = await import('./redis/open-redis-state.js');
+      redis = await openRedisState({
+        url: options.redis,
+        ...(options.challengeTtl === undefined ? {} : { challengeTtl: options.challengeTtl }),
+      });
+    }
+    const challenges = redis?.challenges ?? shared?.challenges;
+    app = buildApp({
+      ...options,
+      ...(shared === undefined ? {} : { store: shared.store, log: shared.log }),
+      ...(challenges === undefined ? {} : { challenges }),
+      ...(redis === undefined ? {} : { buckets: redis.buckets }),
+      ...(shared === undefined && redis === undefined ? {} : { afterClose: close }),
+    });
   } catch (err) {
-    await shared?.close();
+    await close();
     throw err;
   }
-  if (shared !== undefined) warn = (message, detail) => app.log.warn(detail, message);
+  warn = (message, detail) => app.log.warn(detail, message);
   try {
     await app.listen({ port: options.port ?? DEFAULT_PORT, host: options.host ?? '127.0.0.1' });
   } catch (err) {

@@ -9,11 +9,11 @@ import path from 'node:path';
 import { TrustError } from '@aip/trust';
 import type { Pool, PoolConfig } from 'pg';
 import { openRegistryStore, type RegistryStore } from '../registry-store.js';
+import { redactUrl, unavailableAsStoreError } from '../store-unavailable.js';
 import { PostgresChallenges } from './postgres-challenges.js';
 import { PostgresRegistryLog } from './postgres-registry-log.js';
 import { ReplicaMirror, type ReplicaMirrorOptions } from './replica-mirror.js';
 import { MIGRATION_LOCK, POSTGRES_SCHEMA, POSTGRES_SCHEMA_VERSION } from './schema.js';
-import { redactUrl, unavailableAsStoreError } from './store-unavailable.js';
 import { inTransaction } from './transaction.js';
 
 /** Options of {@link openPostgresRegistry}. */

@@ -9,7 +9,7 @@ import {
   DEFAULT_CHALLENGE_TTL,
   newChallenge,
 } from '../challenge-store.js';
-import { unavailableAsStoreError } from './store-unavailable.js';
+import { unavailableAsStoreError } from '../store-unavailable.js';
 
 /**
  * Challenges in `aip_registry_challenges`; expired ones are swept at each issue.

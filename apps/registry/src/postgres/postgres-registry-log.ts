@@ -7,8 +7,8 @@ import type { Pool, PoolClient } from 'pg';
 import { RegistryError } from '../errors.js';
 import type { VerifiedProfile } from '../profile.js';
 import type { FeedRow, ProfileOutcome, RegistryLog, RevocationOutcome, VouchOutcome } from '../registry-log.js';
+import { unavailableAsStoreError } from '../store-unavailable.js';
 import { NOTIFY_CHANNEL, WRITE_LOCK } from './schema.js';
-import { unavailableAsStoreError } from './store-unavailable.js';
 import { inTransaction } from './transaction.js';
 
 type Kind = 'vouch' | 'revocation' | 'profile';

@@ -8,8 +8,8 @@ import { type VerifiedObject, verifyTrustObject } from '@aip/trust';
 import type { Client, Pool } from 'pg';
 import { verifyProfile } from '../profile.js';
 import type { RegistryStore } from '../registry-store.js';
+import { unavailableAsStoreError } from '../store-unavailable.js';
 import { NOTIFY_CHANNEL } from './schema.js';
-import { unavailableAsStoreError } from './store-unavailable.js';
 
 /** Objects read from the log per query while catching up. */
 const PAGE = 1000;

@@ -147,7 +147,7 @@ async function register(ctx: RegistryContext, body: Record<string, unknown>) {
     );
   }
   const nowMs = ctx.now() * 1000;
-  ctx.identityLimit?.check(profile.did, nowMs);
+  await ctx.identityLimit?.check(profile.did, nowMs);
   const now = ctx.now();
   const verified = verifyProfile(profile, { now });
   if (registrationValue !== undefined) {
@@ -157,7 +157,7 @@ async function register(ctx: RegistryContext, body: Record<string, unknown>) {
     }
     await ctx.challenges.consume(registration.challenge, registration.did, now);
   }
-  ctx.identityLimit?.take(profile.did, nowMs);
+  await ctx.identityLimit?.take(profile.did, nowMs);
   const outcome = await ctx.log.publishProfile(verified, now);
   if (outcome.status === 'duplicate') {
     throw new RegistryError('aip_object_duplicate', 'this profile is already registered');

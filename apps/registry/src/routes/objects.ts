@@ -31,9 +31,9 @@ export async function objectRoutes(app: FastifyInstance, { ctx }: RoutesOptions)
     async (request, reply) => {
       const { voucher } = parseVouch(request.body);
       const nowMs = ctx.now() * 1000;
-      ctx.identityLimit?.check(voucher, nowMs);
+      await ctx.identityLimit?.check(voucher, nowMs);
       const verified = verifyVouch(request.body, { now: ctx.now() });
-      ctx.identityLimit?.take(voucher, nowMs);
+      await ctx.identityLimit?.take(voucher, nowMs);
       const outcome = await ctx.log.publishVouch(verified, ctx.now());
       // Already stored; a revoked one stays revoked whatever is sent again.
       if (outcome.status === 'revoked') {
@@ -66,7 +66,7 @@ export async function objectRoutes(app: FastifyInstance, { ctx }: RoutesOptions)
     async (request, reply) => {
       const { voucher } = parseRevocation(request.body);
       const nowMs = ctx.now() * 1000;
-      ctx.identityLimit?.check(voucher, nowMs);
+      await ctx.identityLimit?.check(voucher, nowMs);
       const verified = verifyRevocation(request.body, { now: ctx.now() });
       // The registry's own rules: a revocation names a vouch stored here (refused uncharged
       // otherwise), only its voucher may revoke it, and a revoked vouch takes no second one.
@@ -74,7 +74,7 @@ export async function objectRoutes(app: FastifyInstance, { ctx }: RoutesOptions)
       if (outcome.status === 'vouch_unknown') {
         throw new TrustError('aip_vouch_unknown', 'no vouch with this id is stored here');
       }
-      ctx.identityLimit?.take(voucher, nowMs);
+      await ctx.identityLimit?.take(voucher, nowMs);
       if (outcome.status === 'vouch_revoked')
         throw new RegistryError('aip_vouch_revoked', 'this vouch is already revoked');
       if (outcome.status === 'unauthorized') {

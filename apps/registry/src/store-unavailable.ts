@@ -1,12 +1,14 @@
-// Failures reaching PostgreSQL become one answer: 503 aip_store_unavailable, without the server's
-// text (which may name hosts or users) and never with the connection URL.
+// Failures reaching a shared store (PostgreSQL, Redis) become one answer: 503
+// aip_store_unavailable, without the server's text (which may name hosts or users) and never with
+// the connection URL.
+import { AipError } from '@aip/identity';
 import { TrustError } from '@aip/trust';
 
 // SQLSTATE classes meaning "the database is not there right now": connection exceptions,
 // insufficient resources, operator intervention (shutdown, crash recovery, cannot connect now).
 const UNAVAILABLE_CLASSES = new Set(['08', '53', '57']);
 
-/** True when `err` says the database could not be reached or went away, rather than a bad statement. */
+/** True when a PostgreSQL error says the database could not be reached or went away, rather than a bad statement. */
 export function isUnavailable(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   // A five-character code is a SQLSTATE from the server; an errno code is the socket's.
@@ -27,11 +29,14 @@ const DRIVER_UNAVAILABLE = /connection|terminated|timeout|not queryable|ended/i;
  * const rows = await unavailableAsStoreError(() => pool.query(sql));
  * ```
  */
-export async function unavailableAsStoreError<T>(work: () => Promise<T>): Promise<T> {
+export async function unavailableAsStoreError<T>(
+  work: () => Promise<T>,
+  unavailable: (err: unknown) => boolean = isUnavailable,
+): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    if (err instanceof TrustError || !isUnavailable(err)) throw err;
+    if (err instanceof AipError || !unavailable(err)) throw err;
     throw new TrustError('aip_store_unavailable', 'the registry database is unavailable; retry later', { cause: err });
   }
 }
