@@ -14,6 +14,8 @@ import { type OutputOptions, printResult } from '../output.js';
 export const REGISTRY_DB_FILE = 'registry.db';
 /** The environment variable `--postgres` falls back to (keeps the URL's password out of `ps`). */
 export const POSTGRES_URL_ENV = 'AIP_REGISTRY_POSTGRES_URL';
+/** The environment variable `--redis` falls back to. */
+export const REDIS_URL_ENV = 'AIP_REGISTRY_REDIS_URL';
 
 // The registry's defaults, repeated here so that `--help` does not load the registry (a test keeps
 // them equal to @aip/registry's DEFAULT_PORT, DEFAULT_IP_LIMIT and DEFAULT_IDENTITY_LIMIT).
@@ -24,6 +26,7 @@ interface ServeOptions {
   host: string;
   db?: string;
   postgres?: string;
+  redis?: string;
   ipLimit: number;
   identityLimit: number;
   requireChallenge?: boolean;
@@ -43,6 +46,10 @@ export function registerRegistry(program: Command): void {
     .option(
       '--postgres <url>',
       `serve as one replica of a registry on this PostgreSQL database (default $${POSTGRES_URL_ENV}, if set)`,
+    )
+    .option(
+      '--redis <url>',
+      `keep challenges and the address and identity limits in this Redis, shared by replicas (default $${REDIS_URL_ENV}, if set)`,
     )
     .option(
       '--ip-limit <n>',
@@ -70,6 +77,7 @@ export function registerRegistry(program: Command): void {
 
 async function serve(options: ServeOptions & OutputOptions): Promise<number> {
   const postgres = options.postgres ?? (process.env[POSTGRES_URL_ENV] || undefined);
+  const redis = options.redis ?? (process.env[REDIS_URL_ENV] || undefined);
   if (postgres !== undefined && options.db !== undefined) {
     throw new CliError('aip_usage', '--db and --postgres name two different stores: give one');
   }
@@ -90,6 +98,7 @@ async function serve(options: ServeOptions & OutputOptions): Promise<number> {
   try {
     running = await startRegistry({
       ...(store === undefined ? { postgres: postgres as string } : { store }),
+      ...(redis === undefined ? {} : { redis }),
       port: options.port,
       host: options.host,
       ipLimit: options.ipLimit,
@@ -105,13 +114,21 @@ async function serve(options: ServeOptions & OutputOptions): Promise<number> {
     const code = (err as NodeJS.ErrnoException).code;
     throw new CliError('aip_usage', `cannot listen on ${options.host}:${options.port} (${code ?? 'failed'})`);
   }
+  const shared = redis === undefined ? undefined : redactUrl(redis);
   printResult(
     options,
-    { url: running.url, db: database, openapi: `${running.url}${OPENAPI_PATH}`, refusedScopes },
+    {
+      url: running.url,
+      db: database,
+      ...(shared === undefined ? {} : { redis: shared }),
+      openapi: `${running.url}${OPENAPI_PATH}`,
+      refusedScopes,
+    },
     () =>
       [
         `aip registry listening on ${running.url}`,
         `  database:    ${database}`,
+        ...(shared === undefined ? [] : [`  shared:      ${shared} (challenges, limits)`]),
         `  observatory: ${running.url}/`,
         `  api:         ${running.url}/v1 (described at ${running.url}${OPENAPI_PATH})`,
         `  limits:      ${options.ipLimit || 'no'} requests/min per address, ${options.identityLimit || 'no'} objects/min per identity`,
