@@ -14,7 +14,7 @@ import { createProfile, createRegistration, openRegistryStore, verifyProfile } f
 import { createRevocation, createVouch, vouchId } from '@aip/trust';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../fixtures/registry-databases.js';
-import { type RunningService, servicesMissing, startPostgres } from '../fixtures/services.js';
+import { type RunningService, servicesMissing, startPostgres, startRedis } from '../fixtures/services.js';
 
 const AIP = fileURLToPath(new URL('../../apps/cli/dist/main.js', import.meta.url));
 const missing = servicesMissing();
@@ -43,8 +43,8 @@ function runAip(args: string[], env: Record<string, string>): Promise<{ code: nu
 }
 
 /** Starts `aip registry serve --postgres` (URL from the environment) and waits for its address. */
-function serveReplica(databaseUrl: string, home: string): Promise<Replica> {
-  const child = spawn(process.execPath, [AIP, 'registry', 'serve', '--port', '0', '--query-threads', '1'], {
+function serveReplica(databaseUrl: string, home: string, args: string[] = []): Promise<Replica> {
+  const child = spawn(process.execPath, [AIP, 'registry', 'serve', '--port', '0', '--query-threads', '1', ...args], {
     env: { ...process.env, AIP_HOME: home, AIP_REGISTRY_POSTGRES_URL: databaseUrl },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -270,5 +270,87 @@ describe.skipIf(missing !== undefined)('registry replicas on PostgreSQL', () => 
     );
     expect(seen.body.score).toBe(1);
     expect(await wholeFeed(a)).toEqual([...before, lost]);
+  });
+});
+
+describe.skipIf(missing !== undefined)('registry replicas sharing Redis for challenges and limits', () => {
+  let postgres: RunningService;
+  let redis: RunningService;
+  let dir: string;
+  let a: Replica;
+  let b: Replica;
+  const IP_LIMIT = 30;
+
+  beforeAll(async () => {
+    [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
+    dir = await mkdtemp(path.join(tmpdir(), 'aip-e2e-replicas-redis-'));
+    const database = await freshDatabase(postgres.url);
+    const args = ['--redis', redis.url, '--identity-limit', '3', '--ip-limit', String(IP_LIMIT)];
+    [a, b] = await Promise.all([
+      serveReplica(database, path.join(dir, 'a'), args),
+      serveReplica(database, path.join(dir, 'b'), args),
+    ]);
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const child of children) child.kill('SIGKILL');
+    await Promise.all([postgres?.stop(), redis?.stop()]);
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('accepts at B the answer to a challenge issued by A (kept in Redis), once', async () => {
+    const dave = generateIdentity();
+    const issued = await post(`${a.url}/v1/challenges`, { did: dave.did });
+    const profile = createProfile(dave, { name: 'dave' });
+    const registration = createRegistration(dave, {
+      challenge: issued.body.challenge as string,
+      profile: verifyProfile(profile).id,
+    });
+    expect((await post(`${b.url}/v1/agents`, { profile, registration })).status).toBe(201);
+    const again = await post(`${a.url}/v1/agents`, { profile, registration });
+    expect(again.body).toMatchObject({ error: { code: 'aip_challenge_invalid' } });
+  });
+
+  it("holds an identity's allowance across replicas", async () => {
+    const erin = generateIdentity();
+    const results = [];
+    for (let i = 0; i < 4; i++) {
+      const vouch = createVouch(erin, { subject: generateIdentity().did, scope: 'tool:search' });
+      results.push(await post(`${(i % 2 === 0 ? a : b).url}/v1/vouches`, vouch));
+    }
+    expect(results.map((r) => r.status)).toEqual([201, 201, 201, 429]);
+    expect(results[3]?.body).toMatchObject({ error: { code: 'aip_rate_limited' } });
+  });
+
+  it('fails closed while Redis is down (challenges, and requests under the address limit) and resumes', async () => {
+    const frank = generateIdentity();
+    await redis.stop({ keepData: true });
+    const challenge = await post(`${a.url}/v1/challenges`, { did: frank.did });
+    expect(challenge).toEqual({
+      status: 503,
+      body: { error: { code: 'aip_store_unavailable', message: 'the registry database is unavailable; retry later' } },
+    });
+    const score = await get(scoreUrl(b, frank, frank, 'tool:search'));
+    expect(score.status).toBe(503);
+    expect(score.body).toMatchObject({ error: { code: 'aip_store_unavailable' } });
+    // Health checks are outside the limits.
+    expect((await get(`${a.url}/healthz`)).status).toBe(200);
+    await redis.restart();
+    const back = await within(
+      10_000,
+      () => post(`${b.url}/v1/challenges`, { did: frank.did }),
+      (r) => r.status === 201,
+    );
+    expect(back.status).toBe(201);
+  });
+
+  it('holds the per-address limit across replicas', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < IP_LIMIT + 10; i++)
+      statuses.push((await fetch(`${(i % 2 === 0 ? a : b).url}/v1/stats`)).status);
+    const served = statuses.filter((status) => status === 200).length;
+    // One bucket for both: at most the limit (and what refills during the run), never twice it.
+    expect(served).toBeLessThanOrEqual(IP_LIMIT + 1);
+    expect(statuses.slice(-5)).toEqual([429, 429, 429, 429, 429]);
   });
 });

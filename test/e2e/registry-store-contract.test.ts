@@ -1,28 +1,34 @@
 // One contract for the registry's stores (DESIGN §9, CONVENTIONS 15): the embedded SQLite log and
 // the PostgreSQL log shared by replicas give the same answers to the same writes — duplicates,
-// revocation rules, profile replacement, the feed's order and pages — and so do the in-memory and
-// the PostgreSQL challenge stores. Written once, run against both.
+// revocation rules, profile replacement, the feed's order and pages; the challenge stores in
+// memory, in PostgreSQL and in Redis agree, and so do the per-identity allowances in memory and in
+// Redis. Each contract is written once and run against every implementation.
 import { generateIdentity, type Identity } from '@aip/identity';
 import {
   ChallengeBook,
   type ChallengeStore,
   createProfile,
+  type IdentityAllowance,
+  IdentityLimiter,
   openPostgresRegistry,
+  openRedisState,
   openRegistryStore,
+  type PostgresRegistry,
+  type RedisState,
   type RegistryLog,
+  SharedIdentityLimiter,
   SqliteRegistryLog,
   verifyProfile,
 } from '@aip/registry';
 import { createRevocation, createVouch, verifyRevocation, verifyVouch } from '@aip/trust';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../fixtures/registry-databases.js';
-import { type RunningService, servicesMissing, startPostgres } from '../fixtures/services.js';
+import { type RunningService, servicesMissing, startPostgres, startRedis } from '../fixtures/services.js';
 
 const NOW = 1_800_000_000;
 
 interface Subject {
   log: RegistryLog;
-  challenges: ChallengeStore;
   close(): Promise<void>;
 }
 
@@ -132,10 +138,16 @@ function contract(open: () => Promise<Subject>): void {
     expect(await subject.log.latestSeq()).toBe(last);
     expect(subject.log.feedEpoch).toMatch(/^[0-9a-f]{32}$/);
   });
+}
+
+function challengeContract(open: () => Promise<ChallengeStore>, close: () => Promise<void> = async () => {}): void {
+  let challenges: ChallengeStore;
+  const alice = generateIdentity();
+  const bob = generateIdentity();
+  afterEach(close);
 
   it('uses each challenge once, only for its agent and before it expires', async () => {
-    subject = await open();
-    const { challenges } = subject;
+    challenges = await open();
     const issued = await challenges.issue(alice.did, NOW);
     expect(issued).toEqual({
       challenge: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
@@ -164,11 +176,42 @@ function contract(open: () => Promise<Subject>): void {
   });
 }
 
+function allowanceContract(open: () => Promise<IdentityAllowance>): void {
+  const t = NOW * 1000;
+
+  it('allows perMinute objects a minute per identity, then refuses with a Retry-After until it refills', async () => {
+    const allowance = await open();
+    const alice = generateIdentity();
+    const bob = generateIdentity();
+    for (let i = 0; i < 3; i++) {
+      await allowance.check(alice.did, t);
+      await allowance.take(alice.did, t);
+    }
+    await expect(Promise.resolve().then(() => allowance.check(alice.did, t))).rejects.toMatchObject({
+      code: 'aip_rate_limited',
+      retryAfter: 20,
+    });
+    // Another identity has its own allowance; a third of a minute gives one object back.
+    await allowance.check(bob.did, t);
+    await allowance.check(alice.did, t + 20_000);
+  });
+
+  it('charges nothing for a check', async () => {
+    const allowance = await open();
+    const alice = generateIdentity();
+    for (let i = 0; i < 10; i++) await allowance.check(alice.did, t);
+    await allowance.take(alice.did, t);
+    await allowance.check(alice.did, t);
+  });
+}
+
 describe('the embedded registry store (SQLite)', () => {
   contract(async () => {
     const store = openRegistryStore({ path: ':memory:' });
-    return { log: new SqliteRegistryLog(store), challenges: new ChallengeBook(), close: async () => store.close() };
+    return { log: new SqliteRegistryLog(store), close: async () => store.close() };
   });
+  describe('challenges in memory', () => challengeContract(async () => new ChallengeBook()));
+  describe('identity allowances in memory', () => allowanceContract(async () => new IdentityLimiter(3)));
 });
 
 describe.skipIf(missing !== undefined)('the shared registry store (PostgreSQL)', () => {
@@ -179,8 +222,34 @@ describe.skipIf(missing !== undefined)('the shared registry store (PostgreSQL)',
   afterAll(async () => {
     await server?.stop();
   });
+  let shared: PostgresRegistry | undefined;
   contract(async () => {
-    const shared = await openPostgresRegistry({ url: await freshDatabase(server.url) });
-    return { log: shared.log, challenges: shared.challenges, close: () => shared.close() };
+    const opened = await openPostgresRegistry({ url: await freshDatabase(server.url) });
+    return { log: opened.log, close: () => opened.close() };
   });
+  describe('challenges in PostgreSQL', () =>
+    challengeContract(
+      async () => {
+        shared = await openPostgresRegistry({ url: await freshDatabase(server.url) });
+        return shared.challenges;
+      },
+      async () => shared?.close(),
+    ));
+});
+
+describe.skipIf(missing !== undefined)('the shared state (Redis)', () => {
+  let server: RunningService;
+  let redis: RedisState;
+  beforeAll(async () => {
+    server = await startRedis();
+    redis = await openRedisState({ url: server.url });
+  }, 60_000);
+  afterAll(async () => {
+    await redis?.close();
+    await server?.stop();
+  });
+  describe('challenges in Redis', () => challengeContract(async () => redis.challenges));
+  // Each test's identities are new, so are their buckets.
+  describe('identity allowances in Redis', () =>
+    allowanceContract(async () => new SharedIdentityLimiter(redis.buckets, 3)));
 });
