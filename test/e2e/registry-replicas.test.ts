@@ -3,15 +3,24 @@
 // answers from; a feed cursor and a challenge from one are good at the other; `aip sync` against
 // either gives the same store; with the database stopped, requests that need it fail closed with
 // 503 aip_store_unavailable (trust questions are answered from each replica's copy), nothing is
-// half-written, and service resumes when it is back.
+// half-written, and service resumes when it is back. A replica never serves a log entry altered in
+// the database (it verifies each one again), and a database it cannot use is named without its
+// password.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateIdentity, type Identity } from '@aip/identity';
-import { createProfile, createRegistration, openRegistryStore, verifyProfile } from '@aip/registry';
-import { createRevocation, createVouch, vouchId } from '@aip/trust';
+import {
+  createProfile,
+  createRegistration,
+  openPostgresRegistry,
+  openRegistryStore,
+  verifyProfile,
+} from '@aip/registry';
+import { createRevocation, createVouch, verifyVouch, vouchId } from '@aip/trust';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../fixtures/registry-databases.js';
 import { type RunningService, servicesMissing, startPostgres, startRedis } from '../fixtures/services.js';
@@ -228,6 +237,52 @@ describe.skipIf(missing !== undefined)('registry replicas on PostgreSQL', () => 
     });
     expect(contents[1]).toEqual(contents[0]);
     expect(contents[0]?.carol?.profile.name).toBe('carol');
+  });
+
+  it('names a database it cannot use without its password, and never opens on it', async () => {
+    const missingDb = new URL(server.url);
+    missingDb.password = 'hunter2-secret';
+    missingDb.pathname = '/no_such_database';
+    const refused = openPostgresRegistry({ url: missingDb.toString() });
+    await expect(refused).rejects.toMatchObject({
+      code: 'aip_store_unavailable',
+      message: `cannot use PostgreSQL at postgresql://postgres:***@127.0.0.1:${server.port}/no_such_database (SQLSTATE 3D000)`,
+    });
+  });
+
+  it('never serves a log entry that no longer verifies (altered in the database): a replica skips it', async () => {
+    const url = await freshDatabase(server.url);
+    const writer = await openPostgresRegistry({ url });
+    const honest = verifyVouch(createVouch(alice, { subject: carol.did, scope: 'tool:honest' }));
+    const forged = verifyVouch(createVouch(alice, { subject: carol.did, scope: 'tool:forged' }));
+    await writer.log.publishVouch(honest, honest.vouch.iat);
+    await writer.log.publishVouch(forged, forged.vouch.iat);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    // Someone with access to the database widens the vouch's scope: its signature no longer holds.
+    await client.query('UPDATE aip_registry_objects SET object = replace(object, $1, $2) WHERE id = $3', [
+      'tool:forged',
+      '*',
+      forged.id,
+    ]);
+    await client.end();
+    const warnings: { message: string; code?: string }[] = [];
+    const reader = await openPostgresRegistry({
+      url,
+      onWarning: (message, detail) =>
+        warnings.push({ message, ...(detail.code === undefined ? {} : { code: detail.code }) }),
+    });
+    try {
+      expect(reader.store.trust.getVouch(honest.id)).toBeDefined();
+      expect(reader.store.trust.getVouch(forged.id)).toBeUndefined();
+      expect(warnings).toEqual([
+        { message: 'a log entry did not verify and was skipped', code: 'aip_signature_invalid' },
+      ]);
+      expect(reader.mirror.watermark).toBe(2);
+    } finally {
+      await reader.close();
+      await writer.close();
+    }
   });
 
   it('fails closed while PostgreSQL is down, writes nothing half-way, and serves again once it is back', async () => {

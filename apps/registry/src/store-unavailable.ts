@@ -4,9 +4,10 @@
 import { AipError } from '@aip/identity';
 import { TrustError } from '@aip/trust';
 
-// SQLSTATE classes meaning "the database is not there right now": connection exceptions,
-// insufficient resources, operator intervention (shutdown, crash recovery, cannot connect now).
-const UNAVAILABLE_CLASSES = new Set(['08', '53', '57']);
+// SQLSTATE classes meaning "the database cannot be used right now": connection exceptions,
+// authorization refused, no such database, insufficient resources, operator intervention
+// (shutdown, crash recovery, cannot connect now).
+const UNAVAILABLE_CLASSES = new Set(['08', '28', '3D', '53', '57']);
 
 /** True when a PostgreSQL error says the database could not be reached or went away, rather than a bad statement. */
 export function isUnavailable(err: unknown): boolean {
@@ -51,6 +52,9 @@ export async function unavailableAsStoreError<T>(
  * ```
  */
 export function redactUrl(url: string): string {
+  // Only `scheme://authority` URLs are shown: anything else (`user:secret@host`, a libpq keyword
+  // string) would carry its secret somewhere the parser does not call a password.
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return '<invalid URL>';
   try {
     const parsed = new URL(url);
     if (parsed.password !== '') parsed.password = '***';

@@ -79,10 +79,12 @@ export async function openPostgresRegistry(options: PostgresRegistryOptions): Pr
   let epoch: string;
   try {
     epoch = await unavailableAsStoreError(() => migrate(pool)).catch((err: unknown) => {
-      if (err instanceof TrustError && err.code === 'aip_store_unavailable') {
-        throw new TrustError('aip_store_unavailable', `cannot reach PostgreSQL at ${displayUrl}`, { cause: err });
-      }
-      throw err;
+      if (err instanceof TrustError && err.code !== 'aip_store_unavailable') throw err;
+      // Unreachable, refused, or anything else the server said: the SQLSTATE, never its text.
+      const sqlState =
+        (err as { cause?: { code?: unknown }; code?: unknown }).cause?.code ?? (err as { code?: unknown }).code;
+      const detail = typeof sqlState === 'string' && /^[0-9A-Z]{5}$/.test(sqlState) ? ` (SQLSTATE ${sqlState})` : '';
+      throw new TrustError('aip_store_unavailable', `cannot use PostgreSQL at ${displayUrl}${detail}`, { cause: err });
     });
     dir = mkdtempSync(path.join(tmpdir(), 'aip-registry-replica-'));
     store = openRegistryStore({ path: path.join(dir, 'replica.db') });
