@@ -16,10 +16,12 @@ import {
   createProfile,
   createRegistration,
   openPostgresRegistry,
+  openRedisState,
   openRegistryStore,
   verifyProfile,
 } from '@aip/registry';
 import { createRevocation, createVouch, verifyVouch, vouchId } from '@aip/trust';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../fixtures/registry-databases.js';
@@ -364,6 +366,22 @@ describe.skipIf(missing !== undefined)('registry replicas sharing Redis for chal
     expect((await post(`${b.url}/v1/agents`, { profile, registration })).status).toBe(201);
     const again = await post(`${a.url}/v1/agents`, { profile, registration });
     expect(again.body).toMatchObject({ error: { code: 'aip_challenge_invalid' } });
+  });
+
+  it('refuses to start on a Redis that may evict keys, naming it without its password', async () => {
+    const admin = new Redis(redis.url);
+    try {
+      await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
+      const url = new URL(redis.url);
+      url.password = 'hunter2-secret';
+      await expect(openRedisState({ url: url.toString() })).rejects.toMatchObject({
+        code: 'aip_store_unavailable',
+        message: `Redis at redis://:***@127.0.0.1:${redis.port} may evict keys (maxmemory-policy allkeys-lru): set it to noeviction`,
+      });
+    } finally {
+      await admin.config('SET', 'maxmemory-policy', 'noeviction');
+      await admin.quit();
+    }
   });
 
   it("holds an identity's allowance across replicas", async () => {

@@ -57,7 +57,13 @@ export async function openRedisState(options: RedisStateOptions): Promise<RedisS
   redis.on('error', () => {});
   try {
     await redis.connect();
-    const policy = (await redis.config('GET', 'maxmemory-policy')) as string[];
+    const policy = (await redis.config('GET', 'maxmemory-policy').catch((err: unknown) => {
+      throw new TrustError(
+        'aip_store_unavailable',
+        `Redis at ${displayUrl} refused CONFIG GET maxmemory-policy: allow it, so that noeviction can be checked`,
+        { cause: err },
+      );
+    })) as string[];
     if (policy[1] !== 'noeviction') {
       throw new TrustError(
         'aip_store_unavailable',
