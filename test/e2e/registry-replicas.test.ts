@@ -69,10 +69,27 @@ function serveReplica(databaseUrl: string, home: string, args: string[] = []): P
     });
     child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
     child.on('exit', (code, signal) => {
-      if (signal !== 'SIGKILL') console.error(`aip registry serve exited (${code ?? signal}): ${out}`);
+      if (code !== 0 && signal !== 'SIGKILL') console.error(`aip registry serve exited (${code ?? signal}): ${out}`);
       reject(new Error(`aip registry serve exited with ${code}: ${out}`));
     });
   });
+}
+
+/**
+ * Stops every process started here: SIGTERM (a replica then removes its local copy), SIGKILL for
+ * one still running after 10 s.
+ */
+async function stopAll(): Promise<void> {
+  await Promise.all(
+    [...children].map(async (child) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }),
+  );
 }
 
 async function post(url: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -136,7 +153,7 @@ describe.skipIf(missing !== undefined)('registry replicas on PostgreSQL', () => 
   }, 120_000);
 
   afterAll(async () => {
-    for (const child of children) child.kill('SIGKILL');
+    await stopAll();
     await server?.stop();
     if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   });
@@ -350,7 +367,7 @@ describe.skipIf(missing !== undefined)('registry replicas sharing Redis for chal
   }, 120_000);
 
   afterAll(async () => {
-    for (const child of children) child.kill('SIGKILL');
+    await stopAll();
     await Promise.all([postgres?.stop(), redis?.stop()]);
     if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   });
