@@ -258,6 +258,54 @@ describe.skipIf(missing !== undefined)('registry replicas on PostgreSQL', () => 
     expect(contents[0]?.carol?.profile.name).toBe('carol');
   });
 
+  it('follows commits by notification, by its poll while the notification connection is lost, and listens again', async () => {
+    const url = await freshDatabase(server.url);
+    const writer = await openPostgresRegistry({ url });
+    // Without notifications this replica would wait a minute for its poll.
+    const slow = await openPostgresRegistry({ url, pollMs: 60_000 });
+    const warnings: string[] = [];
+    const polling = await openPostgresRegistry({ url, pollMs: 100, onWarning: (message) => warnings.push(message) });
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      const first = verifyVouch(createVouch(alice, { subject: bob.did, scope: 'tool:notified' }));
+      await writer.log.publishVouch(first, first.vouch.iat);
+      const notified = await within(
+        5_000,
+        async () => slow.mirror.watermark,
+        (watermark) => watermark === 1,
+      );
+      expect(notified).toBe(1);
+
+      // Cut every notification connection; the replicas notice, poll, and listen again.
+      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [
+        'aip-registry-listener',
+      ]);
+      const second = verifyVouch(createVouch(alice, { subject: bob.did, scope: 'tool:polled' }));
+      await writer.log.publishVouch(second, second.vouch.iat);
+      const polled = await within(
+        5_000,
+        async () => polling.mirror.watermark,
+        (watermark) => watermark === 2,
+      );
+      expect(polled).toBe(2);
+      expect(warnings).toContain('lost the notification connection; polling until it is back');
+      expect(polling.store.trust.getVouch(second.id)).toBeDefined();
+      // Listening again, the slow replica hears of the next commit without waiting for its poll.
+      const third = verifyVouch(createVouch(alice, { subject: bob.did, scope: 'tool:listening-again' }));
+      await writer.log.publishVouch(third, third.vouch.iat);
+      const heard = await within(
+        10_000,
+        async () => slow.mirror.watermark,
+        (watermark) => watermark === 3,
+      );
+      expect(heard).toBe(3);
+    } finally {
+      await admin.end();
+      await Promise.all([writer.close(), slow.close(), polling.close()]);
+    }
+  });
+
   it('names a database it cannot use without its password, and never opens on it', async () => {
     const missingDb = new URL(server.url);
     missingDb.password = 'hunter2-secret';

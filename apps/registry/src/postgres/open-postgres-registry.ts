@@ -40,6 +40,9 @@ export interface PostgresRegistry {
   close(): Promise<void>;
 }
 
+/** The `application_name` of a replica's notification connection (visible in `pg_stat_activity`). */
+export const LISTENER_NAME = 'aip-registry-listener';
+
 /** Milliseconds a query or a connection attempt may take before the database counts as unavailable. */
 const TIMEOUT_MS = 10_000;
 
@@ -90,7 +93,9 @@ export async function openPostgresRegistry(options: PostgresRegistryOptions): Pr
     store = openRegistryStore({ path: path.join(dir, 'replica.db') });
     mirror = new ReplicaMirror(pool, store, options);
     await mirror.catchUp();
-    await mirror.listen(() => new pg.Client({ connectionString: options.url, keepAlive: true }));
+    await mirror.listen(
+      () => new pg.Client({ connectionString: options.url, keepAlive: true, application_name: LISTENER_NAME }),
+    );
   } catch (err) {
     await mirror?.close();
     store?.close();

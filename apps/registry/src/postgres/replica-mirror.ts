@@ -13,6 +13,8 @@ import { NOTIFY_CHANNEL } from './schema.js';
 
 /** Objects read from the log per query while catching up. */
 const PAGE = 1000;
+/** Milliseconds between attempts to re-open a lost notification connection. */
+const RECONNECT_MS = 1000;
 
 /** Options of {@link ReplicaMirror}. */
 export interface ReplicaMirrorOptions {
@@ -149,7 +151,7 @@ export class ReplicaMirror {
       this.#warn('lost the notification connection; polling until it is back', {});
       this.#reconnect = setTimeout(() => {
         this.#openListener(connect).catch(() => lost());
-      }, this.#pollMs);
+      }, RECONNECT_MS);
       this.#reconnect.unref();
     };
     this.#listener = client;
