@@ -15,6 +15,7 @@ import { PostgresRegistryLog } from './postgres-registry-log.js';
 import { ReplicaMirror, type ReplicaMirrorOptions } from './replica-mirror.js';
 import { MIGRATION_LOCK, POSTGRES_SCHEMA, POSTGRES_SCHEMA_VERSION } from './schema.js';
 import { inTransaction } from './transaction.js';
+import { WRITE_FUNCTIONS } from './write-functions.js';
 
 /** Options of {@link openPostgresRegistry}. */
 export interface PostgresRegistryOptions extends ReplicaMirrorOptions {
@@ -129,6 +130,7 @@ export async function openPostgresRegistry(options: PostgresRegistryOptions): Pr
 async function migrate(pool: Pool): Promise<string> {
   await inTransaction(pool, MIGRATION_LOCK, async (client) => {
     await client.query(POSTGRES_SCHEMA);
+    await client.query(WRITE_FUNCTIONS);
     const insert = 'INSERT INTO aip_registry_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING';
     await client.query(insert, ['schema', POSTGRES_SCHEMA_VERSION]);
     await client.query(insert, ['feed_epoch', randomBytes(16).toString('hex')]);
