@@ -1,12 +1,14 @@
 // The registry's writes as server-side functions (DESIGN §9): each publication is one statement,
 // so one round trip, and the write lock (a transaction-scoped advisory lock) is held only while the
 // server runs the function, not across network round trips. Inside it, the object takes the next
-// sequence number, so sequence order is commit order. Created (or replaced) by the migration.
+// sequence number, so sequence order is commit order. Created (or replaced) by the migration, each
+// pinned to the search_path it was created under, so objects another role creates in a schema
+// earlier on a caller's path cannot stand in for the registry's tables.
 import { NOTIFY_CHANNEL, WRITE_LOCK } from './schema.js';
 
 export const WRITE_FUNCTIONS = `
 CREATE OR REPLACE FUNCTION aip_registry_append(p_kind text, p_id text, p_object text, p_now bigint)
-RETURNS bigint LANGUAGE plpgsql AS $fn$
+RETURNS bigint LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
 DECLARE v_seq bigint;
 BEGIN
   UPDATE aip_registry_sequence SET last = last + 1 RETURNING last INTO v_seq;
@@ -17,7 +19,7 @@ END $fn$;
 
 -- 'accepted', 'duplicate', or 'revoked' (stored and revoked: it never comes back).
 CREATE OR REPLACE FUNCTION aip_registry_publish_vouch(p_id text, p_voucher text, p_object text, p_now bigint)
-RETURNS text LANGUAGE plpgsql AS $fn$
+RETURNS text LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
 DECLARE v_stored aip_registry_vouches%ROWTYPE;
 BEGIN
   PERFORM pg_advisory_xact_lock(${WRITE_LOCK});
@@ -33,7 +35,7 @@ END $fn$;
 -- 'accepted', 'duplicate', 'vouch_unknown', 'vouch_revoked' or 'unauthorized'.
 CREATE OR REPLACE FUNCTION aip_registry_publish_revocation(
   p_id text, p_vouch text, p_voucher text, p_object text, p_now bigint)
-RETURNS text LANGUAGE plpgsql AS $fn$
+RETURNS text LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
 DECLARE v_target aip_registry_vouches%ROWTYPE;
 BEGIN
   PERFORM pg_advisory_xact_lock(${WRITE_LOCK});
@@ -52,7 +54,7 @@ END $fn$;
 CREATE OR REPLACE FUNCTION aip_registry_publish_profile(
   p_did text, p_id text, p_iat bigint, p_object text, p_now bigint,
   OUT status text, OUT replaced text, OUT current_iat bigint)
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
 DECLARE v_current aip_registry_profiles%ROWTYPE; v_seq bigint;
 BEGIN
   PERFORM pg_advisory_xact_lock(${WRITE_LOCK});
