@@ -31,12 +31,26 @@ export interface ChallengeStore {
   consume(challenge: string, did: string, now: number): Promise<void>;
 }
 
-/** A fresh challenge value. */
+/**
+ * A fresh challenge value: 32 random bytes, base64url.
+ *
+ * @example
+ * ```ts
+ * const challenge = newChallenge(); // 43 characters
+ * ```
+ */
 export function newChallenge(): string {
   return encodeBase64Url(new Uint8Array(randomBytes(32)));
 }
 
-/** The one refusal of a challenge that is unknown, expired, used or another agent's. */
+/**
+ * The one refusal of a challenge that is unknown, expired, used or another agent's.
+ *
+ * @example
+ * ```ts
+ * if (entry === undefined) throw challengeInvalid();
+ * ```
+ */
 export function challengeInvalid(): RegistryError {
   return new RegistryError(
     'aip_challenge_invalid',

@@ -9,7 +9,15 @@ import { TrustError } from '@aip/trust';
 // (shutdown, crash recovery, cannot connect now).
 const UNAVAILABLE_CLASSES = new Set(['08', '28', '3D', '53', '57']);
 
-/** True when a PostgreSQL error says the database could not be reached or went away, rather than a bad statement. */
+/**
+ * True when a PostgreSQL error says the database could not be reached or went away, rather than a
+ * bad statement.
+ *
+ * @example
+ * ```ts
+ * isUnavailable(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })); // true
+ * ```
+ */
 export function isUnavailable(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   // A five-character code is a SQLSTATE from the server; an errno code is the socket's.

@@ -56,8 +56,12 @@ const TIMEOUT_MS = 10_000;
  * @example
  * ```ts
  * const shared = await openPostgresRegistry({ url: process.env.AIP_REGISTRY_POSTGRES_URL! });
- * const app = buildApp({ store: shared.store, log: shared.log, challenges: shared.challenges });
- * app.addHook('onClose', () => shared.close());
+ * const app = buildApp({
+ *   store: shared.store,
+ *   log: shared.log,
+ *   challenges: shared.challenges,
+ *   afterClose: () => shared.close(), // once the engine and its workers have stopped
+ * });
  * ```
  */
 export async function openPostgresRegistry(options: PostgresRegistryOptions): Promise<PostgresRegistry> {
