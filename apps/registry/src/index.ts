@@ -49,6 +49,7 @@ export type { RateBuckets } from './rate-buckets.js';
 export { openRedisState, type RedisState, type RedisStateOptions } from './redis/open-redis-state.js';
 export { RedisBuckets } from './redis/redis-buckets.js';
 export { RedisChallenges } from './redis/redis-challenges.js';
+export type { RedisCommands } from './redis/redis-commands.js';
 export {
   createRegistration,
   parseRegistration,

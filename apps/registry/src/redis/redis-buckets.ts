@@ -1,9 +1,10 @@
 // Token buckets in Redis: one Lua script per call, so a check-and-take is atomic across replicas.
 // The time is the caller's (injected) clock; a bucket's time only moves forward, so replicas with
 // slightly different clocks never refill a bucket twice.
-import type { Redis } from 'ioredis';
+
 import type { RateBuckets } from '../rate-buckets.js';
 import { unavailableAsStoreError } from '../store-unavailable.js';
+import type { RedisCommands } from './redis-commands.js';
 
 const PREFIX = 'aip:registry:bucket:';
 
@@ -40,9 +41,9 @@ return wait
  * ```
  */
 export class RedisBuckets implements RateBuckets {
-  readonly #redis: Redis;
+  readonly #redis: RedisCommands;
 
-  constructor(redis: Redis) {
+  constructor(redis: RedisCommands) {
     this.#redis = redis;
   }
 

@@ -1,7 +1,7 @@
 // Registration challenges in Redis: issued by one replica, answered at any other. Consuming is one
 // GETDEL, so two replicas can never both accept the same challenge; expiry is checked against the
 // caller's clock (the key's own TTL only cleans up).
-import type { Redis } from 'ioredis';
+
 import {
   type Challenge,
   type ChallengeStore,
@@ -10,6 +10,7 @@ import {
   newChallenge,
 } from '../challenge-store.js';
 import { unavailableAsStoreError } from '../store-unavailable.js';
+import type { RedisCommands } from './redis-commands.js';
 
 const PREFIX = 'aip:registry:challenge:';
 
@@ -23,10 +24,10 @@ const PREFIX = 'aip:registry:challenge:';
  * ```
  */
 export class RedisChallenges implements ChallengeStore {
-  readonly #redis: Redis;
+  readonly #redis: RedisCommands;
   readonly #ttl: number;
 
-  constructor(redis: Redis, options: { ttl?: number } = {}) {
+  constructor(redis: RedisCommands, options: { ttl?: number } = {}) {
     this.#redis = redis;
     this.#ttl = options.ttl ?? DEFAULT_CHALLENGE_TTL;
   }
