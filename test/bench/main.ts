@@ -5,11 +5,20 @@ import { connectSuite } from './connect.bench.js';
 import type { BenchResult, Suite } from './harness.js';
 import { identitySuite } from './identity.bench.js';
 import { proxySuite } from './proxy.bench.js';
-import { registrySuite } from './registry.bench.js';
+import { registryReplicasSuite, registrySuite } from './registry.bench.js';
 import { tokenSuite } from './token.bench.js';
 import { trustSuite } from './trust.bench.js';
 
-const suites: Suite[] = [identitySuite, tokenSuite, trustSuite, proxySuite, registrySuite, cliSuite, connectSuite];
+const suites: Suite[] = [
+  identitySuite,
+  tokenSuite,
+  trustSuite,
+  proxySuite,
+  registrySuite,
+  registryReplicasSuite,
+  cliSuite,
+  connectSuite,
+];
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
