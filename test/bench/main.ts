@@ -5,7 +5,7 @@ import { connectSuite } from './connect.bench.js';
 import type { BenchResult, Suite } from './harness.js';
 import { identitySuite } from './identity.bench.js';
 import { proxySuite } from './proxy.bench.js';
-import { registrySuite } from './registry.bench.js';
+import { registryReplicasSuite, registrySuite } from './registry.bench.js';
 import { replicasSuite } from './replicas.bench.js';
 import { tokenSuite } from './token.bench.js';
 import { trustSuite } from './trust.bench.js';
@@ -17,6 +17,7 @@ const suites: Suite[] = [
   proxySuite,
   replicasSuite,
   registrySuite,
+  registryReplicasSuite,
   cliSuite,
   connectSuite,
 ];

@@ -1,16 +1,23 @@
 // @aip/registry benchmarks (DESIGN §8): trust-score requests per second against a registry of
 // 100k agents / 1M vouches (the trust benchmark's cached dataset), from a load generator in this
-// process while the registry runs as `aip registry serve` in another; and `aip sync` of the whole
-// feed (1M objects, every one verified) into an empty local store.
+// process while the registry runs as `aip registry serve` in another; `aip sync` of the whole
+// feed (1M objects, every one verified) into an empty local store; and (suite `registry-replicas`)
+// score requests per second of two replicas on one PostgreSQL database against one, same run.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { openPostgresRegistry, PostgresRegistryLog } from '@aip/registry';
+import { verifyTrustLine } from '@aip/trust';
+import pg from 'pg';
 import { Pool } from 'undici';
+import { freshDatabase } from '../fixtures/registry-databases.js';
+import { postgresBin, startPostgres } from '../fixtures/services.js';
 import { percentile, rawVerifyRate, result, type Suite } from './harness.js';
 import { loadRegistryDataset } from './registry-dataset.js';
-import { BENCH_NOW, QUERY_SCOPE, SCALES, seeded } from './trust-dataset.js';
+import { BENCH_NOW, loadDataset, QUERY_SCOPE, SCALES, seeded } from './trust-dataset.js';
 
 const AIP = fileURLToPath(new URL('../../apps/cli/dist/main.js', import.meta.url));
 const CONNECTIONS = 32;
@@ -23,11 +30,12 @@ function scaleArg(): string {
   return arg === undefined ? '1m' : arg.slice('--scale='.length);
 }
 
-/** Starts `aip registry serve` on a free loopback port; resolves with its URL. */
+/** Starts `aip registry serve` on a free loopback port (on `db`, or `--postgres URL`); resolves with its URL. */
 function serve(db: string, extra: string[] = []): Promise<{ child: ChildProcess; url: string }> {
+  const store = /^postgres(ql)?:/.test(db) ? ['--postgres', db] : ['--db', db];
   const child = spawn(
     process.execPath,
-    [AIP, 'registry', 'serve', '--port', '0', '--db', db, '--ip-limit', '0', ...extra],
+    [AIP, 'registry', 'serve', '--port', '0', ...store, '--ip-limit', '0', ...extra],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
@@ -55,13 +63,19 @@ async function stop(child: ChildProcess): Promise<void> {
  * previous answer arrives. Returns requests per second and latency percentiles (ms) over the
  * measured window (after a warm-up).
  */
-async function load(url: string, nextPath: () => string): Promise<{ rps: number; p50: number; p99: number }> {
-  const pool = new Pool(url, { connections: CONNECTIONS, pipelining: 1 });
+async function load(
+  target: string | string[],
+  nextPath: () => string,
+): Promise<{ rps: number; p50: number; p99: number }> {
+  // Several URLs (replicas): the clients are spread evenly over them, as a load balancer would.
+  const urls = typeof target === 'string' ? [target] : target;
+  const pools = urls.map((url) => new Pool(url, { connections: Math.ceil(CONNECTIONS / urls.length), pipelining: 1 }));
   let measuring = false;
   let running = true;
   let done = 0;
   const latencies: number[] = [];
-  const client = async () => {
+  const client = async (_: unknown, index: number) => {
+    const pool = pools[index % pools.length] as Pool;
     while (running) {
       const started = performance.now();
       const res = await pool.request({ method: 'GET', path: nextPath() });
@@ -82,7 +96,7 @@ async function load(url: string, nextPath: () => string): Promise<{ rps: number;
   measuring = false;
   running = false;
   await Promise.all(clients);
-  await pool.close();
+  await Promise.all(pools.map((pool) => pool.close()));
   return { rps: (done / elapsed) * 1000, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 
@@ -210,5 +224,79 @@ export const registrySuite: Suite = {
       await stop(child);
     }
     return rows;
+  },
+};
+
+/** Publishes the dataset's signed vouches through the PostgreSQL log (8 writers), as replicas would. */
+async function fillPostgres(url: string, file: string): Promise<number> {
+  const shared = await openPostgresRegistry({ url });
+  const pool = new pg.Pool({ connectionString: url, max: 8 });
+  try {
+    const log = new PostgresRegistryLog(pool, shared.log.feedEpoch);
+    const lines = createInterface({ input: createReadStream(file), crlfDelay: Number.POSITIVE_INFINITY });
+    let accepted = 0;
+    let batch: Promise<unknown>[] = [];
+    for await (const line of lines) {
+      if (line === '') continue;
+      const object = verifyTrustLine(line, { now: BENCH_NOW });
+      if (object.kind !== 'vouch') continue;
+      batch.push(log.publishVouch(object, BENCH_NOW).then((o) => o.status === 'accepted' && accepted++));
+      if (batch.length === 8) {
+        await Promise.all(batch);
+        batch = [];
+      }
+    }
+    await Promise.all(batch);
+    return accepted;
+  } finally {
+    await pool.end();
+    await shared.close();
+  }
+}
+
+export const registryReplicasSuite: Suite = {
+  name: 'registry-replicas',
+  async run() {
+    if (postgresBin() === undefined) {
+      log('registry-replicas: PostgreSQL is not installed (apt-get install postgresql); skipped');
+      return [];
+    }
+    // The small dataset: every replica re-verifies the whole log into its copy at start.
+    const scale = SCALES['100k'] as (typeof SCALES)[string];
+    const dataset = await loadDataset(scale, log);
+    const server = await startPostgres();
+    const children: ChildProcess[] = [];
+    try {
+      const url = await freshDatabase(server.url);
+      log(`publishing ${dataset.vouches} vouches into PostgreSQL`);
+      const started = performance.now();
+      const accepted = await fillPostgres(url, dataset.file);
+      const fillSeconds = (performance.now() - started) / 1000;
+      log(`  ${accepted} in ${fillSeconds.toFixed(1)} s`);
+      const random = seeded(0x5c07e);
+      const roots = dataset.queries.map((q) => q.from);
+      const targets = dataset.queries.map((q) => q.to);
+      const pick = (list: string[]) => list[Math.floor(random() * list.length)] as string;
+      const question = () =>
+        `/v1/trust/score?from=${pick(roots)}&to=${pick(targets)}&scope=${encodeURIComponent(QUERY_SCOPE)}&at=${BENCH_NOW}`;
+
+      const first = await serve(url);
+      children.push(first.child);
+      const one = await load(first.url, question);
+      log(`  1 replica: ${Math.round(one.rps)} req/s, p50 ${one.p50.toFixed(2)} ms, p99 ${one.p99.toFixed(2)} ms`);
+      const second = await serve(url);
+      children.push(second.child);
+      const two = await load([first.url, second.url], question);
+      log(`  2 replicas: ${Math.round(two.rps)} req/s, p50 ${two.p50.toFixed(2)} ms, p99 ${two.p99.toFixed(2)} ms`);
+      return [
+        result('registry.replicas.score_rps@100k', two.rps, 'req/s', one.rps, null),
+        result('registry.replicas.score_p99@100k', two.p99, 'ms', one.p99, null),
+        // Publications through the PostgreSQL log (8 writers, serialized by its write lock).
+        result('registry.replicas.publish@100k', accepted / fillSeconds, 'obj/s', null, null),
+      ];
+    } finally {
+      await Promise.all(children.map(stop));
+      await server.stop();
+    }
   },
 };

@@ -100,7 +100,7 @@ function toml(upstream: string, operator: string, dir: string, name: string, sta
 }
 
 export const replicasSuite: Suite = {
-  name: 'replicas',
+  name: 'proxy-replicas',
   async run(): Promise<BenchResult[]> {
     const reason = servicesMissing();
     if (reason !== undefined) return [];

@@ -272,7 +272,7 @@ describe.skipIf(missing !== undefined)('two aip-proxy replicas on Redis and Post
     try {
       await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
       // What a failover to a server configured otherwise looks like to the replicas: a reconnection.
-      await admin.client('KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+      await admin.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
       // While it reconnects the replica answers "not connected"; then it names the policy.
       let error: { code: string; message: string } | undefined;
       for (let i = 0; i < 200 && !error?.message.includes('maxmemory-policy'); i++) {
@@ -287,7 +287,7 @@ describe.skipIf(missing !== undefined)('two aip-proxy replicas on Redis and Post
       });
     } finally {
       await admin.config('SET', 'maxmemory-policy', 'noeviction');
-      await admin.client('KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+      await admin.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
       admin.disconnect();
     }
     expect((await until(200, () => call(a, token, p.agent, 'evict'))).status).toBe(200);

@@ -83,6 +83,32 @@ describe('aip registry serve', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--port must be an integer from 0 to 65535');
   });
+
+  it('takes one store: --db or --postgres; an unreachable database is named without its password', async () => {
+    const both = await runAip([
+      'registry',
+      'serve',
+      '--db',
+      path.join(dir, 'x.db'),
+      '--postgres',
+      'postgresql://a@h/d',
+    ]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--db and --postgres name two different stores');
+    // Port 1 on loopback refuses connections: nothing listens there.
+    const url = 'postgresql://aip:hunter2-secret@127.0.0.1:1/aip';
+    const down = await runAip(['registry', 'serve', '--port', '0', '--json'], {
+      env: { AIP_REGISTRY_POSTGRES_URL: url },
+    });
+    expect(down.code).not.toBe(0);
+    const error = JSON.parse(down.stderr || down.stdout).error;
+    expect(error.code).toBe('aip_store_unavailable');
+    expect(error.message).toContain('postgresql://aip:***@127.0.0.1:1/aip');
+    expect(`${down.stdout}${down.stderr}`).not.toContain('hunter2');
+    const notUrl = await runAip(['registry', 'serve', '--port', '0', '--postgres', 'mysql://x:y@h/d', '--json']);
+    expect(JSON.parse(notUrl.stderr || notUrl.stdout).error).toMatchObject({ code: 'aip_store_unavailable' });
+    expect(`${notUrl.stdout}${notUrl.stderr}`).not.toContain('x:y');
+  });
 });
 
 describe('aip publish and aip sync', () => {

@@ -5,6 +5,7 @@ import { openTrustEngine, openTrustQueryPool } from '@aip/trust';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { AgentViews } from './agent-views.js';
+import { ChallengeBook, type ChallengeStore } from './challenge-store.js';
 import type { RegistryContext } from './context.js';
 import { installErrorHandling } from './error-handler.js';
 import { RegistryError } from './errors.js';
@@ -12,7 +13,8 @@ import { IdentityLimiter } from './identity-limiter.js';
 import { NetworkViews } from './network-views.js';
 import { collectOpenApi, OPENAPI_PATH } from './openapi.js';
 import { RankingCache } from './ranking-cache.js';
-import { ChallengeBook } from './registration.js';
+import type { RateBuckets } from './rate-buckets.js';
+import type { RegistryLog } from './registry-log.js';
 import { openRegistryStore, type RegistryStore } from './registry-store.js';
 import { agentRoutes } from './routes/agents.js';
 import { feedRoutes } from './routes/feed.js';
@@ -21,6 +23,8 @@ import { networkRoutes } from './routes/network.js';
 import { objectRoutes } from './routes/objects.js';
 import { observatoryRoutes } from './routes/observatory.js';
 import { trustRoutes } from './routes/trust.js';
+import { installAddressLimit, SharedIdentityLimiter } from './shared-limits.js';
+import { SqliteRegistryLog } from './sqlite-registry-log.js';
 
 /** The registry's version, as the OpenAPI document states it. */
 export const REGISTRY_VERSION = '0.1.0';
@@ -34,8 +38,20 @@ export const DEFAULT_IDENTITY_LIMIT = 120;
 export interface RegistryOptions {
   /** The SQLite file; default `:memory:`. Ignored when `store` is given. */
   db?: string;
-  /** An open store to serve (the caller closes it); else one is opened at `db` and closed with the app. */
+  /**
+   * An open store to serve (the caller closes it); else one is opened at `db` and closed with the
+   * app. With `log`, it is the replica's local copy of the shared log (read, never written here).
+   */
   store?: RegistryStore;
+  /** Where writes and the feed go; default the store itself (`SqliteRegistryLog`). */
+  log?: RegistryLog;
+  /** Where challenges live; default in memory (`ChallengeBook`, `challengeTtl`). */
+  challenges?: ChallengeStore;
+  /**
+   * Shared buckets (Redis) for the per-address and per-identity limits, the same across replicas;
+   * default in this process.
+   */
+  buckets?: RateBuckets;
   /** Largest request body in bytes; default 16 KiB. */
   bodyLimit?: number;
   /** Requests a minute per client address; default 1200; 0 turns the limit off. */
@@ -57,6 +73,8 @@ export interface RegistryOptions {
   rankingSeeds?: string[];
   /** Trust `X-Forwarded-For` from a reverse proxy for the client address (default false). */
   trustProxy?: boolean;
+  /** Runs last when the app closes, once its engine and query workers are stopped (a replica's own close). */
+  afterClose?: () => Promise<void>;
   /** Fastify logger options; default off. */
   logger?: FastifyServerOptions['logger'];
   /** The clock, Unix seconds (tests). */
@@ -94,13 +112,21 @@ export function buildApp(options: RegistryOptions = {}): FastifyInstance {
   const identityLimit = options.identityLimit ?? DEFAULT_IDENTITY_LIMIT;
   const ctx: RegistryContext = {
     store,
+    log: options.log ?? new SqliteRegistryLog(store),
     engine,
     queries,
     agents,
     network: new NetworkViews(store, agents),
     ranking: new RankingCache(store, engine, { seeds: options.rankingSeeds ?? [] }),
-    challenges: new ChallengeBook({ ...(options.challengeTtl === undefined ? {} : { ttl: options.challengeTtl }) }),
-    identityLimit: identityLimit > 0 ? new IdentityLimiter(identityLimit) : undefined,
+    challenges:
+      options.challenges ??
+      new ChallengeBook({ ...(options.challengeTtl === undefined ? {} : { ttl: options.challengeTtl }) }),
+    identityLimit:
+      identityLimit <= 0
+        ? undefined
+        : options.buckets === undefined
+          ? new IdentityLimiter(identityLimit)
+          : new SharedIdentityLimiter(options.buckets, identityLimit),
     requireChallenge: options.requireChallenge === true,
     cacheSize: options.cacheSize ?? 10_000,
     now: options.now ?? (() => Math.floor(Date.now() / 1000)),
@@ -118,7 +144,9 @@ export function buildApp(options: RegistryOptions = {}): FastifyInstance {
   installErrorHandling(app);
   const openapi = collectOpenApi(app, REGISTRY_VERSION);
   const ipLimit = options.ipLimit ?? DEFAULT_IP_LIMIT;
-  if (ipLimit > 0) {
+  if (ipLimit > 0 && options.buckets !== undefined) {
+    installAddressLimit(app, options.buckets, ipLimit, () => ctx.now() * 1000);
+  } else if (ipLimit > 0) {
     app.register(rateLimit, {
       max: ipLimit,
       timeWindow: 60_000,
@@ -141,11 +169,13 @@ export function buildApp(options: RegistryOptions = {}): FastifyInstance {
 
   app.addHook('onClose', async () => {
     try {
-      if (store.trust.path !== ':memory:') await engine.saveSnapshot();
+      // A replica's local copy is rebuilt from the shared log at each start: no snapshot to keep.
+      if (store.trust.path !== ':memory:' && options.log === undefined) await engine.saveSnapshot();
     } finally {
       await queries.close();
       engine.close();
       if (options.store === undefined) store.close();
+      await options.afterClose?.();
     }
   });
   return app;

@@ -6,6 +6,22 @@ import { RegistryError } from './errors.js';
 const MAX_BUCKETS = 100_000;
 
 /**
+ * A per-identity allowance: `check` before any cryptography (throws `RegistryError`
+ * `aip_rate_limited` with `retryAfter`), `take` once the object verified. In one process
+ * ({@link IdentityLimiter}) or shared by replicas (`SharedIdentityLimiter`, on Redis).
+ *
+ * @example
+ * ```ts
+ * await allowance.check(did, nowMs);
+ * await allowance.take(did, nowMs);
+ * ```
+ */
+export interface IdentityAllowance {
+  check(did: string, nowMs: number): void | Promise<void>;
+  take(did: string, nowMs: number): void | Promise<void>;
+}
+
+/**
  * Token buckets keyed by signer DID: `perMinute` objects a minute, bursts up to `perMinute`.
  *
  * @example
@@ -15,7 +31,7 @@ const MAX_BUCKETS = 100_000;
  * limiter.take(did, Date.now()); // after the object verified
  * ```
  */
-export class IdentityLimiter {
+export class IdentityLimiter implements IdentityAllowance {
   readonly #perMinute: number;
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
 

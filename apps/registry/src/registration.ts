@@ -1,15 +1,12 @@
 // Challenge-response registration (`aip-registration/1`): the registry hands out single-use,
 // short-lived challenges; the agent signs one together with the id of the profile it registers,
 // which proves it holds the key now (a signed profile alone proves it held the key once).
-import { randomBytes } from 'node:crypto';
 import { encodeBase64Url, type Identity, signJson, verifyJson } from '@aip/identity';
 import { base64UrlMember, didKeyMember, type Malformed, objectRecord, TrustError, timeMember } from '@aip/trust';
 import { RegistryError } from './errors.js';
 
 /** The object type, also the signature's domain-separation type. */
 export const REGISTRATION_TYPE = 'aip-registration/1' as const;
-/** Lifetime of a challenge, seconds. */
-export const DEFAULT_CHALLENGE_TTL = 120;
 
 const FIELDS = new Set(['type', 'did', 'challenge', 'profile', 'iat', 'signature']);
 const MALFORMED = 'aip_registration_malformed';
@@ -27,14 +24,6 @@ export interface Registration {
   profile: string;
   iat: number;
   signature: string;
-}
-
-/** A challenge as the registry hands it out. */
-export interface Challenge {
-  challenge: string;
-  did: string;
-  /** Unix seconds after which it is refused. */
-  expires_at: number;
 }
 
 /**
@@ -84,7 +73,7 @@ export function parseRegistration(value: unknown): Registration {
 
 /**
  * Checks a registration's schema and its signature by `did`. Whether the challenge is live is the
- * {@link ChallengeBook}'s call. Throws `RegistryError` or `TrustError` `aip_signature_invalid`.
+ * challenge store's call (`ChallengeStore`). Throws `RegistryError` or `TrustError` `aip_signature_invalid`.
  *
  * @example
  * ```ts
@@ -100,55 +89,4 @@ export function verifyRegistration(value: unknown): Registration {
     throw new TrustError('aip_signature_invalid', "the registration's signature does not verify under its did");
   }
   return registration;
-}
-
-/**
- * Outstanding challenges, in memory: each is bound to one DID, lives `ttl` seconds and is used at
- * most once. At most `capacity` are kept; the oldest go first.
- *
- * @example
- * ```ts
- * const book = new ChallengeBook();
- * const issued = book.issue(did, now);
- * book.consume(issued.challenge, did, now); // throws aip_challenge_invalid the second time
- * ```
- */
-export class ChallengeBook {
-  readonly #ttl: number;
-  readonly #capacity: number;
-  readonly #open = new Map<string, { did: string; expires: number }>();
-
-  constructor(options: { ttl?: number; capacity?: number } = {}) {
-    this.#ttl = options.ttl ?? DEFAULT_CHALLENGE_TTL;
-    this.#capacity = options.capacity ?? 10_000;
-  }
-
-  /** Issues a fresh challenge for `did`. */
-  issue(did: string, now: number): Challenge {
-    for (const [key, entry] of this.#open) {
-      if (entry.expires > now && this.#open.size < this.#capacity) break;
-      this.#open.delete(key);
-    }
-    const challenge = encodeBase64Url(new Uint8Array(randomBytes(32)));
-    const expires = now + this.#ttl;
-    this.#open.set(challenge, { did, expires });
-    return { challenge, did, expires_at: expires };
-  }
-
-  /** Uses up `challenge`; throws `aip_challenge_invalid` unless it is open, unexpired and issued to `did`. */
-  consume(challenge: string, did: string, now: number): void {
-    const entry = this.#open.get(challenge);
-    this.#open.delete(challenge);
-    if (entry === undefined || entry.did !== did || entry.expires <= now) {
-      throw new RegistryError(
-        'aip_challenge_invalid',
-        'the challenge is unknown, expired, used or issued to another agent',
-      );
-    }
-  }
-
-  /** Challenges currently open (expired ones included until they are swept). */
-  get size(): number {
-    return this.#open.size;
-  }
 }

@@ -2,9 +2,10 @@
 // trusted: its error codes and messages are checked and trimmed before anyone prints them.
 import { AipError } from '@aip/identity';
 import type { Revocation, Vouch } from '@aip/trust';
+import type { Challenge } from './challenge-store.js';
 import { RegistryError } from './errors.js';
 import { type Profile, verifyProfile } from './profile.js';
-import type { Challenge, Registration } from './registration.js';
+import type { Registration } from './registration.js';
 
 /** What became of a published object. */
 export type PublishOutcome =

@@ -5,12 +5,7 @@
 import type { TrustDirectory } from '@aip/trust';
 import type Database from 'better-sqlite3';
 import { FEED_PROFILE, FEED_TRUST } from './lib/schema.js';
-
-/** One feed entry: its position and the signed object's canonical text. */
-export interface FeedRow {
-  seq: number;
-  object: string;
-}
+import type { FeedRow } from './registry-log.js';
 
 /** Trust objects taken from the sequence per transaction while catching up. */
 const CATCH_UP_BATCH = 10_000;

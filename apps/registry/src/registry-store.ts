@@ -14,12 +14,8 @@ import Database from 'better-sqlite3';
 import { RegistryError } from './errors.js';
 import { DROP_LEGACY_LAYOUT, FEED_SCHEMA, REGISTRY_SCHEMA, REGISTRY_SCHEMA_VERSION } from './lib/schema.js';
 import type { Profile, VerifiedProfile } from './profile.js';
-import { type FeedRow, RegistryFeed } from './registry-feed.js';
-
-export type { FeedRow } from './registry-feed.js';
-
-/** What became of a profile handed to {@link RegistryStore.putProfile}. */
-export type ProfileOutcome = { status: 'accepted' | 'duplicate'; id: string; replaced: string | null };
+import { RegistryFeed } from './registry-feed.js';
+import type { FeedRow, ProfileOutcome } from './registry-log.js';
 
 /** A stored profile and its id. */
 export interface StoredProfile {

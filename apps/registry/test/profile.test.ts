@@ -104,9 +104,9 @@ describe('aip-profile/1', () => {
 describe('aip-registration/1 and challenges', () => {
   const { id } = verifyProfile(profile, { now: NOW });
 
-  it('answers a challenge with a signature over it and the profile id', () => {
+  it('answers a challenge with a signature over it and the profile id', async () => {
     const book = new ChallengeBook();
-    const issued = book.issue(agent.did, NOW);
+    const issued = await book.issue(agent.did, NOW);
     expect(issued).toEqual({
       challenge: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
       did: agent.did,
@@ -114,28 +114,30 @@ describe('aip-registration/1 and challenges', () => {
     });
     const registration = createRegistration(agent, { challenge: issued.challenge, profile: id, now: NOW });
     expect(verifyRegistration(registration)).toEqual(registration);
-    book.consume(issued.challenge, agent.did, NOW + 10);
+    await book.consume(issued.challenge, agent.did, NOW + 10);
     expect(book.size).toBe(0);
   });
 
-  it('uses each challenge once, refuses it late or for another agent', () => {
+  it('uses each challenge once, refuses it late or for another agent', async () => {
     const book = new ChallengeBook({ ttl: 60 });
-    const once = book.issue(agent.did, NOW).challenge;
-    book.consume(once, agent.did, NOW);
-    expect(codeOf(() => book.consume(once, agent.did, NOW))).toBe('aip_challenge_invalid');
-    const late = book.issue(agent.did, NOW).challenge;
-    expect(codeOf(() => book.consume(late, agent.did, NOW + 60))).toBe('aip_challenge_invalid');
-    const theirs = book.issue(other.did, NOW).challenge;
-    expect(codeOf(() => book.consume(theirs, agent.did, NOW))).toBe('aip_challenge_invalid');
-    expect(codeOf(() => book.consume('A'.repeat(43), agent.did, NOW))).toBe('aip_challenge_invalid');
+    const once = (await book.issue(agent.did, NOW)).challenge;
+    await book.consume(once, agent.did, NOW);
+    await expect(book.consume(once, agent.did, NOW)).rejects.toMatchObject({ code: 'aip_challenge_invalid' });
+    const late = (await book.issue(agent.did, NOW)).challenge;
+    await expect(book.consume(late, agent.did, NOW + 60)).rejects.toMatchObject({ code: 'aip_challenge_invalid' });
+    const theirs = (await book.issue(other.did, NOW)).challenge;
+    await expect(book.consume(theirs, agent.did, NOW)).rejects.toMatchObject({ code: 'aip_challenge_invalid' });
+    await expect(book.consume('A'.repeat(43), agent.did, NOW)).rejects.toMatchObject({
+      code: 'aip_challenge_invalid',
+    });
   });
 
-  it('keeps at most `capacity` open challenges, dropping the oldest', () => {
+  it('keeps at most `capacity` open challenges, dropping the oldest', async () => {
     const book = new ChallengeBook({ capacity: 3 });
-    const first = book.issue(agent.did, NOW).challenge;
-    for (let i = 0; i < 3; i++) book.issue(agent.did, NOW);
+    const first = (await book.issue(agent.did, NOW)).challenge;
+    for (let i = 0; i < 3; i++) await book.issue(agent.did, NOW);
     expect(book.size).toBe(3);
-    expect(codeOf(() => book.consume(first, agent.did, NOW))).toBe('aip_challenge_invalid');
+    await expect(book.consume(first, agent.did, NOW)).rejects.toMatchObject({ code: 'aip_challenge_invalid' });
   });
 
   it('refuses a forged or malformed registration', () => {

@@ -48,7 +48,7 @@ export async function agentRoutes(app: FastifyInstance, { ctx }: RoutesOptions):
       const did = request.body.did as string;
       if (!did.startsWith('did:key:')) throw new RegistryError('aip_request_invalid', 'did must be a did:key');
       didParam('did', did);
-      return reply.status(201).send(ctx.challenges.issue(did, ctx.now()));
+      return reply.status(201).send(await ctx.challenges.issue(did, ctx.now()));
     },
   );
 
@@ -147,7 +147,7 @@ async function register(ctx: RegistryContext, body: Record<string, unknown>) {
     );
   }
   const nowMs = ctx.now() * 1000;
-  ctx.identityLimit?.check(profile.did, nowMs);
+  await ctx.identityLimit?.check(profile.did, nowMs);
   const now = ctx.now();
   const verified = verifyProfile(profile, { now });
   if (registrationValue !== undefined) {
@@ -155,10 +155,10 @@ async function register(ctx: RegistryContext, body: Record<string, unknown>) {
     if (registration.did !== profile.did || registration.profile !== verified.id) {
       throw new RegistryError('aip_registration_malformed', 'the registration names another agent or profile');
     }
-    ctx.challenges.consume(registration.challenge, registration.did, now);
+    await ctx.challenges.consume(registration.challenge, registration.did, now);
   }
-  ctx.identityLimit?.take(profile.did, nowMs);
-  const outcome = await ctx.store.putProfile(verified);
+  await ctx.identityLimit?.take(profile.did, nowMs);
+  const outcome = await ctx.log.publishProfile(verified, now);
   if (outcome.status === 'duplicate') {
     throw new RegistryError('aip_object_duplicate', 'this profile is already registered');
   }

@@ -52,11 +52,11 @@ export async function feedRoutes(app: FastifyInstance, { ctx }: RoutesOptions): 
       },
     },
     async (request, reply) => {
-      const epoch = ctx.store.feedEpoch;
+      const epoch = ctx.log.feedEpoch;
       const since = parseCursor(request.query.since, epoch);
-      const rows = await ctx.store.feed(since, request.query.limit);
+      const rows = await ctx.log.feed(since, request.query.limit);
       const last = rows.length === 0 ? since : (rows[rows.length - 1] as { seq: number }).seq;
-      const remaining = Math.max(0, (await ctx.store.latestSeq()) - last);
+      const remaining = Math.max(0, (await ctx.log.latestSeq()) - last);
       // The stored canonical texts go out verbatim: no parse, no re-serialization.
       const objects = rows.map((row) => row.object).join(',');
       const next = JSON.stringify(formatCursor(epoch, last));

@@ -27,6 +27,6 @@ export async function healthRoutes(app: FastifyInstance, { ctx }: RoutesOptions)
         },
       },
     },
-    async () => ({ status: 'ok', feed: await ctx.store.latestSeq() }),
+    async () => ({ status: 'ok', feed: await ctx.log.latestSeq() }),
   );
 }

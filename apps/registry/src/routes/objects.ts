@@ -1,6 +1,6 @@
 // Publishing vouches and revocations: each is checked structurally, charged to its signer's
-// allowance only once it verifies, and handed to the trust store, whose answer (stored, already
-// there, or refused) decides the response: ownership and duplicates are the store's to judge.
+// allowance only once it verifies, and handed to the registry log, whose answer (stored, already
+// there, or refused) decides the response: ownership and duplicates are the log's to judge.
 import { parseRevocation, parseVouch, TrustError, verifyRevocation, verifyVouch } from '@aip/trust';
 import type { FastifyInstance } from 'fastify';
 import type { RoutesOptions } from '../context.js';
@@ -31,17 +31,16 @@ export async function objectRoutes(app: FastifyInstance, { ctx }: RoutesOptions)
     async (request, reply) => {
       const { voucher } = parseVouch(request.body);
       const nowMs = ctx.now() * 1000;
-      ctx.identityLimit?.check(voucher, nowMs);
+      await ctx.identityLimit?.check(voucher, nowMs);
       const verified = verifyVouch(request.body, { now: ctx.now() });
-      ctx.identityLimit?.take(voucher, nowMs);
-      const outcome = ctx.store.trust.add({ kind: 'vouch', ...verified });
-      if (outcome.status === 'duplicate') {
-        // Already stored; a revoked one stays revoked whatever is sent again.
-        if (ctx.store.trust.getVouch(verified.id)?.revoked === true) {
-          throw new RegistryError('aip_vouch_revoked', 'this vouch was revoked; re-sending it does not restore it');
-        }
-        throw new RegistryError('aip_object_duplicate', 'this vouch is already stored');
+      await ctx.identityLimit?.take(voucher, nowMs);
+      const outcome = await ctx.log.publishVouch(verified, ctx.now());
+      // Already stored; a revoked one stays revoked whatever is sent again.
+      if (outcome.status === 'revoked') {
+        throw new RegistryError('aip_vouch_revoked', 'this vouch was revoked; re-sending it does not restore it');
       }
+      if (outcome.status === 'duplicate')
+        throw new RegistryError('aip_object_duplicate', 'this vouch is already stored');
       return reply.status(201).send({ id: verified.id, status: 'accepted' });
     },
   );
@@ -67,20 +66,24 @@ export async function objectRoutes(app: FastifyInstance, { ctx }: RoutesOptions)
     async (request, reply) => {
       const { voucher } = parseRevocation(request.body);
       const nowMs = ctx.now() * 1000;
-      ctx.identityLimit?.check(voucher, nowMs);
+      await ctx.identityLimit?.check(voucher, nowMs);
       const verified = verifyRevocation(request.body, { now: ctx.now() });
-      // The registry's own rules: a revocation names a vouch stored here, and a revoked vouch takes
-      // no second one. The voucher's right to revoke is the store's check (aip_revocation_unauthorized).
-      const target = ctx.store.trust.getVouch(verified.revocation.vouch);
-      if (target === undefined) throw new TrustError('aip_vouch_unknown', 'no vouch with this id is stored here');
-      ctx.identityLimit?.take(voucher, nowMs);
-      if (target.revoked && ctx.store.trust.getRevocation(verified.id) === undefined) {
-        throw new RegistryError('aip_vouch_revoked', 'this vouch is already revoked');
+      // The registry's own rules: a revocation names a vouch stored here (refused uncharged
+      // otherwise), only its voucher may revoke it, and a revoked vouch takes no second one.
+      const outcome = await ctx.log.publishRevocation(verified, ctx.now());
+      if (outcome.status === 'vouch_unknown') {
+        throw new TrustError('aip_vouch_unknown', 'no vouch with this id is stored here');
       }
-      const outcome = ctx.store.trust.add({ kind: 'revocation', ...verified });
-      if (outcome.status === 'duplicate')
+      await ctx.identityLimit?.take(voucher, nowMs);
+      if (outcome.status === 'vouch_revoked')
+        throw new RegistryError('aip_vouch_revoked', 'this vouch is already revoked');
+      if (outcome.status === 'unauthorized') {
+        throw new TrustError('aip_revocation_unauthorized', 'only the voucher of a vouch can revoke it');
+      }
+      if (outcome.status === 'duplicate') {
         throw new RegistryError('aip_object_duplicate', 'this revocation is already stored');
-      return reply.status(201).send({ id: verified.id, vouch: target.id, status: 'accepted' });
+      }
+      return reply.status(201).send({ id: verified.id, vouch: outcome.vouch, status: 'accepted' });
     },
   );
 }
