@@ -6,6 +6,7 @@ import type { BenchResult, Suite } from './harness.js';
 import { identitySuite } from './identity.bench.js';
 import { proxySuite } from './proxy.bench.js';
 import { registryReplicasSuite, registrySuite } from './registry.bench.js';
+import { replicasSuite } from './replicas.bench.js';
 import { tokenSuite } from './token.bench.js';
 import { trustSuite } from './trust.bench.js';
 
@@ -14,6 +15,7 @@ const suites: Suite[] = [
   tokenSuite,
   trustSuite,
   proxySuite,
+  replicasSuite,
   registrySuite,
   registryReplicasSuite,
   cliSuite,

@@ -15,7 +15,7 @@ afterAll(async () => {
 });
 
 async function writeLog(file: string, n: number): Promise<void> {
-  const log = openAuditLog(file, { key: loadAuditKey(`${file}.key`) });
+  const log = openAuditLog(file, { key: loadAuditKey(`${file}.key`), replica: 'replica-1' });
   for (let i = 0; i < n; i++) {
     log.write({
       time: new Date(i * 1000).toISOString(),
@@ -52,10 +52,11 @@ describe('aip audit verify', () => {
       pinned: true,
       anchored: true,
       torn: [],
+      replicas: ['replica-1'],
       notes: [],
     });
     expect((await runAip(['audit', 'verify', file])).stdout).toMatch(
-      /^intact: 8 line\(s\).*anchor reached\n {2}warning: NOT verified against a pinned key.*pass --key/,
+      /^intact: 8 line\(s\).*anchor reached, written by replica-1\n {2}warning: NOT verified against a pinned key.*pass --key/,
     );
   });
 

@@ -59,4 +59,16 @@ describe('aip budget show', () => {
     expect(text.stdout).toContain('$0.3');
     expect((await runAip(['budget', 'show', '--ledger', path.join(dir, 'none.db')])).code).toBe(2);
   });
+
+  it('takes one ledger, and names an unreachable PostgreSQL one without its password', async () => {
+    const both = await runAip(['budget', 'show', '--ledger', 'x.db', '--postgres', 'postgresql://db/aip']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--ledger FILE or --postgres URL');
+    expect((await runAip(['budget', 'show'])).code).toBe(2);
+    const down = await runAip(['budget', 'show', '--postgres', 'postgresql://aip:hunter2@127.0.0.1:1/aip', '--json']);
+    expect(down.code).toBe(2);
+    const said = `${down.stdout}${down.stderr}`;
+    expect(said).toContain('cannot read the ledger at postgresql://aip:***@127.0.0.1:1/aip (ECONNREFUSED)');
+    expect(said).not.toContain('hunter2');
+  });
 });

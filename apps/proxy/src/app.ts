@@ -34,11 +34,16 @@ import { proofStage } from './pipeline/stages/proof.js';
 import { sessionStage } from './pipeline/stages/session.js';
 import { buildPolicy, type Policy } from './policy.js';
 import { createAdmission } from './state/admission.js';
+import type { BucketStore } from './state/bucket-store.js';
+import { composeClaimAndTake } from './state/claim-and-take.js';
 import { openLedger } from './state/open-ledger.js';
+import { openSharedStores } from './state/open-stores.js';
 import { createRateLimiter } from './state/rate-limiter.js';
 import { createMemoryReplayClaims, type ReplayClaims } from './state/replay-claims.js';
+import { replicaId } from './state/replica-id.js';
 import { createSessionSeal, loadSessionSecret } from './state/session-seal.js';
 import { createMemoryTaskBindings, type TaskBindings } from './state/task-bindings.js';
+import { memoryBucketStore, TokenBuckets } from './state/token-buckets.js';
 import { StreamRegistry } from './upstream/relay.js';
 import { type StdioBridge, startStdioBridge } from './upstream/stdio-bridge.js';
 
@@ -52,7 +57,7 @@ export interface ProxyOptions {
   /** Operational messages (start-up recovery, reload, failures); silent by default. */
   logger?: ProxyLogger;
   /** Stores to use instead of the in-memory ones (shared stores for replicas, or tests). */
-  stores?: { replay?: ReplayClaims; tasks?: TaskBindings };
+  stores?: { replay?: ReplayClaims; buckets?: BucketStore; tasks?: TaskBindings };
 }
 
 /** A proxy, built but not listening. */
@@ -103,9 +108,16 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
   const startup = options.config;
   const opened: { close(): void | Promise<void> }[] = [state.policy];
   try {
-    const auditLog = options.auditLog ?? openProxyAuditLog(startup.logging, clock);
+    const auditLog =
+      options.auditLog ??
+      (await openProxyAuditLog(startup.logging, clock, replicaId(startup.state), startup.state.postgres_url));
     opened.push(auditLog);
-    const ledger = startup.budget === undefined ? undefined : await openLedger(startup.budget, clock, logger);
+    const shared = await openSharedStores(startup.state, logger);
+    opened.push(shared);
+    const ledger =
+      startup.budget === undefined
+        ? undefined
+        : await openLedger(startup.budget, clock, logger, startup.state.postgres_url);
     if (ledger !== undefined) opened.push(ledger);
     const seal = startup.session.bind
       ? createSessionSeal(loadSessionSecret(startup.state.session_secret_file))
@@ -129,7 +141,7 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
     const publicBase = () => state.config.proxy.public_url ?? listenBase();
     const audience = () => state.config.proxy.audience ?? state.config.proxy.public_url ?? listenBase();
 
-    const health = createHealth({ pool, auditLog, ledger, policy: () => state.policy, clock });
+    const health = createHealth({ pool, auditLog, ledger, redis: shared.redis, policy: () => state.policy, clock });
     const respond = createResponder({
       logger,
       access: () => state.config.logging.access,
@@ -141,7 +153,14 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
       oauth: startup.oauth?.scope_map,
       ...(metrics === undefined ? {} : { observer: metrics }),
     });
-    const limiter = createRateLimiter(() => state.config.rate_limit);
+    const buckets = options.stores?.buckets ?? shared.buckets ?? memoryBucketStore(new TokenBuckets());
+    const replay = options.stores?.replay ?? shared.replay ?? createMemoryReplayClaims();
+    const limiter = createRateLimiter(() => state.config.rate_limit, buckets);
+    // One script for both only when both are the shared ones; otherwise the two in turn.
+    const meter =
+      shared.meter !== undefined && replay === shared.replay && buckets === shared.buckets
+        ? shared.meter
+        : composeClaimAndTake(replay, buckets);
     const extraHeaders = stdio?.headers ?? {};
     const services: ProxyServices = {
       clock,
@@ -159,9 +178,10 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
             ]),
       limiter,
       admission: createAdmission(() => ({ ...state.config.rate_limit, total_streams: state.config.proxy.max_streams })),
-      replay: options.stores?.replay ?? createMemoryReplayClaims(),
+      replay,
+      meter,
       seal,
-      tasks: options.stores?.tasks ?? createMemoryTaskBindings(),
+      tasks: options.stores?.tasks ?? shared.tasks ?? createMemoryTaskBindings(),
       ledger,
       auditLog,
       health,
@@ -224,7 +244,7 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
           streams,
           pool,
           graceMs: closeOptions.graceMs ?? 5000,
-          release: [stdio, ledger, { close: () => state.policy.close() }, auditLog],
+          release: [stdio, ledger, shared, { close: () => state.policy.close() }, auditLog],
         }),
     };
   } catch (err) {

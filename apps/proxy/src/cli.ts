@@ -10,7 +10,9 @@ import { type AipProxy, createProxy } from './app.js';
 import { flagOptions, flagsLayer } from './config/flags.js';
 import { type ConfigSources, loadProxyConfig } from './config/resolve.js';
 import type { ProxyConfig } from './config/sections.js';
+import { redactUrl } from './config/value-types.js';
 import { createJsonLogger, type LogLevel, type ProxyLogger } from './logger.js';
+import { replicaId } from './state/replica-id.js';
 
 const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 const EXIT_OK = 0;
@@ -49,7 +51,18 @@ function startFields(config: ProxyConfig, url: string, audience: string): Record
           ? 'warnings only'
           : `enforcing ${audit.enforce.join(', ')}`
     })`,
-    audit_log: config.logging.log_file ?? 'stdout',
+    audit_log:
+      config.logging.sink === 'postgres'
+        ? `PostgreSQL (aip_audit, replica ${replicaId(config.state)})`
+        : (config.logging.log_file ?? 'stdout'),
+    ...(config.state.redis_url === undefined && config.state.postgres_url === undefined
+      ? {}
+      : {
+          shared_state: [
+            ...(config.state.redis_url === undefined ? [] : [`Redis ${redactUrl(config.state.redis_url)}`]),
+            ...(config.state.postgres_url === undefined ? [] : [`PostgreSQL ${redactUrl(config.state.postgres_url)}`]),
+          ].join(', '),
+        }),
     proofs: config.pop.required
       ? 'required (X-AIP-Proof)'
       : 'off: a stolen token alone is enough to call tools (--require-proof turns them on)',

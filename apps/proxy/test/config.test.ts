@@ -67,6 +67,25 @@ describe('configuration from the table', () => {
     expect(layered.proxy.port).toBe(3);
   });
 
+  it('reads the shared stores of [state], never showing a password in an error', () => {
+    const config = resolveConfig({
+      ...base,
+      state: { redis_url: 'redis://:pw@cache:6379/0', postgres_url: 'postgresql://aip:pw@db/aip', replica_id: 'web-1' },
+    });
+    expect(config.state).toMatchObject({ redis_url: 'redis://:pw@cache:6379/0', replica_id: 'web-1' });
+    expect(resolveConfig(base).state.redis_url).toBeUndefined();
+    const bad = () => resolveConfig({ ...base, state: { redis_url: 'http://:sekrit@cache:6379' } });
+    expect(bad).toThrow('state.redis_url: must be a redis or rediss URL with a host (got http://:***@cache:6379/)');
+    expect(bad).not.toThrow(/sekrit/);
+    expect(() => resolveConfig({ ...base, state: { postgres_url: 'redis://db' } })).toThrow(
+      'state.postgres_url: must be a postgres or postgresql URL',
+    );
+    const env = resolveLayers([
+      environmentLayer({ AIP_PROXY_TRUST_KEYS: KEY, AIP_PROXY_STATE_POSTGRES_URL: 'postgres://db/aip' }),
+    ]);
+    expect(env.state.postgres_url).toBe('postgres://db/aip');
+  });
+
   it('derives the flags from the table, the reference ones included', () => {
     const names = flagOptions().map((f) => f.name);
     expect(names).toEqual(

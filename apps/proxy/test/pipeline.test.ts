@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runPipeline } from '../src/pipeline/run-pipeline.js';
 import { ANSWERED, type Stage, type StageName } from '../src/pipeline/stage.js';
 import { refusal } from '../src/refusal.js';
+import { StoreUnavailableError } from '../src/state/store-unavailable.js';
 import { fakeContext, recordingResponder } from './helpers/fake-context.js';
 
 const stage = (name: StageName, run: Stage['run']): Stage => ({ name, run });
@@ -58,5 +59,30 @@ describe('the pipeline', () => {
     );
     expect(respond.refusals).toMatchObject([{ code: 'aip_internal', message: 'internal proxy error' }]);
     expect(cleaned).toBe(true);
+  });
+
+  it('fails closed with 503 aip_stores_unavailable when a shared store cannot answer, naming the store only', async () => {
+    const respond = recordingResponder();
+    const walked: string[] = [];
+    await runPipeline(
+      [
+        stage('meter', async () => {
+          throw new StoreUnavailableError('redis', 'ECONNREFUSED', {
+            cause: new Error('connect ECONNREFUSED redis://:pw@cache:6379'),
+          });
+        }),
+        stage('forward', () => void walked.push('forward')),
+      ],
+      fakeContext(),
+      respond,
+    );
+    expect(walked).toEqual([]);
+    expect(respond.refusals).toEqual([
+      expect.objectContaining({
+        code: 'aip_stores_unavailable',
+        message: 'Redis unavailable: ECONNREFUSED',
+        headers: { 'retry-after': '1' },
+      }),
+    ]);
   });
 });

@@ -3,7 +3,7 @@ import { createAdmission } from '../src/state/admission.js';
 import { createMemoryReplayClaims } from '../src/state/replay-claims.js';
 import { createSessionSeal } from '../src/state/session-seal.js';
 import { createMemoryTaskBindings } from '../src/state/task-bindings.js';
-import { TokenBuckets } from '../src/state/token-buckets.js';
+import { memoryBucketStore, TokenBuckets } from '../src/state/token-buckets.js';
 
 describe('sealed session ids', () => {
   const seal = createSessionSeal(new Uint8Array(32).fill(1));
@@ -117,7 +117,11 @@ describe('review regressions in the stores', () => {
     const { createRateLimiter } = await import('../src/state/rate-limiter.js');
     const { fakeWorld } = await import('./helpers/fake-context.js');
     const world = fakeWorld({ rate_limit: { unauthenticated_per_minute: 1 } });
-    const limiter = createRateLimiter(() => world.config.rate_limit, new TokenBuckets(1), new TokenBuckets(2));
+    const limiter = createRateLimiter(
+      () => world.config.rate_limit,
+      memoryBucketStore(new TokenBuckets(1)),
+      new TokenBuckets(2),
+    );
     limiter.chargeAnonymous('a', 0);
     expect(limiter.admitsAnonymous('a', 0)).toBe(false);
     limiter.chargeAnonymous('b', 0);

@@ -57,6 +57,8 @@ export interface AuditLogOptions {
   maxPending?: number;
   /** The clock (ms), for record times. */
   now?: () => number;
+  /** The replica writing this chain (`[state] replica_id`), recorded in its `start` line. */
+  replica?: string;
   /** The write call (fault injection in tests); `fs.writeSync` by default. */
   writeSync?: (fd: number, buffer: Buffer, offset: number, length: number) => number;
 }
@@ -64,8 +66,8 @@ export interface AuditLogOptions {
 const MAX_STRING = 512;
 const MAX_LIST = 32;
 
-// The SHA-256 of a line's UTF-8 bytes, base64url without padding (as `prev` names it).
-function lineHash(line: string): string {
+/** The SHA-256 of a line's UTF-8 bytes, base64url without padding: the `prev` of the line after it. */
+export function lineHash(line: string): string {
   return createHash('sha256').update(line, 'utf8').digest('base64url');
 }
 
@@ -256,6 +258,7 @@ export function openAuditLog(file?: string, options: AuditLogOptions = {}): Audi
     type: 'start',
     time: startedAt,
     pid: process.pid,
+    ...(options.replica === undefined ? {} : { replica: options.replica }),
     ...(cleanEnd
       ? {}
       : { note: 'the previous run did not stop cleanly: decisions of its last moments may be missing' }),

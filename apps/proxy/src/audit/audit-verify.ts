@@ -23,6 +23,8 @@ interface Findings {
   anchored: boolean | undefined;
   /** 1-based numbers of torn lines the log closed off itself. */
   torn: number[];
+  /** The replicas that wrote the chain, as their `start` lines name them (in order, once each). */
+  replicas: string[];
   /** Things a reader should know: unclean ends, lost lines, lines after the last checkpoint. */
   notes: string[];
 }
@@ -65,6 +67,7 @@ export function verifyAuditLog(text: string, options: AuditVerifyOptions = {}): 
     key: undefined,
     anchored: undefined,
     torn: [],
+    replicas: [],
     notes: [],
   };
   const broken = (line: number, reason: string): AuditVerification => ({
@@ -106,6 +109,8 @@ export function verifyAuditLog(text: string, options: AuditVerifyOptions = {}): 
       if (anchorLine !== undefined && line === anchorLine) found.anchored = true;
     } else {
       sinceCheckpoint++;
+      if (record.type === 'start' && typeof record.replica === 'string' && !found.replicas.includes(record.replica))
+        found.replicas.push(record.replica);
       if (record.type === 'start' && typeof record.note === 'string') found.notes.push(`line ${i + 1}: ${record.note}`);
       if (record.type === 'gap')
         found.notes.push(`line ${i + 1}: ${String(record.lost)} line(s) were lost (${String(record.reason)})`);

@@ -21,6 +21,7 @@ import {
   publicUrl,
   requestPath,
   scopeTable,
+  serviceUrl,
   text,
   type ValueType,
 } from './value-types.js';
@@ -150,6 +151,10 @@ export const SECTIONS = {
     reload: true,
     doc: 'the hash-chained audit log',
     keys: {
+      sink: setting(oneOf(['file', 'postgres'] as const), 'file' as 'file' | 'postgres', {
+        reload: false,
+        doc: "file: `log_file` (or stdout); postgres: each replica's chain in the table aip_audit of `state.postgres_url`",
+      }),
       log_file: optional(text, {
         reload: false,
         flag: { name: '--log-file', argument: '<file>' },
@@ -316,6 +321,21 @@ export const SECTIONS = {
         reload: false,
         defaultNote: 'a fresh secret per process',
         doc: 'at least 32 random bytes that seal session ids; the same file on every replica keeps sessions across restarts',
+      }),
+      redis_url: optional(serviceUrl(['redis', 'rediss']), {
+        reload: false,
+        defaultNote: 'proof claims and rate buckets in memory',
+        doc: 'Redis (maxmemory-policy noeviction) shared by replicas: proof claims, rate-limit buckets and task bindings',
+      }),
+      postgres_url: optional(serviceUrl(['postgres', 'postgresql']), {
+        reload: false,
+        defaultNote: 'the SQLite ledger of `budget.ledger`',
+        doc: 'PostgreSQL shared by replicas: the budget ledger',
+      }),
+      replica_id: optional(text, {
+        reload: false,
+        defaultNote: 'hostname:pid',
+        doc: "this replica's name, recorded at the start of its audit chain",
       }),
     },
   }),

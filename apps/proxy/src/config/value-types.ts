@@ -305,3 +305,37 @@ export const corsOrigin: ValueType<string> = {
   fromText: readCorsOrigin,
   show: (v) => `"${v}"`,
 };
+
+/** A URL with its password (and any query) removed, for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    parsed.search = '';
+    return parsed.href;
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
+/** A service URL of one of `schemes` (`redis:`, `postgresql:`); credentials allowed, never shown. */
+export function serviceUrl(schemes: readonly string[]): ValueType<string> {
+  const read = (key: string, raw: unknown): string => {
+    if (typeof raw !== 'string') return fail(key, `must be a ${schemes.join(' or ')} URL`);
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      return fail(key, `must be a ${schemes.join(' or ')} URL`);
+    }
+    if (!schemes.includes(parsed.protocol.replace(/:$/, '')) || parsed.hostname === '')
+      fail(key, `must be a ${schemes.join(' or ')} URL with a host (got ${redactUrl(raw)})`);
+    return raw;
+  };
+  return {
+    describe: `${schemes.join(' or ')} URL`,
+    parse: read,
+    fromText: read,
+    show: (v) => `"${redactUrl(v)}"`,
+  };
+}

@@ -1,6 +1,6 @@
 // Liveness and readiness, answered without a token on the proxy's port and on the metrics port.
 // `/healthz`: the process answers. `/readyz`: what a request needs is there — the upstream answers,
-// the audit log can be written, the budget ledger and the trust store can be read — each check
+// the audit log can be written, the budget ledger, Redis and the trust store can be read — each check
 // named in the answer, the upstream probe reused for a second so a busy probe cannot load it.
 import type { Pool } from 'undici';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -35,6 +35,8 @@ export function createHealth(deps: {
   pool: Pool;
   auditLog: AuditLog;
   ledger: BudgetLedger | undefined;
+  /** The shared Redis, when configured: answers a PING. */
+  redis?: { ping(): Promise<boolean> } | undefined;
   policy: () => Policy;
   clock: Clock;
 }): Health {
@@ -64,6 +66,7 @@ export function createHealth(deps: {
           () => 'ok',
           () => 'cannot be read',
         );
+      if (deps.redis !== undefined) checks.redis = (await deps.redis.ping()) ? 'ok' : 'unreachable';
       const policy = deps.policy();
       const revocations = policy.revocations?.unusable();
       // Details (paths, causes) go to the log, not to an unauthenticated answer.

@@ -1,8 +1,10 @@
 // Runs a request through the stages in order: the first refusal is answered and audited, a stage
 // that answered ends the walk; whatever happens, the context's cleanups run at the end. A failure
-// inside the proxy is answered 500 `aip_internal` (never a stack trace) and audited as an error.
+// inside the proxy is answered 500 `aip_internal` (never a stack trace) and audited as an error; a
+// shared store that cannot answer, 503 `aip_stores_unavailable`.
 
 import { isRefusal, refusal } from '../refusal.js';
+import { StoreUnavailableError } from '../state/store-unavailable.js';
 import type { RequestContext } from './context.js';
 import type { Responder } from './respond.js';
 import { ANSWERED, type Stage } from './stage.js';
@@ -26,8 +28,11 @@ export async function runPipeline(stages: readonly Stage[], ctx: RequestContext,
       if (isRefusal(result)) respond.refuse(ctx, result);
       return;
     }
-  } catch {
-    if (!ctx.res.headersSent) respond.refuse(ctx, refusal('aip_internal', 'internal proxy error'));
+  } catch (err) {
+    // A shared store that cannot answer fails closed, with its own code (clients may retry).
+    if (err instanceof StoreUnavailableError && !ctx.res.headersSent)
+      respond.refuse(ctx, refusal('aip_stores_unavailable', err.message, { 'retry-after': '1' }));
+    else if (!ctx.res.headersSent) respond.refuse(ctx, refusal('aip_internal', 'internal proxy error'));
     else {
       ctx.res.destroy();
       respond.audit(ctx, {

@@ -8,6 +8,7 @@ import type { OAuthVerifier } from '../oauth-verifier.js';
 import type { Policy } from '../policy.js';
 import type { Admission } from '../state/admission.js';
 import type { BudgetLedger } from '../state/budget-ledger.js';
+import type { ClaimAndTake } from '../state/claim-and-take.js';
 import type { RateLimiter } from '../state/rate-limiter.js';
 import type { ReplayClaims } from '../state/replay-claims.js';
 import type { SessionSeal } from '../state/session-seal.js';
@@ -30,6 +31,8 @@ export interface ProxyServices {
   limiter: RateLimiter;
   admission: Admission;
   replay: ReplayClaims;
+  /** A proof claimed and rate buckets taken in one call (one round trip on a shared store). */
+  meter: ClaimAndTake;
   /** Seals session and event ids (absent when `[session] bind = false`). */
   seal: SessionSeal | undefined;
   tasks: TaskBindings;

@@ -1,15 +1,19 @@
 // Rate limits (`[rate_limit]`): token buckets per grant (a root token and every delegation made
 // from it), per root issuer and per tool, all taken at once or not at all; request body bytes per
-// grant; and per client address for requests that carry no valid credential. An asynchronous seam: replicas share buckets (e.g.
-// one Redis script per request) through the same interface.
+// grant; and per client address for requests that carry no valid credential. An asynchronous
+// seam: replicas share the grant, issuer and tool buckets (one Redis script per request) through
+// the same interface; body bytes and addresses guard each process and stay its own.
 import { scopeMatches } from '@aip/token';
 import type { ProxyConfig } from '../config/sections.js';
 import type { Principal } from '../principal.js';
-import { type BucketVerdict, TokenBuckets } from './token-buckets.js';
+import type { BucketNeed, BucketStore } from './bucket-store.js';
+import { type BucketVerdict, memoryBucketStore, TokenBuckets } from './token-buckets.js';
 
 export type RateVerdict = BucketVerdict;
 
 export interface RateLimiter {
+  /** What a request of `messages` JSON-RPC messages calling `scopes` needs from each bucket. */
+  needs(principal: Principal, scopes: readonly string[], messages: number): BucketNeed[];
   /**
    * Takes what a request of `messages` JSON-RPC messages (a batch counts each) calling `scopes`
    * needs from every bucket that applies, or nothing if any bucket is short.
@@ -37,7 +41,8 @@ function toolPattern(limits: ReadonlyMap<string, number>, scope: string): string
 }
 
 /**
- * The in-memory limiter of one proxy process.
+ * The limiter: its buckets in memory (one proxy process) or in a shared store (replicas). Limits
+ * on callers without a valid credential are always per process (they guard the process itself).
  *
  * @example
  * ```ts
@@ -47,50 +52,56 @@ function toolPattern(limits: ReadonlyMap<string, number>, scope: string): string
  */
 export function createRateLimiter(
   limits: () => ProxyConfig['rate_limit'],
-  buckets = new TokenBuckets(),
+  buckets: BucketStore = memoryBucketStore(new TokenBuckets()),
   // Addresses have their own table: filling it never disables the other limits, and a full one
   // refuses requests without a credential rather than letting them through.
   addresses = new TokenBuckets(),
+  // Body bytes bound the parsing each process does: always this process's own buckets, so a
+  // request's body costs no round trip to a shared store.
+  bodies: BucketStore = memoryBucketStore(new TokenBuckets()),
 ): RateLimiter {
+  const needsOf = (principal: Principal, scopes: readonly string[], messages: number): BucketNeed[] => {
+    const config = limits();
+    const needs = new Map<string, BucketNeed>();
+    const add = (key: string, perMinute: number | undefined, need: number, reason: string) => {
+      if (perMinute === undefined) return;
+      const entry = needs.get(key);
+      if (entry === undefined) needs.set(key, { key, perMinute, need, reason });
+      else entry.need += need;
+    };
+    add(`g ${principal.grant}`, config.principal_per_minute, messages, 'principal');
+    add(`i ${principal.issuer}`, config.issuer_per_minute, messages, 'issuer');
+    for (const scope of scopes) {
+      const pattern = toolPattern(config.tool_per_minute, scope);
+      if (pattern !== undefined) add(`t ${pattern}`, config.tool_per_minute.get(pattern), 1, pattern);
+    }
+    return [...needs.values()];
+  };
   return {
+    needs: needsOf,
     take(principal, scopes, messages, nowMs) {
-      const config = limits();
-      const needs = new Map<string, { key: string; perMinute: number; need: number; reason: string }>();
-      const add = (key: string, perMinute: number | undefined, need: number, reason: string) => {
-        if (perMinute === undefined) return;
-        const entry = needs.get(key);
-        if (entry === undefined) needs.set(key, { key, perMinute, need, reason });
-        else entry.need += need;
-      };
-      add(`g ${principal.grant}`, config.principal_per_minute, messages, 'principal');
-      add(`i ${principal.issuer}`, config.issuer_per_minute, messages, 'issuer');
-      for (const scope of scopes) {
-        const pattern = toolPattern(config.tool_per_minute, scope);
-        if (pattern !== undefined) add(`t ${pattern}`, config.tool_per_minute.get(pattern), 1, pattern);
-      }
-      return Promise.resolve(buckets.take([...needs.values()], nowMs));
+      return buckets.take(needsOf(principal, scopes, messages), nowMs);
     },
     takeBytes(principal, bytes, nowMs) {
       const perMinute = limits().body_bytes_per_minute;
       const need = Math.min(bytes, perMinute);
-      return Promise.resolve(
-        buckets.take([{ key: `b ${principal.grant}`, perMinute, need, reason: 'body bytes' }], nowMs),
-      );
+      return bodies.take([{ key: `b ${principal.grant}`, perMinute, need, reason: 'body bytes' }], nowMs);
     },
     bytesAvailable(principal, nowMs) {
-      return Promise.resolve(buckets.available(`b ${principal.grant}`, limits().body_bytes_per_minute, nowMs));
+      return bodies.available(`b ${principal.grant}`, limits().body_bytes_per_minute, nowMs);
     },
-    admits(principal, nowMs) {
+    async admits(principal, nowMs) {
       const config = limits();
-      const wait = Math.max(
+      const [grant, issuer] = await Promise.all([
         config.principal_per_minute === undefined
           ? 0
           : buckets.waitSeconds(`g ${principal.grant}`, config.principal_per_minute, 1, nowMs),
         config.issuer_per_minute === undefined
           ? 0
           : buckets.waitSeconds(`i ${principal.issuer}`, config.issuer_per_minute, 1, nowMs),
-      );
-      return Promise.resolve(wait === 0 ? { ok: true } : { ok: false, retryAfterSeconds: wait, reason: 'principal' });
+      ]);
+      const wait = Math.max(grant, issuer);
+      return wait === 0 ? { ok: true } : { ok: false, retryAfterSeconds: wait, reason: 'principal' };
     },
     admitsAnonymous(address, nowMs) {
       return addresses.admitsNew(address, limits().unauthenticated_per_minute, nowMs);

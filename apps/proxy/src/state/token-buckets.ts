@@ -3,16 +3,9 @@
 // caller churning fresh keys can never reset anyone's limit (when every bucket is still in use,
 // the new key is refused instead).
 
-/** What one request needs from one bucket. */
-export interface BucketNeed {
-  key: string;
-  perMinute: number;
-  need: number;
-  /** Named in the refusal (`principal`, `issuer`, `tool:search`). */
-  reason: string;
-}
+import type { BucketNeed, BucketStore, BucketVerdict } from './bucket-store.js';
 
-export type BucketVerdict = { ok: true } | { ok: false; retryAfterSeconds: number; reason: string };
+export type { BucketNeed, BucketVerdict } from './bucket-store.js';
 
 // Buckets looked at for room per new key: the table is never scanned whole on a request.
 const SCAN = 256;
@@ -120,4 +113,20 @@ export class TokenBuckets {
     this.#level(bucket, nowMs);
     return bucket.tokens >= need ? 0 : Math.max(1, Math.ceil(((need - bucket.tokens) * 60) / perMinute));
   }
+}
+
+/**
+ * A process's buckets as a {@link BucketStore}.
+ *
+ * @example
+ * ```ts
+ * const limiter = createRateLimiter(() => config.rate_limit, memoryBucketStore(new TokenBuckets()));
+ * ```
+ */
+export function memoryBucketStore(buckets: TokenBuckets): BucketStore {
+  return {
+    take: (needs, nowMs) => Promise.resolve(buckets.take(needs, nowMs)),
+    available: (key, perMinute, nowMs) => Promise.resolve(buckets.available(key, perMinute, nowMs)),
+    waitSeconds: (key, perMinute, need, nowMs) => Promise.resolve(buckets.waitSeconds(key, perMinute, need, nowMs)),
+  };
 }

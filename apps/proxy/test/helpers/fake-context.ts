@@ -19,10 +19,12 @@ import { buildPolicy } from '../../src/policy.js';
 import { type Principal, principalOf } from '../../src/principal.js';
 import type { Refusal } from '../../src/refusal.js';
 import { createAdmission } from '../../src/state/admission.js';
+import { composeClaimAndTake } from '../../src/state/claim-and-take.js';
 import { createRateLimiter } from '../../src/state/rate-limiter.js';
 import { createMemoryReplayClaims } from '../../src/state/replay-claims.js';
 import { createSessionSeal } from '../../src/state/session-seal.js';
 import { createMemoryTaskBindings } from '../../src/state/task-bindings.js';
+import { memoryBucketStore, TokenBuckets } from '../../src/state/token-buckets.js';
 
 /** A clock that stands still until moved. */
 export function fixedClock(startMs = 1_764_000_000_000): Clock & { advance(ms: number): void } {
@@ -147,7 +149,9 @@ export function fakeWorld(document: ConfigDocument = {}) {
     },
   });
   const respond = recordingResponder();
-  const limiter = createRateLimiter(() => config.rate_limit);
+  const buckets = memoryBucketStore(new TokenBuckets());
+  const limiter = createRateLimiter(() => config.rate_limit, buckets);
+  const replay = createMemoryReplayClaims();
   const upstream = new URL(
     document.proxy?.upstream === undefined ? 'http://127.0.0.1:9' : String(document.proxy.upstream),
   );
@@ -161,7 +165,8 @@ export function fakeWorld(document: ConfigDocument = {}) {
     oauth: undefined,
     limiter,
     admission: createAdmission(() => ({ ...config.rate_limit, total_streams: config.proxy.max_streams })),
-    replay: createMemoryReplayClaims(),
+    replay,
+    meter: composeClaimAndTake(replay, buckets),
     seal: createSessionSeal(new Uint8Array(32).fill(7)),
     tasks: createMemoryTaskBindings(),
     ledger: undefined,

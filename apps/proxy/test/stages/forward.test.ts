@@ -9,6 +9,7 @@ import { principalKey } from '../../src/principal.js';
 import { parseTarget } from '../../src/request/target.js';
 import { openBudgetLedger } from '../../src/state/budget-ledger.js';
 import type { SessionSeal } from '../../src/state/session-seal.js';
+import { StoreUnavailableError } from '../../src/state/store-unavailable.js';
 import { a2aContextKey, a2aTaskKey } from '../../src/state/task-bindings.js';
 import { StreamRegistry } from '../../src/upstream/relay.js';
 import { fakeContext, fakeWorld } from '../helpers/fake-context.js';
@@ -209,6 +210,33 @@ describe('stage forward', () => {
     expect((await ledger.report(['root']))[0]?.spent_usd).toBe(0.1);
     await Promise.all([ledger.close(), pool.close(), downPool.close()]);
     void stage;
+  });
+
+  it('answers a delivered call even when the ledger cannot take its settlement (the charge stays pending)', async () => {
+    const { world, pool } = setup();
+    const ledger = openBudgetLedger(':memory:');
+    const chain = [{ id: 'root', budget: 1 }];
+    await ledger.charge('settle-fails', chain, 0.1, { subject: 's', tools: ['search'], now: 1 });
+    const warnings: string[] = [];
+    const ctx = ready(world, '/mcp');
+    Object.assign(ctx, { id: 'settle-fails', charged: true });
+    await forwardStage({
+      ...world.services,
+      ledger: {
+        ...ledger,
+        settle: () => Promise.reject(new StoreUnavailableError('postgres', 'ECONNREFUSED')),
+      },
+      logger: { info() {}, warn: (message) => void warnings.push(message), error() {} },
+      pool,
+      upstreamOrigin: origin,
+      extraHeaders: {},
+      publicBase: () => 'https://mcp.example.com',
+      streams: new StreamRegistry(),
+    }).run(ctx);
+    expect((ctx.res as unknown as { written(): { status: number } }).written().status).toBe(200);
+    expect(warnings).toEqual(['budget charge left pending (the ledger did not answer)']);
+    expect((await ledger.charges())[0]?.state).toBe('pending');
+    await Promise.all([ledger.close(), pool.close()]);
   });
 
   it('hands an A2A agent the chain delegated to it, and binds the task and context its answer names to the caller', async () => {

@@ -63,6 +63,39 @@ describe('stage meter', () => {
     expect(await stage.run(admitted(world, ['*'], ['search']))).toMatchObject({ code: 'aip_rate_limited' });
   });
 
+  it('with a proof and limits both, claims and takes in one call: a replay takes nothing, a limited proof is spent', async () => {
+    const world = fakeWorld({ rate_limit: { principal_per_minute: 2 } });
+    const calls: string[] = [];
+    const meter = world.services.meter;
+    const stage = meterStage({
+      ...world.services,
+      meter: {
+        claimAndTake(claim, needs, nowMs) {
+          calls.push(`${claim.key} ${needs.map((n) => `${n.key.split(' ')[0]}:${n.need}`).join(',')}`);
+          return meter.claimAndTake(claim, needs, nowMs);
+        },
+      },
+    });
+    const until = Math.floor(world.clock.nowMs() / 1000) + 60;
+    const signed = (jti: string) => {
+      const ctx = admitted(world, ['tool:search'], ['search']);
+      ctx.proof = { claims: {} as never, replayKey: jti, replayUntil: until };
+      return ctx;
+    };
+    expect(await stage.run(signed('j1'))).toBeUndefined();
+    expect(await stage.run(signed('j1'))).toMatchObject({
+      code: 'aip_proof_invalid',
+      message: 'proof was already used',
+    });
+    expect(await stage.run(signed('j2'))).toBeUndefined();
+    expect(await stage.run(signed('j3'))).toMatchObject({ code: 'aip_rate_limited' });
+    // j3 was claimed although the limit refused it: it cannot be sent again once the bucket refills.
+    world.clock.advance(30_000);
+    expect(await stage.run(signed('j3'))).toMatchObject({ code: 'aip_proof_invalid' });
+    expect(await stage.run(signed('j4'))).toBeUndefined();
+    expect(calls).toEqual(['j1 g:1', 'j1 g:1', 'j2 g:1', 'j3 g:1', 'j3 g:1', 'j4 g:1']);
+  });
+
   it('charges a pending charge to every link, refusing past a ceiling', async () => {
     const world = fakeWorld({ budget: { ledger: ':memory:', costs: { 'tool:*': 0.4 } } });
     const ledger = openBudgetLedger(':memory:');

@@ -11,6 +11,7 @@ import type { ProxyLogger } from '../../logger.js';
 import type { Principal } from '../../principal.js';
 import { refusal } from '../../refusal.js';
 import { formatTarget } from '../../request/target.js';
+import { StoreUnavailableError } from '../../state/store-unavailable.js';
 import { a2aAnswers } from '../../upstream/a2a-answers.js';
 import { auditHeader, clientHeaders, upstreamHeaders } from '../../upstream/forward-headers.js';
 import { mcpAnswers } from '../../upstream/mcp-answers.js';
@@ -77,7 +78,14 @@ export function forwardStage(d: ForwardDeps): Stage {
   async function settle(ctx: RequestContext, outcome: 'delivered' | 'refunded'): Promise<void> {
     if (!ctx.charged || d.ledger === undefined) return;
     ctx.charged = false;
-    await d.ledger.settle(ctx.id, outcome);
+    // A ledger that cannot be reached now leaves the charge pending: it becomes `unknown` and stays
+    // charged (never over budget), and the request's own outcome is not turned into a failure.
+    await d.ledger.settle(ctx.id, outcome).catch((err: unknown) => {
+      d.logger?.warn('budget charge left pending (the ledger did not answer)', {
+        request_id: ctx.id,
+        cause: err instanceof StoreUnavailableError ? err.message : 'ledger error',
+      });
+    });
   }
 
   return {

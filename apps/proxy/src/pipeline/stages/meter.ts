@@ -1,17 +1,26 @@
 // Stage 8, meter: what an admitted request costs, taken in this order — its proof claimed (a
-// replayed proof is refused before it costs anything else), a stream slot for a long-lived stream
-// (a GET stream, a subscriptions/listen), every rate bucket that applies (one per JSON-RPC message
-// for the grant and the issuer, one per call for each tool's pattern), and its price charged to
-// every segment of the chain as a pending charge, all or nothing.
+// replayed proof is refused before it costs anything else), every rate bucket that applies (one
+// per JSON-RPC message for the grant and the issuer, one per call for each tool's pattern), a
+// stream slot for a long-lived stream (a GET stream, a subscriptions/listen), and its price
+// charged to every segment of the chain as a pending charge, all or nothing. With a proof and
+// limits both, the claim and the buckets are one call of the store (one round trip when shared).
 
 import { unixSeconds } from '../../clock.js';
-import { refusal } from '../../refusal.js';
+import { type Refusal, refusal } from '../../refusal.js';
+import type { BucketVerdict } from '../../state/bucket-store.js';
 import { costOf } from '../../state/budget-ledger.js';
+import type { ClaimVerdict } from '../../state/replay-claims.js';
 import type { ProxyServices } from '../services.js';
 import type { Stage } from '../stage.js';
 
+function claimRefusal(verdict: Exclude<ClaimVerdict, 'fresh'>): Refusal {
+  return verdict === 'replayed'
+    ? refusal('aip_proof_invalid', 'proof was already used')
+    : refusal('aip_proof_invalid', 'proof cannot be accepted now (too many live proofs)');
+}
+
 export function meterStage(
-  s: Pick<ProxyServices, 'clock' | 'config' | 'replay' | 'admission' | 'limiter' | 'ledger'>,
+  s: Pick<ProxyServices, 'clock' | 'config' | 'replay' | 'meter' | 'admission' | 'limiter' | 'ledger'>,
 ): Stage {
   return {
     name: 'meter',
@@ -19,18 +28,6 @@ export function meterStage(
       const { plan, principal } = ctx;
       if (plan === undefined || principal === undefined) return refusal('aip_internal', 'meter before authorize');
       const now = unixSeconds(s.clock);
-      if (ctx.proof !== undefined) {
-        // Each grant may hold only its share of the store (delegates share their grant's).
-        const verdict = await s.replay.claim(ctx.proof.replayKey, principal.grant, ctx.proof.replayUntil, now);
-        if (verdict === 'replayed') return refusal('aip_proof_invalid', 'proof was already used');
-        if (verdict === 'full')
-          return refusal('aip_proof_invalid', 'proof cannot be accepted now (too many live proofs)');
-      }
-      if (plan.stream) {
-        const release = s.admission.enterStream(principal.grant);
-        if (typeof release === 'string') return refusal('aip_rate_limited', release, { 'retry-after': '1' });
-        ctx.cleanups.push(release);
-      }
       const scopes = plan.operations.flatMap((op) => (op.kind === 'scoped' ? [op.scope] : []));
       const messages = ctx.parsed?.kind === 'jsonrpc' ? ctx.parsed.messages.length : 1;
       const limits = s.config().rate_limit;
@@ -38,11 +35,29 @@ export function meterStage(
         limits.principal_per_minute !== undefined ||
         limits.issuer_per_minute !== undefined ||
         limits.tool_per_minute.size > 0;
-      const rate = limited ? await s.limiter.take(principal, scopes, messages, s.clock.nowMs()) : { ok: true as const };
+      let rate: BucketVerdict = { ok: true };
+      if (ctx.proof !== undefined) {
+        // Each grant may hold only its share of the store (delegates share their grant's).
+        const claim = { key: ctx.proof.replayKey, holder: principal.grant, expiresAt: ctx.proof.replayUntil, now };
+        if (limited) {
+          const needs = s.limiter.needs(principal, scopes, messages);
+          const verdict = await s.meter.claimAndTake(claim, needs, s.clock.nowMs());
+          if (verdict.claim !== 'fresh') return claimRefusal(verdict.claim);
+          rate = verdict.rate;
+        } else {
+          const verdict = await s.replay.claim(claim.key, claim.holder, claim.expiresAt, claim.now);
+          if (verdict !== 'fresh') return claimRefusal(verdict);
+        }
+      } else if (limited) rate = await s.limiter.take(principal, scopes, messages, s.clock.nowMs());
       if (!rate.ok)
         return refusal('aip_rate_limited', `rate limit reached (${rate.reason}); retry in ${rate.retryAfterSeconds}s`, {
           'retry-after': String(rate.retryAfterSeconds),
         });
+      if (plan.stream) {
+        const release = s.admission.enterStream(principal.grant);
+        if (typeof release === 'string') return refusal('aip_rate_limited', release, { 'retry-after': '1' });
+        ctx.cleanups.push(release);
+      }
       const pricing = s.config().budget;
       if (s.ledger === undefined || pricing === undefined || principal.kind !== 'aip') return undefined;
       const cost = costOf(pricing, scopes);
