@@ -19,6 +19,9 @@ const IDENTITY: Record<IdentityErrorCode, true> = {
   aip_keystore_unavailable: true,
   aip_passphrase_required: true,
   aip_passphrase_invalid: true,
+  aip_key_event_malformed: true,
+  aip_key_event_unauthorized: true,
+  aip_key_revoked: true,
 };
 
 /** The codes of `TokenError` (DESIGN §3). */

@@ -44,6 +44,32 @@ export {
 } from './identity.js';
 export { canonicalize } from './jcs.js';
 export {
+  createInception,
+  createKeyRevocation,
+  createRotation,
+  type InceptionEvent,
+  KEY_EVENT_TYPE,
+  type KeyEvent,
+  type KeyEventOptions,
+  type KeyRevocationEvent,
+  keyCommitment,
+  keyEventId,
+  MAX_KEY_EVENT_LENGTH,
+  MAX_REASON_LENGTH,
+  parseKeyEvent,
+  type RotationEvent,
+  type VerifiedKeyEvent,
+  verifyKeyEvent,
+} from './key-event.js';
+export {
+  computeKeyState,
+  type KeyEventState,
+  type KeyLineage,
+  type KeyRecord,
+  type KeyRefusal,
+  type KeyRevocationInfo,
+} from './key-event-state.js';
+export {
   didKeyFromId,
   identifiersOf,
   isSelfCertifyingId,
