@@ -1,7 +1,14 @@
 // Token and chain verification (DESIGN §3): structure, issuer trust, signatures (cached per
 // segment), the attenuation walk, audience and the operation's scopes, in that order, so the same
 // bad token always gets the same code.
-import { IdentityError, isSelfCertifyingId, publicKeyFromId, verify as verifySignature } from '@aip/identity';
+import {
+  didKeyFromPublicKey,
+  IdentityError,
+  isSelfCertifyingId,
+  type KeyEventState,
+  publicKeyFromId,
+  verify as verifySignature,
+} from '@aip/identity';
 import { type AuditPolicy, type AuditWarning, auditChain } from './audit.js';
 import type { LinkClaims, TokenClaims } from './claims.js';
 import { TokenError } from './errors.js';
@@ -37,6 +44,12 @@ export interface TokenVerifierOptions {
   clockTolerance?: number;
   /** True when a segment (or its signer) is revoked. */
   isRevoked?: (query: RevocationQuery) => boolean;
+  /**
+   * The key-event state (`computeKeyState` of `@aip/identity`), or a function returning the current
+   * one (read on every call, so a reload applies without a new verifier). A segment signed by a
+   * revoked key, or by a key rotated away at or before the segment's `iat`, is `aip_key_revoked`.
+   */
+  keyState?: KeyEventState | (() => KeyEventState | undefined);
   /** Audit thresholds and enforcement. */
   audit?: AuditPolicy;
   /** Verified segments kept (by their exact bytes) so a chain seen again costs no signature check. Default 10 000. */
@@ -234,6 +247,25 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
           };
           if (options.isRevoked(query))
             throw new TokenError('aip_key_revoked', `${segmentName(i)} is revoked`, { link: i });
+        }
+      }
+
+      // 4b. Key events: no segment signed by a revoked key, or by a rotated-away key since its rotation.
+      const keyState = typeof options.keyState === 'function' ? options.keyState() : options.keyState;
+      if (keyState !== undefined) {
+        for (let i = 0; i < entries.length; i++) {
+          const claims = (entries[i] as ChainEntry).claims;
+          const signer = claims.iss.startsWith('did:key:')
+            ? claims.iss
+            : didKeyFromPublicKey(i === 0 ? issuerKey.key : holderKey(claims.iss, i).key);
+          const refusal = keyState.refusal(signer, claims.iat);
+          if (refusal !== undefined) {
+            const reason =
+              refusal === 'revoked'
+                ? 'is signed by a revoked key'
+                : 'is signed by a key rotated away before it was issued';
+            throw new TokenError('aip_key_revoked', `${segmentName(i)} ${reason}`, { link: i });
+          }
         }
       }
 
