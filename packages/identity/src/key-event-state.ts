@@ -66,6 +66,8 @@ export interface KeyEventState {
   refusal(did: string, iat: number): KeyRefusal | undefined;
   /** The current key of `did`'s lineage (`did` itself when it has none, or is current). */
   currentKey(did: string): string;
+  /** Every revoked key, sorted. */
+  revokedKeys(): string[];
 }
 
 interface Establishment {
@@ -223,6 +225,11 @@ export function computeKeyState(events: Iterable<VerifiedKeyEvent>): KeyEventSta
       if (record.rotatedAt !== undefined && iat >= record.rotatedAt) return 'rotated';
       return undefined;
     },
+    revokedKeys: () =>
+      [...records.values()]
+        .filter((r) => r.revoked !== undefined)
+        .map((r) => r.did)
+        .sort(),
     currentKey(did) {
       const root = records.get(did)?.lineage;
       return (root === undefined ? undefined : lineages.get(root)?.current) ?? did;

@@ -81,6 +81,7 @@ describe('computeKeyState on the pinned lineage', () => {
       },
     });
     expect(state.key(k2.did)?.revoked).toMatchObject({ at: T0 + 300, cause: 'revoked' });
+    expect(state.revokedKeys()).toEqual([k0.did, k2.did].sort());
   });
 
   it('ignores a revocation signed by the previous key (k0 may not revoke its successor k1)', () => {

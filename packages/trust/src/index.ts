@@ -36,6 +36,7 @@ export {
   importJsonl,
   importJsonlFile,
 } from './import.js';
+export { verifyKeyEventObject } from './key-event-object.js';
 export { canonicalWithId, isObjectId } from './object-id.js';
 export {
   base64UrlMember,
