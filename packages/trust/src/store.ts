@@ -269,15 +269,20 @@ export class TrustStore {
     if (objects.length === 0) return [];
     let outcomes: AddOutcome[];
     try {
-      outcomes = this.#db.transaction(() =>
-        objects.map((object) =>
-          object.kind === 'vouch'
-            ? this.#addVouch(object)
-            : object.kind === 'revocation'
-              ? this.#addRevocation(object)
-              : this.#addKeyEvent(object),
-        ),
-      )();
+      // IMMEDIATE: the write lock is taken (waiting up to busy_timeout) before the first read. A
+      // deferred transaction that reads and then writes fails at once with "database is locked"
+      // when another connection committed in between, which the busy timeout cannot help.
+      outcomes = this.#db
+        .transaction(() =>
+          objects.map((object) =>
+            object.kind === 'vouch'
+              ? this.#addVouch(object)
+              : object.kind === 'revocation'
+                ? this.#addRevocation(object)
+                : this.#addKeyEvent(object),
+          ),
+        )
+        .immediate();
     } catch (err) {
       // Ids cached inside the rolled-back transaction may not exist any more.
       this.#agents.clear();
