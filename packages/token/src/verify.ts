@@ -190,6 +190,15 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     return result;
   }
 
+  // The did:key of a segment's signer, when it can be known without trust (undefined otherwise: the
+  // steps that need the key say why it cannot be had).
+  function signerDid(id: string, index: number): string | undefined {
+    if (id.startsWith('did:key:')) return id;
+    const configured = index === 0 ? mapped.get(id) : undefined;
+    const key = configured ?? (isSelfCertifyingId(id) ? keyOfId(id) : undefined);
+    return key === undefined || key instanceof TokenError ? undefined : didKeyFromPublicKey(key.key);
+  }
+
   return {
     stats: () => ({ ...counters }),
     verify(token, call = {}) {
@@ -201,6 +210,25 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       const entries = raws.map((raw, i) => segments.get(cacheKey(raw, i)) ?? parseEntry(raw, i));
       const root = entries[0] as ChainEntry;
       const rootClaims = root.claims as TokenClaims;
+
+      // 2a. Key events, a lookup per segment before any trust or signature work: no segment signed
+      // by a revoked key, or by a key rotated away at or before the segment's iat. (A forged token
+      // naming a revoked key is refused as revoked: the revocation is public, the verdict the same.)
+      const keyState = typeof options.keyState === 'function' ? options.keyState() : options.keyState;
+      if (keyState !== undefined) {
+        for (let i = 0; i < entries.length; i++) {
+          const claims = (entries[i] as ChainEntry).claims;
+          const signer = signerDid(claims.iss, i);
+          const refusal = signer === undefined ? undefined : keyState.refusal(signer, claims.iat);
+          if (refusal !== undefined) {
+            const reason =
+              refusal === 'revoked'
+                ? 'is signed by a revoked key'
+                : 'is signed by a key rotated away before it was issued';
+            throw new TokenError('aip_key_revoked', `${segmentName(i)} ${reason}`, { link: i });
+          }
+        }
+      }
 
       // 2. Issuer trust.
       const issuerKey = rootKey(rootClaims.iss);
@@ -247,25 +275,6 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
           };
           if (options.isRevoked(query))
             throw new TokenError('aip_key_revoked', `${segmentName(i)} is revoked`, { link: i });
-        }
-      }
-
-      // 4b. Key events: no segment signed by a revoked key, or by a rotated-away key since its rotation.
-      const keyState = typeof options.keyState === 'function' ? options.keyState() : options.keyState;
-      if (keyState !== undefined) {
-        for (let i = 0; i < entries.length; i++) {
-          const claims = (entries[i] as ChainEntry).claims;
-          const signer = claims.iss.startsWith('did:key:')
-            ? claims.iss
-            : didKeyFromPublicKey(i === 0 ? issuerKey.key : holderKey(claims.iss, i).key);
-          const refusal = keyState.refusal(signer, claims.iat);
-          if (refusal !== undefined) {
-            const reason =
-              refusal === 'revoked'
-                ? 'is signed by a revoked key'
-                : 'is signed by a key rotated away before it was issued';
-            throw new TokenError('aip_key_revoked', `${segmentName(i)} ${reason}`, { link: i });
-          }
         }
       }
 

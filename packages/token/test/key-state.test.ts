@@ -67,6 +67,16 @@ describe('token verification honours the key-event state', () => {
     expect(err?.message).not.toContain(issuer.did);
   });
 
+  it('says the key is revoked before asking whether its issuer is trusted', () => {
+    const revoked = stateOf(createKeyRevocation(issuer, { now: NOW - 1 }));
+    expect(codeOf(() => verifyToken(tokenBy(issuer), { trustedKeys: [recovery.did], now: NOW }))).toBe(
+      'aip_issuer_untrusted',
+    );
+    expect(
+      codeOf(() => verifyToken(tokenBy(issuer), { trustedKeys: [recovery.did], now: NOW, keyState: revoked })),
+    ).toBe('aip_key_revoked');
+  });
+
   it('refuses a delegation link signed by a revoked holder, naming the link', () => {
     const root = issueToken(issuer, { sub: orchestrator.did, scope: ['tool:search'], maxDepth: 2, now: NOW - 10 });
     const chain = delegate(root, orchestrator, {
