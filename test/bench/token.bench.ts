@@ -92,7 +92,7 @@ export const tokenSuite: Suite = {
       next: (lineage[1] as Identity).publicKey,
       now: now - 1000,
     });
-    const events = [established];
+    const events: (InceptionEvent | RotationEvent)[] = [established];
     for (let k = 1; k <= 10; k++) {
       established = createRotation(lineage[k] as Identity, {
         established,
