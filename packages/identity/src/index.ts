@@ -13,6 +13,7 @@ export {
   verifyDetachedSignature,
 } from './detached.js';
 export { didKeyFromPublicKey, publicKeyFromDidKey } from './did-key.js';
+export { createDidWebKeys, type DidWebKeys, type DidWebKeysOptions } from './did-web.js';
 export {
   createSigner,
   type Ed25519Backend,

@@ -36,6 +36,13 @@ export interface TokenVerifierOptions {
   trustIssuer?: (issuer: string, publicKey: Uint8Array) => boolean;
   /** Keys of issuers that are not self-certifying, by issuer id (configuration implies trust). */
   issuerKeys?: Record<string, string>;
+  /**
+   * The key of an issuer that is not self-certifying and not in `issuerKeys`, looked up on every
+   * call (e.g. `keyOf` of `createDidWebKeys` in `@aip/identity`, for did:web issuers the caller
+   * resolved). Like `issuerKeys`, a key returned means the issuer is trusted: return keys only for
+   * issuers you chose. Must be fast and synchronous.
+   */
+  issuerKeyOf?: (issuer: string) => Uint8Array | undefined;
   /** This resource's identifier; a token with `aud` must name it. */
   audience?: string;
   /** Also reject tokens without `aud`. */
@@ -137,8 +144,13 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     const key = publicKeyFromId(id);
     mapped.set(issuer, { key, tag: keyTag(key) });
   }
-  if (trusted.size === 0 && mapped.size === 0 && options.trustIssuer === undefined) {
-    throw new TypeError('a token verifier needs trustedKeys, issuerKeys or trustIssuer');
+  if (
+    trusted.size === 0 &&
+    mapped.size === 0 &&
+    options.trustIssuer === undefined &&
+    options.issuerKeyOf === undefined
+  ) {
+    throw new TypeError('a token verifier needs trustedKeys, issuerKeys, issuerKeyOf or trustIssuer');
   }
   const tolerance = options.clockTolerance ?? DEFAULT_CLOCK_TOLERANCE;
   const segments = new BoundedMap<string, ChainEntry & { verifiedBy: string }>(options.cacheSize ?? 10_000);
@@ -162,7 +174,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   }
 
   function rootKey(issuer: string): { key: Uint8Array; tag: string } {
-    const configured = mapped.get(issuer);
+    const configured = mapped.get(issuer) ?? dynamicKey(issuer);
     if (configured !== undefined) return configured as { key: Uint8Array; tag: string };
     if (!isSelfCertifyingId(issuer)) {
       throw new TokenError('aip_identity_unresolvable', 'issuer is not self-certifying and has no configured key', {
@@ -190,11 +202,18 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     return result;
   }
 
+  // A key from issuerKeyOf, for an issuer that names none itself.
+  function dynamicKey(issuer: string): { key: Uint8Array; tag: string } | undefined {
+    if (options.issuerKeyOf === undefined || isSelfCertifyingId(issuer)) return undefined;
+    const key = options.issuerKeyOf(issuer);
+    return key instanceof Uint8Array && key.length === 32 ? { key, tag: keyTag(key) } : undefined;
+  }
+
   // The did:key of a segment's signer, when it can be known without trust (undefined otherwise: the
   // steps that need the key say why it cannot be had).
   function signerDid(id: string, index: number): string | undefined {
     if (id.startsWith('did:key:')) return id;
-    const configured = index === 0 ? mapped.get(id) : undefined;
+    const configured = index === 0 ? (mapped.get(id) ?? dynamicKey(id)) : undefined;
     const key = configured ?? (isSelfCertifyingId(id) ? keyOfId(id) : undefined);
     return key === undefined || key instanceof TokenError ? undefined : didKeyFromPublicKey(key.key);
   }
