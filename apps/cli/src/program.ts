@@ -11,6 +11,8 @@ type Register = (program: Command) => void;
 const COMMANDS: Record<string, () => Promise<Register>> = {
   init: async () => (await import('./commands/init.js')).registerInit,
   whoami: async () => (await import('./commands/whoami.js')).registerWhoami,
+  rotate: async () => (await import('./commands/rotate.js')).registerRotate,
+  identity: async () => (await import('./commands/identity.js')).registerIdentity,
   sign: async () => (await import('./commands/sign.js')).registerSign,
   verify: async () => (await import('./commands/verify.js')).registerVerify,
   did: async () => (await import('./commands/did.js')).registerDid,

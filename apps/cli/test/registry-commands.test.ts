@@ -233,3 +233,27 @@ describe('aip publish and aip sync', () => {
     expect(run.stdout).toMatch(/syncing \[#+\] 100% 2 objects/);
   });
 });
+
+describe('key events through a registry', () => {
+  it('publishes an identity lineage, and a syncing peer agrees with the registry on it', async () => {
+    const registry = await serve();
+    expect((await as('alice', ['rotate', '--json'])).code).toBe(0);
+    const published = JSON.parse((await as('alice', ['publish', registry.url, '--json'])).stdout);
+    expect(published.key_events).toEqual({ accepted: 2, duplicate: 0, rejected: 0 });
+    const response = await fetch(`${registry.url}/v1/agents/${encodeURIComponent(dids.alice as string)}/lineage`);
+    const served = (await response.json()) as {
+      root: string;
+      current: string;
+      next_committed: boolean;
+      keys: { did: string; status: string }[];
+    };
+    const sync = await as('bob', ['sync', registry.url, '--json']);
+    expect(JSON.parse(sync.stdout).keyEvents).toMatchObject({ accepted: 2, rejected: 0 });
+    const log = JSON.parse((await as('bob', ['identity', 'log', dids.alice as string, '--json'])).stdout);
+    expect(log).toMatchObject({ root: served.root, current: served.current, next_committed: served.next_committed });
+    expect(log.keys.map((k: { did: string; status: string }) => [k.did, k.status])).toEqual(
+      served.keys.map((k: { did: string; status: string }) => [k.did, k.status]),
+    );
+    expect(log.current).not.toBe(dids.alice);
+  });
+});

@@ -1,10 +1,11 @@
 // The parts of the proxy that follow its configuration and are rebuilt on SIGHUP: token
-// verification (trusted keys, audit policy), the revocation list and the trust gate. Building a
+// verification (trusted keys, audit policy), the revocation list, the trust gate and the key events. Building a
 // policy opens what it needs and fails — with an error naming the key — when it cannot, so a
 // reload with, say, an unusable trust store is refused and the running policy kept.
 import { createTokenVerifier, type TokenVerifier } from '@aip/token';
 import type { Clock } from './clock.js';
 import type { ProxyConfig } from './config/sections.js';
+import { type KeyEventSource, openKeyEventSource } from './key-event-source.js';
 import { createRevocationList, type RevocationList } from './revocation-list.js';
 import { openTrustGate, type TrustGate } from './trust-gate.js';
 
@@ -13,6 +14,8 @@ export interface Policy {
   verifier: TokenVerifier | undefined;
   revocations: RevocationList | undefined;
   gate: TrustGate | undefined;
+  /** Rotated and revoked keys (`[key_events] db`, else `[trust] db`). */
+  keyEvents: KeyEventSource | undefined;
   /** Releases what the policy opened (the trust store); on reload, only if the next policy did not keep it. */
   close(): void;
 }
@@ -40,6 +43,20 @@ export function buildPolicy(
       ? undefined
       : openTrustGate(config.trust, clock);
   const trustIssuer = gate === undefined ? undefined : (issuer: string) => gate.admits(issuer);
+  const keyEventsDb = config.key_events?.db ?? config.trust?.db;
+  const keepKeyEvents = previous?.policy.keyEvents !== undefined && previous.policy.keyEvents.db === keyEventsDb;
+  let keyEvents: KeyEventSource | undefined;
+  try {
+    keyEvents = keepKeyEvents
+      ? previous?.policy.keyEvents
+      : keyEventsDb === undefined
+        ? undefined
+        : openKeyEventSource(keyEventsDb, config.key_events === undefined ? 'trust.db' : 'key_events.db', clock);
+  } catch (err) {
+    // A refused policy leaves nothing open behind it.
+    if (gate !== previous?.policy.gate) gate?.close();
+    throw err;
+  }
   const verifier =
     config.proxy.trust_keys.length > 0 || trustIssuer !== undefined
       ? createTokenVerifier({
@@ -52,14 +69,17 @@ export function buildPolicy(
             enforce: config.audit.enforce,
           },
           ...(revocations === undefined ? {} : { isRevoked: (query) => revocations.isRevoked(query) }),
+          ...(keyEvents === undefined ? {} : { keyState: () => keyEvents.state() }),
         })
       : undefined;
   return {
     verifier,
     revocations,
     gate,
+    keyEvents,
     close() {
       gate?.close();
+      keyEvents?.close();
     },
   };
 }

@@ -19,6 +19,7 @@ import { openRegistryStore, type RegistryStore } from './registry-store.js';
 import { agentRoutes } from './routes/agents.js';
 import { feedRoutes } from './routes/feed.js';
 import { healthRoutes } from './routes/health.js';
+import { keyEventRoutes } from './routes/key-events.js';
 import { networkRoutes } from './routes/network.js';
 import { objectRoutes } from './routes/objects.js';
 import { observatoryRoutes } from './routes/observatory.js';
@@ -161,6 +162,7 @@ export function buildApp(options: RegistryOptions = {}): FastifyInstance {
   app.register(healthRoutes, { ctx });
   app.register(agentRoutes, { ctx });
   app.register(objectRoutes, { ctx });
+  app.register(keyEventRoutes, { ctx });
   app.register(trustRoutes, { ctx });
   app.register(feedRoutes, { ctx });
   app.register(networkRoutes, { ctx });

@@ -1,6 +1,6 @@
 // A small client of the registry API (what `aip publish` and `aip sync` use). The registry is not
 // trusted: its error codes and messages are checked and trimmed before anyone prints them.
-import { AipError } from '@aip/identity';
+import { AipError, type KeyEvent } from '@aip/identity';
 import type { Revocation, Vouch } from '@aip/trust';
 import type { Challenge } from './challenge-store.js';
 import { RegistryError } from './errors.js';
@@ -197,6 +197,46 @@ export class RegistryClient {
    */
   publishRevocation(revocation: Revocation): Promise<PublishOutcome> {
     return this.#publish('/v1/revocations', revocation);
+  }
+
+  /**
+   * Publishes a signed key event (DESIGN §11).
+   *
+   * @example
+   * ```ts
+   * await client.publishKeyEvent(createInception(me, { next: recovery.publicKey }));
+   * ```
+   */
+  publishKeyEvent(event: KeyEvent): Promise<PublishOutcome> {
+    return this.#publish('/v1/key-events', event);
+  }
+
+  /**
+   * One page of the registry's key events after the first `after` (nothing verified yet), or
+   * undefined when the registry predates key events (it answers 404).
+   *
+   * @example
+   * ```ts
+   * const page = await client.keyEvents(0, 1000);
+   * ```
+   */
+  async keyEvents(after: number, limit: number): Promise<{ events: unknown[]; next: number | null } | undefined> {
+    const query = new URLSearchParams({ after: String(after), limit: String(limit) });
+    const { status, json } = await this.#request('GET', `/v1/key-events?${query}`);
+    if (status === 404) return undefined;
+    if (status !== 200) {
+      const { code, message } = this.#errorOf(status, json);
+      throw new RegistryError(code === 'aip_rate_limited' ? 'aip_rate_limited' : 'aip_registry_unreachable', message);
+    }
+    const page = json as { events?: unknown; next?: unknown } | null;
+    const next = page?.next;
+    if (!Array.isArray(page?.events) || !(next === null || (Number.isSafeInteger(next) && (next as number) > after))) {
+      throw new RegistryError(
+        'aip_registry_unreachable',
+        'the registry sent something that is not a page of key events',
+      );
+    }
+    return { events: page.events, next: next as number | null };
   }
 
   /**

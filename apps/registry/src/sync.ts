@@ -8,6 +8,7 @@ import { RegistryError } from './errors.js';
 import { PROFILE_TYPE, verifyProfile } from './profile.js';
 import { RegistryClient, type RegistryClientOptions } from './registry-client.js';
 import type { RegistryStore } from './registry-store.js';
+import { type KeyEventSyncSummary, syncKeyEvents } from './sync-key-events.js';
 
 /** Progress after each stored batch. */
 export interface SyncProgress {
@@ -58,6 +59,8 @@ export interface SyncSummary {
   cursor: string;
   /** True when the saved cursor belonged to another database and the sync started over. */
   restarted: boolean;
+  /** The registry's key events (DESIGN §11), pulled after the feed; not counted above. */
+  keyEvents: KeyEventSyncSummary;
 }
 
 const MAX_ERRORS = 100;
@@ -94,6 +97,7 @@ export async function syncFromRegistry(
     errors: [],
     cursor: since,
     restarted: false,
+    keyEvents: { objects: 0, accepted: 0, duplicates: 0, rejected: 0, rejectedByCode: {} },
   };
   const reject = (object: number, code: string, message: string) => {
     summary.rejected++;
@@ -186,6 +190,7 @@ export async function syncFromRegistry(
   summary.errors.length = Math.min(summary.errors.length, MAX_ERRORS);
   settle(result.lines);
   if (pending.length > 0) save((pending[pending.length - 1] as [number, string])[1]);
+  summary.keyEvents = await syncKeyEvents(client, store, now);
   return summary;
 
   function mapError(error: ImportError) {

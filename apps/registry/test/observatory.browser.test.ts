@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createInception, createKeyRevocation, createRotation, generateIdentity, type Identity } from '@aip/identity';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningRegistry, startRegistry } from '../src/index.js';
@@ -116,6 +117,34 @@ describe.skipIf(!available)('Trust Observatory in headless Chromium', () => {
     // A platform claim is shown, and shown as what it is.
     expect(await agent.locator('.platform').textContent()).toBe('github/cartographer-agent self-asserted, unverified');
     expect(await page.getAttribute('[data-testid=graph]', 'data-selected')).toBe(did);
+  });
+
+  it("shows an agent's key lineage: a leaked key revoked by the recovery key, and its successor", async () => {
+    const cartographer = network.agents.get('cartographer') as Identity;
+    const recovery = generateIdentity();
+    const inception = createInception(cartographer, { next: recovery.publicKey, now: NOW - 300 });
+    const events = [
+      inception,
+      createKeyRevocation(recovery, { key: cartographer.did, reason: 'key leaked', now: NOW - 200 }),
+      createRotation(recovery, { established: inception, next: generateIdentity().publicKey, now: NOW - 100 }),
+    ];
+    for (const event of events) {
+      const res = await registry.app.inject({ method: 'POST', url: '/v1/key-events', payload: event });
+      expect(res.statusCode).toBe(201);
+    }
+    await page.fill('[data-testid=search]', 'carto');
+    await page.press('[data-testid=search]', 'Enter');
+    await page.locator('[data-testid=results] button').first().click();
+    const lineage = page.locator('[data-testid=lineage]');
+    await expect.poll(() => lineage.locator('li').count(), POLL).toBe(2);
+    const keys = lineage.locator('li');
+    expect(await keys.nth(0).getAttribute('data-status')).toBe('revoked');
+    expect(await keys.nth(0).getAttribute('title')).toBe(cartographer.did);
+    expect(await keys.nth(0).textContent()).toContain('key leaked');
+    expect(await keys.nth(1).getAttribute('data-status')).toBe('current');
+    expect(await keys.nth(1).getAttribute('title')).toBe(recovery.did);
+    expect(await lineage.locator('.next').textContent()).toContain('A next key is committed');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'observatory-lineage.png'), fullPage: true });
   });
 
   it('selects an agent by clicking it on the canvas', async () => {

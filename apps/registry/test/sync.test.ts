@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createInception, createRotation } from '@aip/identity';
 import { createRevocation, createVouch, openTrustEngine, vouchId } from '@aip/trust';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -67,6 +68,29 @@ describe('syncFromRegistry', () => {
     ).json();
     expect(offline).toEqual(online);
     expect(offline.path).toEqual([alice.did, bob.did, carol.did]);
+  });
+
+  it('pulls the key events too, re-verified, so the peer and the registry agree on a lineage', async () => {
+    const registry = await serve();
+    const client = new RegistryClient(registry.url);
+    const inception = createInception(alice, { next: bob.publicKey, now: NOW - 100 });
+    const rotation = createRotation(bob, { established: inception, next: carol.publicKey, now: NOW - 50 });
+    for (const event of [inception, rotation]) expect((await client.publishKeyEvent(event)).status).toBe('accepted');
+    expect((await client.publishKeyEvent(rotation)).status).toBe('duplicate');
+    const store = local();
+    const summary = await syncFromRegistry(store, registry.url, { now: NOW, workers: 0 });
+    expect(summary.keyEvents).toEqual({ objects: 2, accepted: 2, duplicates: 0, rejected: 0, rejectedByCode: {} });
+    expect((await syncFromRegistry(store, registry.url, { now: NOW, workers: 0 })).keyEvents).toMatchObject({
+      duplicates: 2,
+    });
+    const served = await (await fetch(`${registry.url}/v1/agents/${encodeURIComponent(alice.did)}/lineage`)).json();
+    const lineage = store.trust.keyState().lineage(alice.did);
+    expect(lineage).toMatchObject({
+      root: served.root,
+      current: served.current,
+      keys: served.keys.map((k: { did: string }) => k.did),
+    });
+    expect(lineage?.current).toBe(bob.did);
   });
 
   it('resumes from the saved cursor, page by page', async () => {
@@ -142,7 +166,13 @@ describe('syncFromRegistry', () => {
 
   it('reports a registry that does not speak the feed format, and stops on an endless empty feed', async () => {
     let body = 'not json';
-    const server = createServer((_req, res) => {
+    const server = createServer((req, res) => {
+      // A registry that predates key events: it has no such route, and the sync goes on without.
+      if (req.url?.startsWith('/v1/key-events') === true) {
+        res.writeHead(404, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { code: 'aip_not_found', message: 'no such route' } }));
+        return;
+      }
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(body);
     });
@@ -158,7 +188,11 @@ describe('syncFromRegistry', () => {
       code: 'aip_registry_unreachable',
     });
     body = JSON.stringify({ objects: [], next: 'x', more: true, remaining: 0 });
-    expect(await syncFromRegistry(store, url, { now: NOW, workers: 0 })).toMatchObject({ objects: 0, cursor: 'x' });
+    expect(await syncFromRegistry(store, url, { now: NOW, workers: 0 })).toMatchObject({
+      objects: 0,
+      cursor: 'x',
+      keyEvents: { objects: 0 },
+    });
     await expect(syncFromRegistry(store, 'http://127.0.0.1:1', { now: NOW, workers: 0 })).rejects.toMatchObject({
       code: 'aip_registry_unreachable',
     });

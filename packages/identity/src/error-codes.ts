@@ -19,6 +19,9 @@ const IDENTITY: Record<IdentityErrorCode, true> = {
   aip_keystore_unavailable: true,
   aip_passphrase_required: true,
   aip_passphrase_invalid: true,
+  aip_key_event_malformed: true,
+  aip_key_event_unauthorized: true,
+  aip_key_revoked: true,
 };
 
 /** The codes of `TokenError` (DESIGN §3). */
@@ -41,12 +44,14 @@ const TOKEN_ERROR_CODES = [
 
 /** The codes of `TrustError`. */
 const TRUST_ERROR_CODES = [
-  /** A line or value is not a JSON object of a known trust type (`aip-vouch/1`, `aip-revocation/1`). */
+  /** A line or value is not a JSON object of a known trust type (`aip-vouch/1`, `aip-revocation/1`, `aip-key-event/1`). */
   'aip_object_malformed',
   /** A vouch breaks its schema: unknown field, bad did, weight outside (0, 1], oversize. */
   'aip_vouch_malformed',
   /** A revocation breaks its schema. */
   'aip_revocation_malformed',
+  /** A key event (`aip-key-event/1`) breaks its schema. */
+  'aip_key_event_malformed',
   /** A scope the token grammar refuses (`isValidScope` of `@aip/token`). */
   'aip_scope_invalid',
   /** A voucher or subject is not an acceptable Ed25519 `did:key`. */

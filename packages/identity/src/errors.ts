@@ -53,7 +53,13 @@ export type IdentityErrorCode =
   /** The identity is encrypted and no passphrase was supplied. */
   | 'aip_passphrase_required'
   /** The passphrase does not decrypt the identity. */
-  | 'aip_passphrase_invalid';
+  | 'aip_passphrase_invalid'
+  /** A key event (`aip-key-event/1`) breaks its schema. */
+  | 'aip_key_event_malformed'
+  /** A key event is signed by a key without the authority (a rotation not by the committed next key). */
+  | 'aip_key_event_unauthorized'
+  /** The key was rotated away (for objects issued since) or revoked (for everything). */
+  | 'aip_key_revoked';
 
 /**
  * An identity-layer failure with a stable {@link IdentityErrorCode}.

@@ -31,6 +31,7 @@ export const HTTP_STATUS: Readonly<Record<WireErrorCode, number>> = {
   aip_signature_malformed: 400,
   aip_scope_invalid: 400,
   aip_key_invalid: 400,
+  aip_key_event_malformed: 400,
   // Credentials that do not authenticate (DESIGN §3): a token, a proof, or the signature that
   // authenticates a published object. A token for another audience is invalid here, not forbidden.
   aip_token_missing: 401,
@@ -50,6 +51,7 @@ export const HTTP_STATUS: Readonly<Record<WireErrorCode, number>> = {
   aip_depth_exceeded: 403,
   aip_holder_mismatch: 403,
   aip_revocation_unauthorized: 403,
+  aip_key_event_unauthorized: 403,
   aip_session_forbidden: 403,
   // Well-formed, authentic objects that are not valid now.
   aip_vouch_expired: 422,

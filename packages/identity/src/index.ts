@@ -13,6 +13,7 @@ export {
   verifyDetachedSignature,
 } from './detached.js';
 export { didKeyFromPublicKey, publicKeyFromDidKey } from './did-key.js';
+export { createDidWebKeys, type DidWebKeys, type DidWebKeysOptions } from './did-web.js';
 export {
   createSigner,
   type Ed25519Backend,
@@ -43,6 +44,32 @@ export {
   identityFromSecretKey,
 } from './identity.js';
 export { canonicalize } from './jcs.js';
+export {
+  createInception,
+  createKeyRevocation,
+  createRotation,
+  type InceptionEvent,
+  KEY_EVENT_TYPE,
+  type KeyEvent,
+  type KeyEventOptions,
+  type KeyRevocationEvent,
+  keyCommitment,
+  keyEventId,
+  MAX_KEY_EVENT_LENGTH,
+  MAX_REASON_LENGTH,
+  parseKeyEvent,
+  type RotationEvent,
+  type VerifiedKeyEvent,
+  verifyKeyEvent,
+} from './key-event.js';
+export {
+  computeKeyState,
+  type KeyEventState,
+  type KeyLineage,
+  type KeyRecord,
+  type KeyRefusal,
+  type KeyRevocationInfo,
+} from './key-event-state.js';
 export {
   didKeyFromId,
   identifiersOf,

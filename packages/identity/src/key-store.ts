@@ -16,6 +16,8 @@ import { DEFAULT_SCRYPT, open, parseSealed, type ScryptParams, seal } from './li
 import { assertPlatformClaim, isPlatformClaim } from './platform-claim.js';
 
 export const IDENTITY_FILE = 'identity.json';
+/** The file `aip init` writes the next (pre-rotated) key to, beside the identity (DESIGN §11). */
+export const RECOVERY_FILE = 'recovery.json';
 const FILE_TYPE = 'aip-identity/1';
 const MAX_FILE_SIZE = 64 * 1024;
 const MAX_NAME_LENGTH = 256;
@@ -24,6 +26,11 @@ const MAX_NAME_LENGTH = 256;
 export interface KeyStoreOptions {
   /** The AIP home directory; defaults to {@link defaultAipHome}. */
   home?: string;
+  /**
+   * The key file: a name inside `home` or an absolute path; default {@link IDENTITY_FILE}
+   * ({@link RECOVERY_FILE} holds the next key).
+   */
+  file?: string;
 }
 
 /** The public half of a stored identity: readable without the passphrase. */
@@ -55,7 +62,7 @@ export function defaultAipHome(env: Record<string, string | undefined> = process
 }
 
 function identityPath(options: KeyStoreOptions): string {
-  return path.join(options.home ?? defaultAipHome(), IDENTITY_FILE);
+  return path.resolve(options.home ?? defaultAipHome(), options.file ?? IDENTITY_FILE);
 }
 
 /**
@@ -86,6 +93,8 @@ export interface SaveIdentityOptions extends KeyStoreOptions {
   passphrase?: string;
   /** Replace an existing identity; the old file is kept as a timestamped backup. */
   force?: boolean;
+  /** A one-line instruction stored in the file for whoever finds it (a recovery file's "keep offline"). */
+  note?: string;
   /** Creation time (tests); defaults to the clock. */
   now?: Date;
   /** scrypt cost (tests may lower it); defaults to N = 2^17, r = 8, p = 1. */
@@ -114,8 +123,8 @@ export async function saveIdentity(
   const platform = options.platform ?? null;
   if (platform !== null) assertPlatformClaim(platform);
   const home = options.home ?? defaultAipHome();
-  const target = path.join(home, IDENTITY_FILE);
-  if (!options.force && (await identityExists({ home }))) throw exists(target);
+  const target = identityPath({ ...options, home });
+  if (!options.force && (await identityExists({ ...options, home }))) throw exists(target);
 
   const secret = exportSecretKey(identity);
   let secretKey: unknown;
@@ -134,12 +143,22 @@ export async function saveIdentity(
     public_key_multibase: identity.publicKeyMultibase,
     name,
     ...(platform === null ? {} : { platform }),
+    ...(options.note === undefined ? {} : { note: options.note }),
     created_at: (options.now ?? new Date()).toISOString(),
     secret_key: secretKey,
   };
 
   const data = `${JSON.stringify(file, null, 2)}\n`;
   await prepareHome(home);
+  // A key file outside the home (a recovery file on removable media): its folder is created 0700
+  // when missing, and an existing one is left as it is.
+  if (path.dirname(target) !== path.resolve(home)) {
+    try {
+      await fs.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
+    } catch (err) {
+      throw unavailable(`cannot prepare ${path.dirname(target)}`, err);
+    }
+  }
   // A save killed mid-write left its temp file (holding a key that was never reported as created).
   removeStaleTempFiles(target);
   if (!options.force) {
@@ -160,7 +179,11 @@ export async function saveIdentity(
     // The random part keeps concurrent replacements from ever choosing the same backup name.
     moved = await replaceFileKeepingOld(target, data, {
       mode: 0o600,
-      backupName: () => path.join(home, `identity-${stamp}-${randomBytes(4).toString('hex')}.json.bak`),
+      backupName: () =>
+        path.join(
+          path.dirname(target),
+          `${path.basename(target, '.json')}-${stamp}-${randomBytes(4).toString('hex')}.json.bak`,
+        ),
     });
   } catch (err) {
     throw unavailable(`cannot write ${target}`, err);

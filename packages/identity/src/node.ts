@@ -8,6 +8,7 @@ export {
   type KeyStoreOptions,
   type LoadIdentityOptions,
   loadIdentity,
+  RECOVERY_FILE,
   readIdentityInfo,
   type SaveIdentityOptions,
   type StoredIdentityInfo,

@@ -1,5 +1,11 @@
 // DID resolution through did-resolver + key-did-resolver, failures returned as data.
-import { type DIDResolutionResult, type DIDResolver, Resolver, type ResolverRegistry } from 'did-resolver';
+import {
+  type DIDDocument,
+  type DIDResolutionResult,
+  type DIDResolver,
+  Resolver,
+  type ResolverRegistry,
+} from 'did-resolver';
 import { IdentityError } from './errors.js';
 import { decodeMultibaseKey } from './lib/multikey.js';
 
@@ -67,7 +73,12 @@ export async function resolvePublicKey(did: string, resolver?: Resolver): Promis
   if (error !== undefined || result.didDocument === null) {
     throw new IdentityError('aip_identity_unresolvable', `cannot resolve DID (${error ?? 'no document'})`);
   }
-  for (const method of result.didDocument.verificationMethod ?? []) {
+  return publicKeyOfDocument(result.didDocument);
+}
+
+/** The first Ed25519 verification method of a DID document, under the strict key policy. */
+export function publicKeyOfDocument(document: DIDDocument): Uint8Array {
+  for (const method of document.verificationMethod ?? []) {
     if (method.type === 'Ed25519VerificationKey2018' && method.publicKeyBase58 !== undefined) {
       return decodeMultibaseKey(`z${method.publicKeyBase58}`, 'raw-or-multicodec');
     }

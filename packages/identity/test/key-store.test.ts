@@ -3,7 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { exportSecretKey, generateIdentity } from '../src/index.js';
-import { defaultAipHome, identityExists, loadIdentity, readIdentityInfo, saveIdentity } from '../src/node.js';
+import {
+  defaultAipHome,
+  identityExists,
+  loadIdentity,
+  RECOVERY_FILE,
+  readIdentityInfo,
+  saveIdentity,
+} from '../src/node.js';
 
 // Low scrypt cost keeps the suite fast; one test below uses the production default.
 const scrypt = { N: 2 ** 10, r: 8, p: 1 };
@@ -196,5 +203,36 @@ describe('key store', () => {
     const raw = await fs.readFile(path.join(home, 'identity.json'), 'utf8');
     expect(raw).not.toContain('hunter2');
     expect(raw).not.toContain(Buffer.from(exportSecretKey(agent)).toString('base64url'));
+  });
+});
+
+describe('key files other than identity.json (the recovery file)', () => {
+  it('keeps a second key in its own 0600 file, encrypted, with its note, never touching identity.json', async () => {
+    const working = generateIdentity();
+    const recovery = generateIdentity();
+    await saveIdentity(working, { home });
+    const note = 'Keep this file offline: it is the only key that can rotate or revoke your identity.';
+    const { path: file } = await saveIdentity(recovery, { home, file: RECOVERY_FILE, passphrase: 'pw', note, scrypt });
+    expect(file).toBe(path.join(home, RECOVERY_FILE));
+    if (posix) expect((await fs.stat(file)).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(await fs.readFile(file, 'utf8'))).toMatchObject({ did: recovery.did, note });
+    expect((await loadIdentity({ home, file: RECOVERY_FILE, passphrase: 'pw' })).identity.did).toBe(recovery.did);
+    expect((await loadIdentity({ home })).identity.did).toBe(working.did);
+    await expect(saveIdentity(generateIdentity(), { home, file: RECOVERY_FILE })).rejects.toMatchObject({
+      code: 'aip_identity_exists',
+    });
+  });
+
+  it('backs a replaced recovery file up under its own name', async () => {
+    await saveIdentity(generateIdentity(), { home, file: RECOVERY_FILE });
+    const { backupPath } = await saveIdentity(generateIdentity(), { home, file: RECOVERY_FILE, force: true });
+    expect(path.basename(backupPath ?? '')).toMatch(/^recovery-\d{8}T\d{6}Z-[0-9a-f]{8}\.json\.bak$/);
+  });
+
+  it('writes to an absolute path outside the home (removable media)', async () => {
+    const outside = path.join(path.dirname(home), 'usb', 'agent-recovery.json');
+    const recovery = generateIdentity();
+    await saveIdentity(recovery, { home, file: outside });
+    expect((await readIdentityInfo({ home, file: outside })).did).toBe(recovery.did);
   });
 });

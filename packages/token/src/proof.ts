@@ -1,7 +1,14 @@
 // Proofs of possession (`X-AIP-Proof`, typ aip-pop+jwt): the final holder signs each request,
 // bound to the token, the resource, the method, the path and the exact body (modeled on DPoP,
 // RFC 9449), so a stolen token alone is useless and a captured request cannot be replayed.
-import { encodeBase64Url, type Identity, sha256, verify as verifySignature } from '@aip/identity';
+import {
+  didKeyFromPublicKey,
+  encodeBase64Url,
+  type Identity,
+  type KeyEventState,
+  sha256,
+  verify as verifySignature,
+} from '@aip/identity';
 import { type ProofClaims, readProofClaims } from './claims.js';
 import { TokenError } from './errors.js';
 import { parseSegment, signingBytes, signSegment } from './lib/jws.js';
@@ -65,6 +72,11 @@ export interface CheckProofOptions extends ProofRequest {
   maxAge?: number;
   /** Seconds `iat` may lie in the future. Default 30. */
   clockTolerance?: number;
+  /**
+   * The key-event state (or a function returning it): a proof signed by a revoked key, or by a key
+   * rotated away at or before the proof's `iat`, is `aip_key_revoked`.
+   */
+  keyState?: KeyEventState | (() => KeyEventState | undefined);
 }
 
 /** Options of {@link verifyProof}. */
@@ -87,7 +99,8 @@ export interface CheckedProof {
  * body), its freshness and the holder's signature — everything but replay. The caller must claim
  * `replayKey` until `replayUntil` in a replay store before accepting the request (a verifier that
  * first decides whether the request is allowed at all claims only the ones it admits, so refused
- * requests cannot fill the store). Every failure is `TokenError` `aip_proof_invalid`.
+ * requests cannot fill the store). Every failure is `TokenError` `aip_proof_invalid`, but a holder key
+ * the key-event state refuses (`keyState`), which is `aip_key_revoked`.
  *
  * @example
  * ```ts
@@ -118,6 +131,14 @@ export function checkProof(proof: string | undefined, options: CheckProofOptions
   if (claims.iat < now - maxAge) throw invalid('proof is too old');
   if (!verifySignature(segment.signature, signingBytes(segment), options.holderKey)) {
     throw invalid('proof is not signed by the token holder');
+  }
+  const keyState = typeof options.keyState === 'function' ? options.keyState() : options.keyState;
+  const refusal = keyState?.refusal(didKeyFromPublicKey(options.holderKey), claims.iat);
+  if (refusal !== undefined) {
+    throw new TokenError(
+      'aip_key_revoked',
+      refusal === 'revoked' ? 'proof is signed by a revoked key' : 'proof is signed by a key rotated away',
+    );
   }
   return {
     claims,

@@ -1,7 +1,14 @@
 // Token and chain verification (DESIGN §3): structure, issuer trust, signatures (cached per
 // segment), the attenuation walk, audience and the operation's scopes, in that order, so the same
 // bad token always gets the same code.
-import { IdentityError, isSelfCertifyingId, publicKeyFromId, verify as verifySignature } from '@aip/identity';
+import {
+  didKeyFromPublicKey,
+  IdentityError,
+  isSelfCertifyingId,
+  type KeyEventState,
+  publicKeyFromId,
+  verify as verifySignature,
+} from '@aip/identity';
 import { type AuditPolicy, type AuditWarning, auditChain } from './audit.js';
 import type { LinkClaims, TokenClaims } from './claims.js';
 import { TokenError } from './errors.js';
@@ -29,6 +36,13 @@ export interface TokenVerifierOptions {
   trustIssuer?: (issuer: string, publicKey: Uint8Array) => boolean;
   /** Keys of issuers that are not self-certifying, by issuer id (configuration implies trust). */
   issuerKeys?: Record<string, string>;
+  /**
+   * The key of an issuer that is not self-certifying and not in `issuerKeys`, looked up on every
+   * call (e.g. `keyOf` of `createDidWebKeys` in `@aip/identity`, for did:web issuers the caller
+   * resolved). Like `issuerKeys`, a key returned means the issuer is trusted: return keys only for
+   * issuers you chose. Must be fast and synchronous.
+   */
+  issuerKeyOf?: (issuer: string) => Uint8Array | undefined;
   /** This resource's identifier; a token with `aud` must name it. */
   audience?: string;
   /** Also reject tokens without `aud`. */
@@ -37,6 +51,12 @@ export interface TokenVerifierOptions {
   clockTolerance?: number;
   /** True when a segment (or its signer) is revoked. */
   isRevoked?: (query: RevocationQuery) => boolean;
+  /**
+   * The key-event state (`computeKeyState` of `@aip/identity`), or a function returning the current
+   * one (read on every call, so a reload applies without a new verifier). A segment signed by a
+   * revoked key, or by a key rotated away at or before the segment's `iat`, is `aip_key_revoked`.
+   */
+  keyState?: KeyEventState | (() => KeyEventState | undefined);
   /** Audit thresholds and enforcement. */
   audit?: AuditPolicy;
   /** Verified segments kept (by their exact bytes) so a chain seen again costs no signature check. Default 10 000. */
@@ -124,8 +144,13 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     const key = publicKeyFromId(id);
     mapped.set(issuer, { key, tag: keyTag(key) });
   }
-  if (trusted.size === 0 && mapped.size === 0 && options.trustIssuer === undefined) {
-    throw new TypeError('a token verifier needs trustedKeys, issuerKeys or trustIssuer');
+  if (
+    trusted.size === 0 &&
+    mapped.size === 0 &&
+    options.trustIssuer === undefined &&
+    options.issuerKeyOf === undefined
+  ) {
+    throw new TypeError('a token verifier needs trustedKeys, issuerKeys, issuerKeyOf or trustIssuer');
   }
   const tolerance = options.clockTolerance ?? DEFAULT_CLOCK_TOLERANCE;
   const segments = new BoundedMap<string, ChainEntry & { verifiedBy: string }>(options.cacheSize ?? 10_000);
@@ -149,7 +174,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   }
 
   function rootKey(issuer: string): { key: Uint8Array; tag: string } {
-    const configured = mapped.get(issuer);
+    const configured = mapped.get(issuer) ?? dynamicKey(issuer);
     if (configured !== undefined) return configured as { key: Uint8Array; tag: string };
     if (!isSelfCertifyingId(issuer)) {
       throw new TokenError('aip_identity_unresolvable', 'issuer is not self-certifying and has no configured key', {
@@ -177,6 +202,22 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     return result;
   }
 
+  // A key from issuerKeyOf, for an issuer that names none itself.
+  function dynamicKey(issuer: string): { key: Uint8Array; tag: string } | undefined {
+    if (options.issuerKeyOf === undefined || isSelfCertifyingId(issuer)) return undefined;
+    const key = options.issuerKeyOf(issuer);
+    return key instanceof Uint8Array && key.length === 32 ? { key, tag: keyTag(key) } : undefined;
+  }
+
+  // The did:key of a segment's signer, when it can be known without trust (undefined otherwise: the
+  // steps that need the key say why it cannot be had).
+  function signerDid(id: string, index: number): string | undefined {
+    if (id.startsWith('did:key:')) return id;
+    const configured = index === 0 ? (mapped.get(id) ?? dynamicKey(id)) : undefined;
+    const key = configured ?? (isSelfCertifyingId(id) ? keyOfId(id) : undefined);
+    return key === undefined || key instanceof TokenError ? undefined : didKeyFromPublicKey(key.key);
+  }
+
   return {
     stats: () => ({ ...counters }),
     verify(token, call = {}) {
@@ -188,6 +229,25 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       const entries = raws.map((raw, i) => segments.get(cacheKey(raw, i)) ?? parseEntry(raw, i));
       const root = entries[0] as ChainEntry;
       const rootClaims = root.claims as TokenClaims;
+
+      // 2a. Key events, a lookup per segment before any trust or signature work: no segment signed
+      // by a revoked key, or by a key rotated away at or before the segment's iat. (A forged token
+      // naming a revoked key is refused as revoked: the revocation is public, the verdict the same.)
+      const keyState = typeof options.keyState === 'function' ? options.keyState() : options.keyState;
+      if (keyState !== undefined) {
+        for (let i = 0; i < entries.length; i++) {
+          const claims = (entries[i] as ChainEntry).claims;
+          const signer = signerDid(claims.iss, i);
+          const refusal = signer === undefined ? undefined : keyState.refusal(signer, claims.iat);
+          if (refusal !== undefined) {
+            const reason =
+              refusal === 'revoked'
+                ? 'is signed by a revoked key'
+                : 'is signed by a key rotated away before it was issued';
+            throw new TokenError('aip_key_revoked', `${segmentName(i)} ${reason}`, { link: i });
+          }
+        }
+      }
 
       // 2. Issuer trust.
       const issuerKey = rootKey(rootClaims.iss);

@@ -1,5 +1,6 @@
 // The trust engine (DESIGN §4): personalised path trust T, corroboration k and the evidence path,
 // answered from the in-memory index and kept in step with the store before every query.
+import type { KeyEventState } from '@aip/identity';
 import { removeStaleTempFiles } from '@aip/identity/node';
 import { coveringPatterns } from '@aip/token';
 import type Database from 'better-sqlite3';
@@ -8,7 +9,7 @@ import { TrustError } from './errors.js';
 import { currentTime } from './lib/clock.js';
 import { countDisjointChains } from './lib/corroboration.js';
 import type { GraphLayer } from './lib/graph-layer.js';
-import { HOP_DAMPING, SearchSpace } from './lib/path-search.js';
+import { HOP_DAMPING, type KeyContraction, SearchSpace } from './lib/path-search.js';
 import { TrustIndex } from './lib/trust-index.js';
 import type { TrustStore } from './store.js';
 
@@ -26,7 +27,10 @@ export interface TrustResult {
   corroboration: number;
   /** Vouches on the evidence path. */
   hops: number;
-  /** The DIDs from root to target inclusive; empty when no chain exists. */
+  /**
+   * The DIDs from root to target inclusive; empty when no chain exists. An agent whose key was
+   * rotated appears as its current key (DESIGN §11), whichever of its keys the vouch named.
+   */
   path: string[];
 }
 
@@ -65,6 +69,18 @@ export interface TrustIndexStats {
   loadedFrom: 'snapshot' | 'rebuilt';
 }
 
+/** The key-event state as the engine applies it to its index. */
+interface EngineKeys {
+  state: KeyEventState;
+  /** The index's node bound it was computed at. */
+  bound: number;
+  contraction: KeyContraction | undefined;
+  /** Representative node -> the current key of its lineage (what a path shows). */
+  shownAs: Map<number, string>;
+  /** Lineage root -> its representative node. */
+  nodeOfLineage: Map<string, number>;
+}
+
 const NO_PATH: TrustResult = Object.freeze({ score: 0, corroboration: 0, hops: 0, path: [] }) as TrustResult;
 
 /**
@@ -92,6 +108,7 @@ export class TrustEngine {
   readonly #agents = new Map<string, number>();
   readonly #dids = new Map<number, string>();
   readonly #scopes = new Map<string, number>();
+  #keyNodes: EngineKeys | undefined;
   #seenLocal: number;
   #seenData: number;
   #compaction: NodeJS.Immediate | undefined;
@@ -151,10 +168,18 @@ export class TrustEngine {
     const { result, nodes, scopes, now } = this.#query(target, options);
     const vouches: TrustPathResult['vouches'] = [];
     const json = JSON.stringify(scopes);
+    const members = this.#keyNodes?.contraction?.members;
+    const keysOf = (node: number) => members?.get(node) ?? [node];
     for (let i = 0; i + 1 < nodes.length; i++) {
-      const row = this.#sql.hopVouch.get(nodes[i], nodes[i + 1], now, json) as
-        | { id: string; weight: number; scope: string }
-        | undefined;
+      // A hop into or out of a lineage may be a vouch by or for any of its keys: the strongest.
+      let row: { id: string; weight: number; scope: string } | undefined;
+      for (const voucher of keysOf(nodes[i] as number)) {
+        if (this.#keyNodes?.contraction?.silenced.has(voucher) === true) continue;
+        for (const subject of keysOf(nodes[i + 1] as number)) {
+          const found = this.#sql.hopVouch.get(voucher, subject, now, json) as typeof row;
+          if (found !== undefined && (row === undefined || found.weight > row.weight)) row = found;
+        }
+      }
       if (row === undefined) continue;
       vouches.push({
         id: row.id,
@@ -182,19 +207,72 @@ export class TrustEngine {
     if (options.from === target)
       return { result: { score: 1, corroboration: 0, hops: 0, path: [target] }, nodes: [], scopes, now };
     this.refresh();
-    const root = this.#agent(options.from);
-    const goal = this.#agent(target);
     const layers = this.#layers(scopes);
-    if (root === undefined || goal === undefined || layers.length === 0)
-      return { result: NO_PATH, nodes: [], scopes, now };
-    const input = { layers, tieKeys: this.#index.tieKeys, root, target: goal, now, maxHops: MAX_HOPS };
+    if (layers.length === 0) return { result: NO_PATH, nodes: [], scopes, now };
+    // Key events (DESIGN §11): a revoked key is trusted for nothing; a lineage is one node, so
+    // vouches for any of its keys count for its current key, and a revoked key's vouches for nothing.
+    const keys = this.#keys();
+    if (keys.state.key(target)?.revoked !== undefined) return { result: NO_PATH, nodes: [], scopes, now };
+    const goal = this.#node(target, keys);
+    const start = this.#node(options.from, keys);
+    if (goal === undefined || start === undefined) return { result: NO_PATH, nodes: [], scopes, now };
+    if (goal === start)
+      return { result: { score: 1, corroboration: 0, hops: 0, path: [target] }, nodes: [], scopes, now };
+    const input = {
+      layers,
+      tieKeys: this.#index.tieKeys,
+      root: start,
+      target: goal,
+      now,
+      maxHops: MAX_HOPS,
+      ...(keys.contraction === undefined ? {} : { keys: keys.contraction }),
+    };
     this.#space.clearBlocked(input.tieKeys.length);
     const hit = this.#space.search({ ...input, mode: 'best' });
     if (hit === undefined) return { result: NO_PATH, nodes: [], scopes, now };
     const corroboration = cap === 0 ? 0 : countDisjointChains(this.#space, input, cap);
-    const path = hit.path.map((node) => this.didOf(node));
+    const path = hit.path.map((node) => keys.shownAs.get(node) ?? this.didOf(node));
+    path[0] = options.from;
+    path[path.length - 1] = target;
     const score = Math.round((hit.product / HOP_DAMPING) * 1e6) / 1e6;
     return { result: { score, corroboration, hops: hit.path.length - 1, path }, nodes: hit.path, scopes, now };
+  }
+
+  /** The search node of `did`: its lineage's representative when it has one. */
+  #node(did: string, keys: EngineKeys): number | undefined {
+    const node = this.#agent(did) ?? keys.nodeOfLineage.get(keys.state.lineage(did)?.root ?? '');
+    return node === undefined ? undefined : (keys.contraction?.alias.get(node) ?? node);
+  }
+
+  // The key-event state and its lineages contracted over the index's nodes, computed again after a
+  // commit (a new agent may give a lineage its first node).
+  #keys(): EngineKeys {
+    const state = this.#store.keyState();
+    const bound = this.#index.nodeBound;
+    if (this.#keyNodes?.state === state && this.#keyNodes.bound === bound) return this.#keyNodes;
+    const alias = new Map<number, number>();
+    const members = new Map<number, number[]>();
+    const silenced = new Set<number>();
+    const shownAs = new Map<number, string>();
+    const nodeOfLineage = new Map<string, number>();
+    for (const lineage of state.lineages()) {
+      const nodes = lineage.keys.map((did) => this.#agent(did)).filter((n): n is number => n !== undefined);
+      // The current key's node represents the lineage; before it has one, the latest key that has.
+      const representative = this.#agent(lineage.current) ?? nodes[nodes.length - 1];
+      if (representative === undefined) continue;
+      nodeOfLineage.set(lineage.root, representative);
+      shownAs.set(representative, lineage.current);
+      if (nodes.length < 2 && nodes[0] === representative) continue;
+      for (const node of nodes) alias.set(node, representative);
+      members.set(representative, nodes);
+    }
+    for (const did of state.revokedKeys()) {
+      const node = this.#agent(did);
+      if (node !== undefined) silenced.add(node);
+    }
+    const contraction = alias.size === 0 && silenced.size === 0 ? undefined : { alias, members, silenced };
+    this.#keyNodes = { state, bound, contraction, shownAs, nodeOfLineage };
+    return this.#keyNodes;
   }
 
   #agent(did: string): number | undefined {

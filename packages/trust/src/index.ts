@@ -35,6 +35,7 @@ export {
   importJsonl,
   importJsonlFile,
 } from './import.js';
+export { verifyKeyEventObject } from './key-event-object.js';
 export { canonicalWithId, isObjectId } from './object-id.js';
 export {
   base64UrlMember,

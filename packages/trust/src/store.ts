@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { sha256 } from '@aip/identity';
+import { computeKeyState, type KeyEvent, type KeyEventState, sha256, type VerifiedKeyEvent } from '@aip/identity';
 import { defaultAipHome } from '@aip/identity/node';
 import { isValidScope } from '@aip/token';
 import Database from 'better-sqlite3';
@@ -44,9 +44,9 @@ export interface TrustStoreOptions {
 
 /** What happened to one object handed to the store. */
 export type AddOutcome =
-  | { status: 'accepted'; kind: 'vouch' | 'revocation'; id: string }
-  | { status: 'duplicate'; kind: 'vouch' | 'revocation'; id: string }
-  | { status: 'rejected'; kind: 'vouch' | 'revocation'; id: string; code: TrustErrorCode; message: string };
+  | { status: 'accepted'; kind: VerifiedObject['kind']; id: string }
+  | { status: 'duplicate'; kind: VerifiedObject['kind']; id: string }
+  | { status: 'rejected'; kind: VerifiedObject['kind']; id: string; code: TrustErrorCode; message: string };
 
 /** A stored revocation. */
 export interface StoredRevocation {
@@ -114,6 +114,8 @@ export class TrustStore {
   readonly #scopes = new Map<string, number>();
   #localVersion = 0;
   readonly #sql;
+  readonly #keyEventsSql: ReturnType<typeof prepareKeyEvents> | undefined;
+  #keyState: { version: string; state: KeyEventState } | undefined;
 
   constructor(options: TrustStoreOptions = {}) {
     this.path = options.path ?? path.join(options.home ?? defaultAipHome(), TRUST_DB_FILE);
@@ -156,6 +158,11 @@ export class TrustStore {
       throw storeOpenFailure(this.path, err, { driverLoaded, readonly });
     }
     this.#sql = prepare(this.#db);
+    const hasKeyEvents = this.#db
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'key_events'")
+      .pluck()
+      .get();
+    this.#keyEventsSql = hasKeyEvents === undefined ? undefined : prepareKeyEvents(this.#db);
   }
 
   #ensureDirectory(): void {
@@ -262,9 +269,20 @@ export class TrustStore {
     if (objects.length === 0) return [];
     let outcomes: AddOutcome[];
     try {
-      outcomes = this.#db.transaction(() =>
-        objects.map((object) => (object.kind === 'vouch' ? this.#addVouch(object) : this.#addRevocation(object))),
-      )();
+      // IMMEDIATE: the write lock is taken (waiting up to busy_timeout) before the first read. A
+      // deferred transaction that reads and then writes fails at once with "database is locked"
+      // when another connection committed in between, which the busy timeout cannot help.
+      outcomes = this.#db
+        .transaction(() =>
+          objects.map((object) =>
+            object.kind === 'vouch'
+              ? this.#addVouch(object)
+              : object.kind === 'revocation'
+                ? this.#addRevocation(object)
+                : this.#addKeyEvent(object),
+          ),
+        )
+        .immediate();
     } catch (err) {
       // Ids cached inside the rolled-back transaction may not exist any more.
       this.#agents.clear();
@@ -322,6 +340,51 @@ export class TrustStore {
     return { status: 'accepted', kind: 'revocation', id };
   }
 
+  #addKeyEvent(object: VerifiedKeyEvent): AddOutcome {
+    const { id } = object;
+    const sql = this.#keyEventsSql;
+    if (sql === undefined) throw new TrustError('aip_store_unavailable', `${this.path} is open read-only`);
+    if (sql.seq.get(id) !== undefined) return { status: 'duplicate', kind: 'key-event', id };
+    sql.insert.run(id, object.signerCommitment, object.canonical);
+    return { status: 'accepted', kind: 'key-event', id };
+  }
+
+  /**
+   * Every stored key event (each was verified before it was stored), in arrival order.
+   *
+   * @example
+   * ```ts
+   * const lineage = computeKeyState(store.keyEvents()).lineage(did);
+   * ```
+   */
+  keyEvents(): VerifiedKeyEvent[] {
+    const rows = (this.#keyEventsSql?.all.all() ?? []) as { id: string; signer_commitment: string; object: string }[];
+    return rows.map((r) => ({
+      id: r.id,
+      event: JSON.parse(r.object) as KeyEvent,
+      canonical: r.object,
+      signerCommitment: r.signer_commitment,
+    }));
+  }
+
+  /**
+   * The key-event state of the stored key events (`computeKeyState` of `@aip/identity`), computed
+   * again only after a commit (by any connection): what the engine, the proxy and `aip identity log`
+   * read.
+   *
+   * @example
+   * ```ts
+   * if (store.keyState().refusal(issuer, iat) !== undefined) refuse();
+   * ```
+   */
+  keyState(): KeyEventState {
+    const version = this.version;
+    if (this.#keyState?.version !== version) {
+      this.#keyState = { version, state: computeKeyState(this.keyEvents()) };
+    }
+    return this.#keyState.state;
+  }
+
   #agent(did: string): number {
     let idx = this.#agents.get(did);
     if (idx === undefined) {
@@ -374,8 +437,8 @@ export class TrustStore {
   }
 
   /**
-   * Every stored signed object as canonical JSON text, vouches first then revocations, each in
-   * arrival order: the lines of a JSONL export, replayable into any store.
+   * Every stored signed object as canonical JSON text, key events first, then vouches, then
+   * revocations, each in arrival order: the lines of a JSONL export, replayable into any store.
    *
    * @example
    * ```ts
@@ -383,6 +446,7 @@ export class TrustStore {
    * ```
    */
   *exportLines(): Generator<string> {
+    for (const row of this.#keyEventsSql?.all.iterate() ?? []) yield (row as { object: string }).object;
     for (const row of this.#sql.allVouches.iterate()) yield row as string;
     for (const row of this.#sql.allRevocations.iterate()) yield row as string;
   }
@@ -470,6 +534,14 @@ function prepare(db: Database.Database) {
     vouchesInScopes: db.prepare(
       'SELECT scope, count(*) AS n FROM vouches WHERE scope IN (SELECT value FROM json_each(?)) GROUP BY scope',
     ),
+  };
+}
+
+function prepareKeyEvents(db: Database.Database) {
+  return {
+    seq: db.prepare('SELECT seq FROM key_events WHERE id = ?').pluck(),
+    insert: db.prepare('INSERT INTO key_events (id, signer_commitment, object) VALUES (?, ?, ?)'),
+    all: db.prepare('SELECT id, signer_commitment, object FROM key_events ORDER BY seq'),
   };
 }
 

@@ -1,20 +1,25 @@
-// Either kind of signed trust object, parsed from a JSONL line and verified: the unit of import,
-// export, sync and the verification pool.
-import type { Ed25519Options } from '@aip/identity';
+// Any kind of signed trust object (vouch, revocation, key event), parsed from a JSONL line and
+// verified: the unit of import, export, sync and the verification pool.
+import { type Ed25519Options, KEY_EVENT_TYPE, type VerifiedKeyEvent } from '@aip/identity';
 import type { ClockOptions } from './clock-options.js';
 import { TrustError } from './errors.js';
+import { verifyKeyEventObject } from './key-event-object.js';
 import { REVOCATION_TYPE, type VerifiedRevocation, verifyRevocation } from './revocation.js';
 import { type VerifiedVouch, VOUCH_TYPE, verifyVouch } from './vouch.js';
 
 /** The longest JSONL line accepted, in bytes (a maximal vouch is under 2 KiB). */
 export const MAX_LINE_BYTES = 8192;
 
-/** A verified vouch or revocation. */
-export type VerifiedObject = ({ kind: 'vouch' } & VerifiedVouch) | ({ kind: 'revocation' } & VerifiedRevocation);
+/** A verified vouch, revocation or key event. */
+export type VerifiedObject =
+  | ({ kind: 'vouch' } & VerifiedVouch)
+  | ({ kind: 'revocation' } & VerifiedRevocation)
+  | ({ kind: 'key-event' } & VerifiedKeyEvent);
 
 /**
  * Verifies one signed trust object, dispatching on `type`. Throws `TrustError`
- * (`aip_object_malformed` for an unknown type, else the codes of `verifyVouch` / `verifyRevocation`).
+ * (`aip_object_malformed` for an unknown type, else the codes of `verifyVouch` / `verifyRevocation` /
+ * `verifyKeyEventObject`).
  *
  * @example
  * ```ts
@@ -26,9 +31,10 @@ export function verifyTrustObject(value: unknown, options: ClockOptions & Ed2551
   const type = typeof value === 'object' && value !== null ? (value as { type?: unknown }).type : undefined;
   if (type === VOUCH_TYPE) return { kind: 'vouch', ...verifyVouch(value, options) };
   if (type === REVOCATION_TYPE) return { kind: 'revocation', ...verifyRevocation(value, options) };
+  if (type === KEY_EVENT_TYPE) return { kind: 'key-event', ...verifyKeyEventObject(value, options) };
   throw new TrustError(
     'aip_object_malformed',
-    `not a trust object (type must be "${VOUCH_TYPE}" or "${REVOCATION_TYPE}")`,
+    `not a trust object (type must be "${VOUCH_TYPE}", "${REVOCATION_TYPE}" or "${KEY_EVENT_TYPE}")`,
   );
 }
 

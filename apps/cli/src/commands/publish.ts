@@ -1,5 +1,7 @@
 // `aip publish URL`: push the local identity's signed profile (proving key possession through a
 // challenge-response), and its vouches and revocations from the local trust store, to a registry.
+
+import type { KeyEvent } from '@aip/identity';
 import type { Profile, PublishOutcome } from '@aip/registry';
 import type { Revocation, Vouch } from '@aip/trust';
 import type { Command } from 'commander';
@@ -62,11 +64,19 @@ async function publish(options: PublishOptions & OutputOptions, url?: string): P
   const vouches: Vouch[] = [];
   const revocations: Revocation[] = [];
   const expired = new Set<string>();
+  const keyEvents: KeyEvent[] = [];
   const store = openLocalStore(options);
   try {
+    // The key events of this identity's lineage (DESIGN §11): its inception, rotations, revocations.
+    const lineage = store.keyState().lineage(info.did)?.keys ?? [info.did];
+    for (const { event } of store.keyEvents()) {
+      if (lineage.includes(event.key) || (event.event === 'rotation' && lineage.includes(event.prior))) {
+        keyEvents.push(event);
+      }
+    }
     for (const line of store.exportLines()) {
-      const object = JSON.parse(line) as Vouch | Revocation;
-      if (object.voucher !== info.did) continue;
+      const object = JSON.parse(line) as Vouch | Revocation | KeyEvent;
+      if (object.type === 'aip-key-event/1' || object.voucher !== info.did) continue;
       if (object.type === 'aip-revocation/1') {
         if (!expired.has(object.vouch)) revocations.push(object);
       } else if (object.exp !== undefined && object.exp <= now) expired.add(vouchId(object));
@@ -106,6 +116,9 @@ async function publish(options: PublishOptions & OutputOptions, url?: string): P
       profile = { status: outcome.status, id };
     }
   }
+  // Key events first: a verifier learns a key was rotated or revoked before anything else it signed.
+  const keyEventTally: Tally = { accepted: 0, duplicate: 0, rejected: 0 };
+  for (const event of keyEvents) count(keyEventTally, 'key event', await client.publishKeyEvent(event));
   const vouchTally: Tally = { accepted: 0, duplicate: 0, rejected: 0 };
   for (const vouch of vouches) count(vouchTally, 'vouch', await client.publishVouch(vouch));
   const revocationTally: Tally = { accepted: 0, duplicate: 0, rejected: 0 };
@@ -118,6 +131,7 @@ async function publish(options: PublishOptions & OutputOptions, url?: string): P
     profile,
     vouches: vouchTally,
     revocations: revocationTally,
+    key_events: keyEventTally,
     expired: expired.size,
     errors,
   };
@@ -129,6 +143,7 @@ async function publish(options: PublishOptions & OutputOptions, url?: string): P
       `  profile:     ${profile.status}`,
       line('vouches    ', vouchTally),
       line('revocations', revocationTally),
+      line('key events ', keyEventTally),
       ...(expired.size > 0 ? [`  ${expired.size} expired vouch(es) not sent`] : []),
       ...errors.map((e) => `  refused ${e.kind}: ${e.code}: ${e.message}`),
     ].join('\n'),

@@ -68,9 +68,13 @@ async function sync(options: SyncOptions & OutputOptions, url?: string): Promise
           : []),
         ...Object.entries(summary.rejectedByCode).map(([code, count]) => `  ${code}: ${count}`),
         ...summary.errors.map((e) => `  object ${e.object}: ${e.code}: ${e.message}`),
+        `  key events: ${summary.keyEvents.accepted} new, ${summary.keyEvents.duplicates} already known${
+          summary.keyEvents.rejected > 0 ? `, ${summary.keyEvents.rejected} refused` : ''
+        }`,
+        ...Object.entries(summary.keyEvents.rejectedByCode).map(([code, count]) => `  key events ${code}: ${count}`),
       ].join('\n'),
     );
-    return summary.rejected === 0 ? EXIT_OK : EXIT_NEGATIVE;
+    return summary.rejected === 0 && summary.keyEvents.rejected === 0 ? EXIT_OK : EXIT_NEGATIVE;
   } finally {
     bar.finish();
     store.close();

@@ -242,6 +242,17 @@ export const SECTIONS = {
       }),
     },
   }),
+  key_events: section({
+    optional: true,
+    reload: true,
+    doc: 'rotated and revoked keys (DESIGN §11); without it, the key events of [trust] db are used',
+    keys: {
+      db: required(text, {
+        reload: true,
+        doc: 'an @aip/trust store holding key events (aip init, aip rotate, aip identity revoke, aip sync)',
+      }),
+    },
+  }),
   revocation: section({
     optional: true,
     reload: true,

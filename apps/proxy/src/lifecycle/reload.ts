@@ -1,7 +1,7 @@
 // SIGHUP: the new configuration applied where the table allows it (config/reload.ts), a new policy
-// built next to the running one — so a reload whose trust store or revocation list is unusable
-// throws and changes nothing — then swapped in; what the old policy opened is released unless the
-// new one kept it.
+// built next to the running one — so a reload whose trust store, key events or revocation list is
+// unusable throws and changes nothing — then swapped in; what the old policy opened is released
+// unless the new one kept it.
 
 import type { Clock } from '../clock.js';
 import { planReload } from '../config/reload.js';
@@ -28,7 +28,8 @@ export function reloadProxy(
   const previous = state.policy;
   state.config = plan.config;
   state.policy = policy;
-  if (previous.gate !== policy.gate) previous.close();
+  if (previous.gate !== policy.gate) previous.gate?.close();
+  if (previous.keyEvents !== policy.keyEvents) previous.keyEvents?.close();
   logger.setLevel?.(plan.config.logging.level);
   logger.info('configuration reloaded', plan.restart.length === 0 ? {} : { restart_to_apply: plan.restart });
   return plan.restart;

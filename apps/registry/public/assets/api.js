@@ -38,5 +38,6 @@ export const api = {
   graph: ({ scope, center, limit = 150 } = {}) => getJson('/v1/graph', { scope, center, limit }),
   search: (q, limit = 20) => getJson('/v1/agents', { q, limit }),
   agent: (did) => getJson(`/v1/agents/${encodeURIComponent(did)}`, { limit: 50 }),
+  lineage: (did) => getJson(`/v1/agents/${encodeURIComponent(did)}/lineage`),
   path: (from, to, scope) => getJson('/v1/trust/path', { from, to, scope }),
 };

@@ -4,6 +4,7 @@ import { api } from './api.js';
 import { drawGrowth } from './charts.js';
 import { displayName, el, fill, formatCount, formatScore, shortDid } from './dom.js';
 import { GraphView } from './graph-view.js';
+import { lineageView } from './lineage.js';
 
 const $ = (id) => document.getElementById(id);
 const names = new Map();
@@ -115,7 +116,7 @@ async function showAgent(did) {
   card.hidden = false;
   fill(box, el('p', { class: 'empty' }, 'Loading…'));
   try {
-    const agent = await api.agent(did);
+    const [agent, lineage] = await Promise.all([api.agent(did), api.lineage(did).catch(() => null)]);
     currentAgent = agent;
     remember([agent]);
     fill(
@@ -151,6 +152,7 @@ async function showAgent(did) {
             : el('span', { class: 'pill' }, 'signed profile ✓'),
           agent.withheld > 0 ? el('span', { class: 'pill' }, `${agent.withheld} withheld: no longer verify`) : null,
         ),
+        lineageView(lineage),
         el('h3', {}, 'Vouches received'),
         vouchList(agent.vouches_received, 'received'),
         el('h3', {}, 'Vouches given'),

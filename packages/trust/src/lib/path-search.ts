@@ -19,6 +19,22 @@ export interface SearchInput {
   mode: SearchMode;
   /** Skip the direct root -> target edge (already used by an earlier disjoint chain). */
   skipDirect?: boolean;
+  /** Key lineages contracted into one node each, and revoked keys (DESIGN §11). */
+  keys?: KeyContraction;
+}
+
+/**
+ * Key lineages (DESIGN §11) as the search sees them: every key of a lineage is one node (its
+ * representative), so vouches made for any of its keys reach it and the vouches its keys made
+ * leave it; a revoked key's vouches count for nothing.
+ */
+export interface KeyContraction {
+  /** Node of a key -> its lineage's representative node (keys without a lineage are absent). */
+  alias: ReadonlyMap<number, number>;
+  /** Representative node -> the nodes of every key of its lineage (itself included). */
+  members: ReadonlyMap<number, readonly number[]>;
+  /** Nodes of revoked keys: vouches they made count for nothing. */
+  silenced: ReadonlySet<number>;
 }
 
 export interface SearchHit {
@@ -231,38 +247,59 @@ export class SearchSpace {
         next.push(v);
       }
     };
-    for (const layer of input.layers) {
+    const keys = input.keys;
+    const alias = keys?.alias;
+    const silenced = keys?.silenced;
+    // The edges of one key `m` of frontier node `u` (m = u unless u stands for a lineage).
+    const scan = (layer: GraphLayer, u: number, m: number, value: number) => {
       const a = layer.arrays;
       const rows = forward ? a.out : a.in;
       const delta = forward ? layer.dOut : layer.dIn;
+      const row = rowOf(rows, m);
+      if (row >= 0) {
+        const end = rows.offsets[row + 1] as number;
+        if (forward) {
+          for (let e = rows.offsets[row] as number; e < end; e++) {
+            const weight = a.weights[e] as number;
+            if (weight > 0 && (a.expiries[e] as number) > now) {
+              const v = a.targets[e] as number;
+              relax(u, value, alias === undefined ? v : (alias.get(v) ?? v), weight);
+            }
+          }
+        } else {
+          for (let s = rows.offsets[row] as number; s < end; s++) {
+            const e = a.mirror[s] as number;
+            const weight = a.weights[e] as number;
+            if (weight > 0 && (a.expiries[e] as number) > now) {
+              const v = a.sources[s] as number;
+              if (silenced === undefined) relax(u, value, v, weight);
+              else if (!silenced.has(v)) relax(u, value, alias?.get(v) ?? v, weight);
+            }
+          }
+        }
+      }
+      if (delta.size === 0) return;
+      const list = delta.get(m);
+      if (list === undefined) return;
+      for (const d of list) {
+        const weight = layer.dWeights[d] as number;
+        if (weight > 0 && (layer.dExpiries[d] as number) > now) {
+          const v = (forward ? layer.dTargets[d] : layer.dSources[d]) as number;
+          if (keys === undefined) relax(u, value, v, weight);
+          else if (forward || !keys.silenced.has(v)) relax(u, value, keys.alias.get(v) ?? v, weight);
+        }
+      }
+    };
+    for (const layer of input.layers) {
       for (let i = 0; i < frontier.length; i++) {
         const u = frontier[i] as number;
         const value = values[i] as number;
         if (meetOnly && value * HOP_DAMPING < bar) continue;
-        const row = rowOf(rows, u);
-        if (row >= 0) {
-          const end = rows.offsets[row + 1] as number;
-          if (forward) {
-            for (let e = rows.offsets[row] as number; e < end; e++) {
-              const weight = a.weights[e] as number;
-              if (weight > 0 && (a.expiries[e] as number) > now) relax(u, value, a.targets[e] as number, weight);
-            }
-          } else {
-            for (let s = rows.offsets[row] as number; s < end; s++) {
-              const e = a.mirror[s] as number;
-              const weight = a.weights[e] as number;
-              if (weight > 0 && (a.expiries[e] as number) > now) relax(u, value, a.sources[s] as number, weight);
-            }
-          }
-        }
-        if (delta.size === 0) continue;
-        const list = delta.get(u);
-        if (list === undefined) continue;
-        for (const d of list) {
-          const weight = layer.dWeights[d] as number;
-          if (weight > 0 && (layer.dExpiries[d] as number) > now) {
-            relax(u, value, (forward ? layer.dTargets[d] : layer.dSources[d]) as number, weight);
-          }
+        const members = keys?.members.get(u);
+        if (members === undefined) {
+          if (!(forward && silenced?.has(u) === true)) scan(layer, u, u, value);
+        } else {
+          for (const m of members) if (!(forward && silenced?.has(m) === true)) scan(layer, u, m, value);
         }
       }
     }

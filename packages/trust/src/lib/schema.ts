@@ -38,4 +38,13 @@ CREATE TABLE IF NOT EXISTS revocations (
   object TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS revocations_by_vouch ON revocations (vouch);
+-- Key events (DESIGN §11), added within version 1: a store that predates them gets the table the
+-- next time it is opened for writing; read-only, it simply has none.
+CREATE TABLE IF NOT EXISTS key_events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  -- keyCommitment of the signer's key, kept so the state is rebuilt without decoding keys
+  signer_commitment TEXT NOT NULL,
+  object TEXT NOT NULL
+);
 `;

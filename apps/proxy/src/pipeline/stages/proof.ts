@@ -11,7 +11,7 @@ import { refusal } from '../../refusal.js';
 import type { ProxyServices } from '../services.js';
 import type { Stage } from '../stage.js';
 
-export function proofStage(s: Pick<ProxyServices, 'clock' | 'config' | 'audience'>): Stage {
+export function proofStage(s: Pick<ProxyServices, 'clock' | 'config' | 'audience' | 'policy'>): Stage {
   return {
     name: 'proof',
     run(ctx) {
@@ -40,6 +40,8 @@ export function proofStage(s: Pick<ProxyServices, 'clock' | 'config' | 'audience
           holderKey: principal.subjectKey,
           now: unixSeconds(s.clock),
           maxAge: config.pop.max_age_seconds,
+          // A proof by a revoked key, or by a rotated-away key since its rotation (DESIGN §11).
+          keyState: () => s.policy().keyEvents?.state(),
         });
         ctx.binding = principalKey(principal, true);
         return undefined;
