@@ -103,7 +103,7 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
   const logger = options.logger ?? silentLogger;
   const state: { config: ProxyConfig; policy: Policy } = {
     config: options.config,
-    policy: buildPolicy(options.config, clock),
+    policy: buildPolicy(options.config, clock, undefined, logger),
   };
   const startup = options.config;
   const opened: { close(): void | Promise<void> }[] = [state.policy];

@@ -43,6 +43,7 @@ function startFields(config: ProxyConfig, url: string, audience: string): Record
         ? config.proxy.upstream.origin
         : `stdio: ${config.stdio.command.join(' ')} (one process per session)`,
     trusted_keys: config.proxy.trust_keys.map(shortKey),
+    ...(config.proxy.trust_did_web.length === 0 ? {} : { trusted_did_web: config.proxy.trust_did_web }),
     audience,
     audit: `max ttl ${audit.max_ttl_seconds}s, max budget $${audit.max_budget_usd}, max depth ${audit.max_depth} (${
       audit.enforce === true

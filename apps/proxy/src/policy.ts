@@ -1,11 +1,14 @@
 // The parts of the proxy that follow its configuration and are rebuilt on SIGHUP: token
-// verification (trusted keys, audit policy), the revocation list, the trust gate and the key events. Building a
+// verification (trusted keys and did:web issuers, audit policy), the revocation list, the trust
+// gate and the key events. Building a
 // policy opens what it needs and fails — with an error naming the key — when it cannot, so a
 // reload with, say, an unusable trust store is refused and the running policy kept.
 import { createTokenVerifier, type TokenVerifier } from '@aip/token';
 import type { Clock } from './clock.js';
 import type { ProxyConfig } from './config/sections.js';
+import { type DidWebIssuers, openDidWebIssuers } from './did-web-issuers.js';
 import { type KeyEventSource, openKeyEventSource } from './key-event-source.js';
+import type { ProxyLogger } from './logger.js';
 import { createRevocationList, type RevocationList } from './revocation-list.js';
 import { openTrustGate, type TrustGate } from './trust-gate.js';
 
@@ -16,6 +19,8 @@ export interface Policy {
   gate: TrustGate | undefined;
   /** Rotated and revoked keys (`[key_events] db`, else `[trust] db`). */
   keyEvents: KeyEventSource | undefined;
+  /** Domain-anchored issuers (`proxy.trust_did_web`), resolved in the background. */
+  didWeb: DidWebIssuers | undefined;
   /** Releases what the policy opened (the trust store); on reload, only if the next policy did not keep it. */
   close(): void;
 }
@@ -34,6 +39,7 @@ export function buildPolicy(
   config: ProxyConfig,
   clock: Clock,
   previous?: { config: ProxyConfig; policy: Policy },
+  logger?: ProxyLogger,
 ): Policy {
   const revocations = config.revocation === undefined ? undefined : createRevocationList(config.revocation, clock);
   const keepGate = previous !== undefined && JSON.stringify(previous.config.trust) === JSON.stringify(config.trust);
@@ -57,11 +63,21 @@ export function buildPolicy(
     if (gate !== previous?.policy.gate) gate?.close();
     throw err;
   }
+  // The same list keeps its resolved keys across a reload.
+  const dids = config.proxy.trust_did_web;
+  const keepDidWeb =
+    previous?.policy.didWeb !== undefined && JSON.stringify(previous.policy.didWeb.dids) === JSON.stringify(dids);
+  const didWeb = keepDidWeb
+    ? previous?.policy.didWeb
+    : dids.length === 0
+      ? undefined
+      : openDidWebIssuers(dids, logger === undefined ? {} : { logger });
   const verifier =
-    config.proxy.trust_keys.length > 0 || trustIssuer !== undefined
+    config.proxy.trust_keys.length > 0 || trustIssuer !== undefined || didWeb !== undefined
       ? createTokenVerifier({
           trustedKeys: config.proxy.trust_keys,
           ...(trustIssuer === undefined ? {} : { trustIssuer }),
+          ...(didWeb === undefined ? {} : { issuerKeyOf: (issuer: string) => didWeb.keyOf(issuer) }),
           audit: {
             maxTtlSeconds: config.audit.max_ttl_seconds,
             maxBudgetUsd: config.audit.max_budget_usd,
@@ -77,9 +93,11 @@ export function buildPolicy(
     revocations,
     gate,
     keyEvents,
+    didWeb,
     close() {
       gate?.close();
       keyEvents?.close();
+      didWeb?.close();
     },
   };
 }

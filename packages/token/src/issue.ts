@@ -1,6 +1,7 @@
 // Minting root compact tokens (typ aip+jwt), claim for claim as the Python reference writes them.
 import type { Identity } from '@aip/identity';
 import { readTokenClaims } from './claims.js';
+import { TokenError } from './errors.js';
 import { signSegment } from './lib/jws.js';
 import { randomId } from './lib/random-id.js';
 
@@ -25,7 +26,14 @@ export interface IssueOptions {
   now?: number;
   /** Name the issuer by its `did:key` (default) or its `aip:key` (the reference's form). */
   issuerForm?: 'did' | 'aip';
+  /**
+   * Name the issuer by a domain-anchored `did:web` whose document publishes this identity's key
+   * (verifiers resolve it: `issuerKeyOf`); instead of `issuerForm`.
+   */
+  issuerDid?: string;
 }
+
+const DID_WEB = /^did:web:[A-Za-z0-9.%_-]+(?::[A-Za-z0-9.%_-]+)*$/;
 
 /**
  * Issues a root token signed by `issuer`. The claims are validated exactly as a verifier will
@@ -41,8 +49,10 @@ export function issueToken(issuer: Identity, options: IssueOptions): string {
   const ttl = options.ttl ?? 3600;
   if (!Number.isSafeInteger(ttl) || ttl <= 0) throw new RangeError('ttl must be a positive integer number of seconds');
   // Key order follows the reference: iss, sub, scope, budget_usd, max_depth, iat, exp.
+  if (options.issuerDid !== undefined && (options.issuerDid.length > 512 || !DID_WEB.test(options.issuerDid)))
+    throw new TokenError('aip_token_malformed', 'issuerDid must be a did:web identifier');
   const payload: Record<string, unknown> = {
-    iss: options.issuerForm === 'aip' ? issuer.aipId : issuer.did,
+    iss: options.issuerDid ?? (options.issuerForm === 'aip' ? issuer.aipId : issuer.did),
     sub: options.sub,
     scope: [...options.scope],
     budget_usd: options.budgetUsd ?? null,

@@ -70,10 +70,15 @@ export function resolveLayers(layers: readonly ConfigLayer[]): ProxyConfig {
     out[name] = values;
   }
   const config = out as unknown as ProxyConfig;
-  if (config.proxy.trust_keys.length === 0 && config.trust === undefined && config.oauth === undefined) {
+  if (
+    config.proxy.trust_keys.length === 0 &&
+    config.proxy.trust_did_web.length === 0 &&
+    config.trust === undefined &&
+    config.oauth === undefined
+  ) {
     throw new ProxyConfigError(
       'proxy.trust_keys',
-      'no trusted issuer keys: set proxy.trust_keys, pass --trust-key, or configure [trust] or [oauth]',
+      'no trusted issuer keys: set proxy.trust_keys (or trust_did_web), pass --trust-key, or configure [trust] or [oauth]',
     );
   }
   const shared = config.a2a?.paths.find((path) => config.proxy.mcp_paths.includes(path));

@@ -10,6 +10,7 @@ import {
   corsOrigin,
   decimal,
   didKey,
+  didWeb,
   envName,
   envTable,
   httpUrl,
@@ -80,7 +81,12 @@ export const SECTIONS = {
       trust_keys: setting(listOf(keyId), [] as string[], {
         reload: true,
         flag: { name: '--trust-key', argument: '<key>', repeatable: true },
-        doc: 'trusted root issuer keys; required unless [trust] or [oauth] is configured',
+        doc: 'trusted root issuer keys; required unless trust_did_web, [trust] or [oauth] is configured',
+      }),
+      trust_did_web: setting(listOf(didWeb), [] as string[], {
+        reload: true,
+        flag: { name: '--trust-did-web', argument: '<did>', repeatable: true },
+        doc: 'trusted root issuers anchored in a domain: each key is resolved over HTTPS (https://<host>/.well-known/did.json, or <path>/did.json), cached five minutes and refreshed in the background; a token of one not resolved is refused aip_identity_unresolvable',
       }),
       audience: optional(text, {
         reload: true,

@@ -184,6 +184,24 @@ export const didKey: ValueType<string> = {
   show: (v) => `"${v}"`,
 };
 
+// did:web identifiers as did-web.ts of @aip/identity resolves them: a host (with an encoded
+// port), then path segments.
+const DID_WEB = /^did:web:[A-Za-z0-9.%_-]+(?::[A-Za-z0-9.%_-]+)*$/;
+
+function readDidWeb(key: string, raw: unknown): string {
+  const id = text.parse(key, raw);
+  if (id.length > 512 || !DID_WEB.test(id)) fail(key, 'not a did:web identifier (did:web:<host>[:<path>...])');
+  return id;
+}
+
+/** A `did:web` identifier (its key is resolved over HTTPS). */
+export const didWeb: ValueType<string> = {
+  describe: 'did:web identifier',
+  parse: readDidWeb,
+  fromText: readDidWeb,
+  show: (v) => `"${v}"`,
+};
+
 /** A list of values of one type. Environment variables separate entries with commas. */
 export function listOf<T>(
   item: ValueType<T>,

@@ -24,12 +24,13 @@ export function reloadProxy(
   logger: ProxyLogger,
 ): string[] {
   const plan = planReload(state.config, next);
-  const policy = buildPolicy(plan.config, clock, state);
+  const policy = buildPolicy(plan.config, clock, state, logger);
   const previous = state.policy;
   state.config = plan.config;
   state.policy = policy;
   if (previous.gate !== policy.gate) previous.gate?.close();
   if (previous.keyEvents !== policy.keyEvents) previous.keyEvents?.close();
+  if (previous.didWeb !== policy.didWeb) previous.didWeb?.close();
   logger.setLevel?.(plan.config.logging.level);
   logger.info('configuration reloaded', plan.restart.length === 0 ? {} : { restart_to_apply: plan.restart });
   return plan.restart;

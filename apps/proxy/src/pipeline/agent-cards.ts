@@ -49,7 +49,7 @@ function identityOf(config: ProxyConfig): AipAgentIdentity | undefined {
     identity = {
       did: config.a2a.agent_did,
       proofRequired: config.pop.required,
-      trustedIssuers: config.proxy.trust_keys.map((key) => didKeyFromId(key)),
+      trustedIssuers: [...config.proxy.trust_keys.map((key) => didKeyFromId(key)), ...config.proxy.trust_did_web],
     };
     identities.set(config, identity);
   }

@@ -42,12 +42,16 @@ export function metadataStage(
       if (resourcePath !== undefined) {
         if (ctx.req.method !== 'GET' && ctx.req.method !== 'HEAD')
           return refusal('aip_method_not_allowed', 'the metadata document is read-only');
-        const document = protectedResourceMetadata(`${s.publicBase()}${resourcePath}`, config.proxy.trust_keys, {
-          proofRequired: config.pop.required,
-          authorizationServers: config.oauth === undefined ? [] : [config.oauth.issuer],
-          scopesSupported: config.oauth === undefined ? [] : [...config.oauth.scope_map.keys()],
-          aipAudience: s.audience(),
-        });
+        const document = protectedResourceMetadata(
+          `${s.publicBase()}${resourcePath}`,
+          [...config.proxy.trust_keys, ...config.proxy.trust_did_web],
+          {
+            proofRequired: config.pop.required,
+            authorizationServers: config.oauth === undefined ? [] : [config.oauth.issuer],
+            scopesSupported: config.oauth === undefined ? [] : [...config.oauth.scope_map.keys()],
+            aipAudience: s.audience(),
+          },
+        );
         s.respond.sendJson(ctx, 200, document, { 'cache-control': 'max-age=300' });
         return ANSWERED;
       }
