@@ -9,13 +9,22 @@ import { redactUrl } from '../config/value-types.js';
 import type { ProxyLogger } from '../logger.js';
 import { describeFailure, StoreUnavailableError } from './store-unavailable.js';
 
+/**
+ * The commands the proxy's stores send outside their scripts: the client's own type stays out of
+ * the published declarations (its types import packages that ship none).
+ */
+export interface RedisCommands {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, ex: 'EX', seconds: number, nx: 'NX'): Promise<unknown>;
+  hmget(key: string, ...fields: string[]): Promise<(string | null)[]>;
+}
+
 /** An open connection and how to run the proxy's scripts on it. */
 export interface RedisConnection {
-  readonly client: Redis;
   /** Runs a Lua script (by its digest; sent whole only the first time a server sees it). */
   run(script: string, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown>;
   /** Runs commands on the client, failing closed as `run` does. */
-  call<T>(commands: (client: Redis) => Promise<T>): Promise<T>;
+  call<T>(commands: (client: RedisCommands) => Promise<T>): Promise<T>;
   /** True when the server answers a PING now. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -119,7 +128,6 @@ export async function connectRedis(url: string, logger: ProxyLogger): Promise<Re
     }
   };
   return {
-    client,
     async run(script, keys, args) {
       let digest = digests.get(script);
       if (digest === undefined) {
