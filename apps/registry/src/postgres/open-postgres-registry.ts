@@ -1,7 +1,7 @@
 // Opening a registry replica on PostgreSQL (`aip registry serve --postgres URL`, DESIGN §9): the
 // driver is loaded only here (the SQLite registry and the CLI's start-up never pay for it), the
-// tables are created, upgraded or checked under a migration lock (replicas may start together), and the
-// replica's mirror is filled from the log before it serves.
+// tables are created, upgraded or checked under a migration lock (replicas may start together),
+// and the replica's mirror is filled from the log before it serves.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

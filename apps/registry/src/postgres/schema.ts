@@ -1,7 +1,7 @@
 // The registry's tables in a PostgreSQL database shared by its replicas (DESIGN §9): the log of
 // verified signed objects with one global sequence (the feed, and key events, which share the
-// sequence but not the feed), what writers check against each
-// other (vouch ownership and revocation, the current profile per agent), and open challenges.
+// sequence but not the feed), what writers check against each other (vouch ownership and
+// revocation, the current profile per agent), and open challenges.
 
 /**
  * Bumped when the layout changes. A database of an older version is upgraded by
@@ -53,8 +53,8 @@ CREATE INDEX IF NOT EXISTS aip_registry_challenges_expires ON aip_registry_chall
 `;
 
 /**
- * Upgrades from each older version to the next, run in the migration's transaction (under its
- * lock) after {@link POSTGRES_SCHEMA} (whose `IF NOT EXISTS` leaves older tables as they are); each leaves the database at the version it is keyed after.
+ * Upgrades from each older version to the next (`to`), run in the migration's transaction (under
+ * its lock) after {@link POSTGRES_SCHEMA}, whose `IF NOT EXISTS` leaves older tables as they are.
  */
 export const POSTGRES_UPGRADES: Readonly<Record<string, { to: string; sql: string }>> = {
   // Version 1 had no key events: the kind constraint admits them now (the name is the one

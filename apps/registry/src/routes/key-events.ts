@@ -1,5 +1,6 @@
 // Key events (DESIGN §11): published like vouches (verified, charged to the signer, written through
-// the registry log into the trust store), listed in arrival order for sync, and read back as an agent's lineage.
+// the registry log into the trust store), listed in arrival order for sync, and read back as an
+// agent's lineage.
 import { type KeyEventState, parseKeyEvent } from '@aip/identity';
 import { verifyKeyEventObject } from '@aip/trust';
 import type { FastifyInstance } from 'fastify';
