@@ -1,17 +1,18 @@
 // Registry replicas on one PostgreSQL database (DESIGN §9), as operators run them: two
 // `aip registry serve --postgres` processes on loopback ports. What one replica accepts, the other
-// answers from; a feed cursor and a challenge from one are good at the other; `aip sync` against
-// either gives the same store; with the database stopped, requests that need it fail closed with
-// 503 aip_store_unavailable (trust questions are answered from each replica's copy), nothing is
-// half-written, and service resumes when it is back. A replica never serves a log entry altered in
-// the database (it verifies each one again), and a database it cannot use is named without its
-// password.
+// answers from; a feed cursor and a challenge from one are good at the other; a key event posted
+// to one changes an agent's lineage at the other, and a restarted replica still has it; `aip sync`
+// against either gives the same store; with the database stopped, requests that need it (key
+// events included) fail closed with 503 aip_store_unavailable (trust questions are answered from
+// each replica's copy), nothing is half-written, and service resumes when it is back. A replica
+// never serves a log entry altered in the database (it verifies each one again), and a database
+// it cannot use is named without its password.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateIdentity, type Identity } from '@aip/identity';
+import { createInception, createKeyRevocation, generateIdentity, type Identity, keyEventId } from '@aip/identity';
 import {
   createProfile,
   createRegistration,
@@ -136,6 +137,7 @@ async function wholeFeed(replica: Replica, since = '', limit = 1000): Promise<un
 describe.skipIf(missing !== undefined)('registry replicas on PostgreSQL', () => {
   let server: RunningService;
   let dir: string;
+  let database: string;
   let a: Replica;
   let b: Replica;
   const alice = generateIdentity();
@@ -145,7 +147,7 @@ describe.skipIf(missing !== undefined)('registry replicas on PostgreSQL', () => 
   beforeAll(async () => {
     server = await startPostgres();
     dir = await mkdtemp(path.join(tmpdir(), 'aip-e2e-replicas-'));
-    const database = await freshDatabase(server.url);
+    database = await freshDatabase(server.url);
     [a, b] = await Promise.all([
       serveReplica(database, path.join(dir, 'a')),
       serveReplica(database, path.join(dir, 'b')),
@@ -235,6 +237,53 @@ describe.skipIf(missing !== undefined)('registry replicas on PostgreSQL', () => 
     expect((seen.body.profile as { name: string }).name).toBe('carol');
   });
 
+  it("changes at B, within a second, an agent's lineage by key events posted to A; a restarted A still has them", async () => {
+    const working = generateIdentity();
+    const recovery = generateIdentity();
+    const now = Math.floor(Date.now() / 1000);
+    const inception = createInception(working, { next: recovery.publicKey, now: now - 10 });
+    const revocation = createKeyRevocation(recovery, { key: working.did, reason: 'leaked', now: now - 5 });
+    const lineageUrl = (replica: Replica) => `${replica.url}/v1/agents/${encodeURIComponent(working.did)}/lineage`;
+    expect((await get(lineageUrl(b))).body).toMatchObject({
+      root: null,
+      keys: [{ did: working.did, status: 'current' }],
+    });
+
+    expect((await post(`${a.url}/v1/key-events`, inception)).body).toEqual({
+      id: keyEventId(inception),
+      status: 'accepted',
+    });
+    // A wrote it, so A answers with it at once.
+    expect((await get(lineageUrl(a))).body).toMatchObject({ root: working.did, next_committed: true });
+    expect((await post(`${a.url}/v1/key-events`, revocation)).status).toBe(201);
+    const seen = await within(
+      1000,
+      () => get(lineageUrl(b)),
+      (r) => (r.body.events as unknown[]).length === 2,
+    );
+    expect(seen.body).toMatchObject({
+      root: working.did,
+      keys: [{ did: working.did, status: 'revoked', cause: 'revoked', reason: 'leaked' }],
+      events: [inception, revocation],
+    });
+    expect((await get(`${b.url}/v1/key-events`)).body).toEqual({ events: [inception, revocation], next: null });
+    // One log: the same event sent to the other replica is a duplicate, and neither is a feed entry.
+    expect((await post(`${b.url}/v1/key-events`, inception)).body).toMatchObject({
+      error: { code: 'aip_object_duplicate' },
+    });
+    const feed = JSON.stringify(await wholeFeed(b));
+    expect(feed).not.toContain(inception.signature);
+    expect(feed).not.toContain(revocation.signature);
+
+    // A restarted replica rebuilds its copy from the database: the key events are in it.
+    const exited = new Promise((resolve) => a.child.once('exit', resolve));
+    a.child.kill('SIGTERM');
+    await exited;
+    a = await serveReplica(database, path.join(dir, 'a'));
+    expect((await get(`${a.url}/v1/key-events`)).body).toEqual({ events: [inception, revocation], next: null });
+    expect((await get(lineageUrl(a))).body).toEqual(seen.body);
+  });
+
   it('gives the same store to aip sync against either replica', async () => {
     const stores = [path.join(dir, 'sync-a.db'), path.join(dir, 'sync-b.db')];
     const runs = await Promise.all(
@@ -249,13 +298,19 @@ describe.skipIf(missing !== undefined)('registry replicas on PostgreSQL', () => 
     const contents = stores.map((file) => {
       const store = openRegistryStore({ path: file, feed: false });
       try {
-        return { trust: [...store.trust.exportLines()], carol: store.getProfile(carol.did) };
+        return {
+          trust: [...store.trust.exportLines()],
+          keyEvents: store.trust.keyEvents().map((e) => e.canonical),
+          carol: store.getProfile(carol.did),
+        };
       } finally {
         store.close();
       }
     });
     expect(contents[1]).toEqual(contents[0]);
     expect(contents[0]?.carol?.profile.name).toBe('carol');
+    // The key events posted to A, pulled from either replica.
+    expect(contents[0]?.keyEvents).toHaveLength(2);
   });
 
   it('follows commits by notification, by its poll while the notification connection is lost, and listens again', async () => {
@@ -371,6 +426,9 @@ describe.skipIf(missing !== undefined)('registry replicas on PostgreSQL', () => 
     }
     const profile = await post(`${a.url}/v1/agents`, createProfile(alice, { name: 'alice' }));
     expect(profile.status).toBe(503);
+    const keyEvent = await post(`${a.url}/v1/key-events`, createInception(carol, { next: alice.publicKey }));
+    expect(keyEvent).toEqual({ status: 503, body: write.body });
+    const keyEventsBefore = (await get(`${a.url}/v1/key-events`)).body;
     // Nothing in an answer names the database.
     expect(JSON.stringify(write.body)).not.toContain(String(server.port));
     // Trust questions are answered from the replica's copy as of its watermark.
@@ -384,6 +442,8 @@ describe.skipIf(missing !== undefined)('registry replicas on PostgreSQL', () => 
     );
     expect(healthy.status).toBe(200);
     expect(await wholeFeed(b)).toEqual(before);
+    // The refused key event was stored nowhere.
+    expect((await get(`${b.url}/v1/key-events`)).body).toEqual(keyEventsBefore);
     expect((await post(`${b.url}/v1/vouches`, lost)).status).toBe(201);
     const seen = await within(
       2000,

@@ -1,9 +1,18 @@
 // One contract for the registry's stores (DESIGN §9, CONVENTIONS 15): the embedded SQLite log and
 // the PostgreSQL log shared by replicas give the same answers to the same writes — duplicates,
-// revocation rules, profile replacement, the feed's order and pages; the challenge stores in
+// revocation rules, profile replacement, the feed's order and pages, key events (stored once, in
+// arrival order, read back from the store the writing replica answers from, never in the feed); a
+// PostgreSQL database of the previous layout is upgraded in place; the challenge stores in
 // memory, in PostgreSQL and in Redis agree, and so do the per-identity allowances in memory and in
 // Redis. Each contract is written once and run against every implementation.
-import { generateIdentity, type Identity } from '@aip/identity';
+import {
+  createInception,
+  createKeyRevocation,
+  createRotation,
+  generateIdentity,
+  type Identity,
+  verifyKeyEvent,
+} from '@aip/identity';
 import {
   ChallengeBook,
   type ChallengeStore,
@@ -16,19 +25,42 @@ import {
   type PostgresRegistry,
   type RedisState,
   type RegistryLog,
+  type RegistryStore,
   SharedIdentityLimiter,
   SqliteRegistryLog,
   verifyProfile,
 } from '@aip/registry';
 import { createRevocation, createVouch, verifyRevocation, verifyVouch } from '@aip/trust';
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../fixtures/registry-databases.js';
 import { type RunningService, servicesMissing, startPostgres, startRedis } from '../fixtures/services.js';
 
 const NOW = 1_800_000_000;
+const EPOCH = '0123456789abcdef0123456789abcdef';
+
+/** The registry's tables as the layout of version 1 (before key events) created them. */
+const LAYOUT_1 = `
+CREATE TABLE aip_registry_meta (key text PRIMARY KEY, value text NOT NULL);
+CREATE TABLE aip_registry_sequence (one boolean PRIMARY KEY DEFAULT true CHECK (one), last bigint NOT NULL);
+INSERT INTO aip_registry_sequence (one, last) VALUES (true, 0);
+CREATE TABLE aip_registry_objects (
+  seq bigint PRIMARY KEY,
+  kind text NOT NULL CHECK (kind IN ('vouch', 'revocation', 'profile')),
+  id text NOT NULL UNIQUE,
+  object text NOT NULL,
+  verified_at bigint NOT NULL
+);
+CREATE TABLE aip_registry_vouches (id text PRIMARY KEY, voucher text NOT NULL, revoked_by text);
+CREATE TABLE aip_registry_profiles (did text PRIMARY KEY, id text NOT NULL, iat bigint NOT NULL, seq bigint NOT NULL);
+CREATE TABLE aip_registry_challenges (challenge text PRIMARY KEY, did text NOT NULL, expires bigint NOT NULL);
+CREATE INDEX aip_registry_challenges_expires ON aip_registry_challenges (expires);
+`;
 
 interface Subject {
   log: RegistryLog;
+  /** What the writing process answers reads from: the store itself, or a replica's local copy. */
+  store: RegistryStore;
   close(): Promise<void>;
 }
 
@@ -138,6 +170,50 @@ function contract(open: () => Promise<Subject>): void {
     expect(await subject.log.latestSeq()).toBe(last);
     expect(subject.log.feedEpoch).toMatch(/^[0-9a-f]{32}$/);
   });
+
+  it('stores a key event once and has it in the store reads come from, outside the feed', async () => {
+    subject = await open();
+    const working = generateIdentity();
+    const recovery = generateIdentity();
+    const inception = verifyKeyEvent(createInception(working, { next: recovery.publicKey, now: NOW }));
+    expect(await subject.log.publishKeyEvent(inception, NOW)).toEqual({ status: 'accepted' });
+    expect(await subject.log.publishKeyEvent(inception, NOW)).toEqual({ status: 'duplicate' });
+    expect(subject.store.trust.keyEvents().map((e) => e.canonical)).toEqual([inception.canonical]);
+    expect(subject.store.trust.keyState().lineage(working.did)?.root).toBe(working.did);
+    expect(await feedTexts()).toEqual([]);
+    expect(await subject.log.latestSeq()).toBe(0);
+  });
+
+  it('keeps key events in arrival order among other writes, and the feed and its end without them', async () => {
+    subject = await open();
+    const working = generateIdentity();
+    const recovery = generateIdentity();
+    const following = generateIdentity();
+    const inceptionEvent = createInception(working, { next: recovery.publicKey, now: NOW });
+    const inception = verifyKeyEvent(inceptionEvent);
+    const rotation = verifyKeyEvent(
+      createRotation(recovery, { established: inceptionEvent, next: following.publicKey, now: NOW + 1 }),
+    );
+    const revocation = verifyKeyEvent(
+      createKeyRevocation(recovery, { key: working.did, reason: 'leaked', now: NOW + 2 }),
+    );
+    const v1 = vouch(alice, bob, 'tool:before');
+    const v2 = vouch(alice, bob, 'tool:between');
+    await subject.log.publishVouch(v1, NOW);
+    expect(await subject.log.publishKeyEvent(revocation, NOW + 2)).toEqual({ status: 'accepted' });
+    await subject.log.publishVouch(v2, NOW);
+    expect(await subject.log.publishKeyEvent(inception, NOW + 2)).toEqual({ status: 'accepted' });
+    expect(await subject.log.publishKeyEvent(rotation, NOW + 2)).toEqual({ status: 'accepted' });
+    expect(await subject.log.publishKeyEvent(revocation, NOW + 2)).toEqual({ status: 'duplicate' });
+    expect(subject.store.trust.keyEvents().map((e) => e.id)).toEqual([revocation.id, inception.id, rotation.id]);
+    const lineage = subject.store.trust.keyState().lineage(working.did);
+    expect(lineage?.current).toBe(recovery.did);
+    expect(subject.store.trust.keyState().key(working.did)?.revoked?.reason).toBe('leaked');
+    const feed = await subject.log.feed(0, 1000);
+    expect(feed.map((row) => row.object)).toEqual([v1.canonical, v2.canonical]);
+    // The feed ends at its newest entry, not at the key events written after it.
+    expect(await subject.log.latestSeq()).toBe(feed[1]?.seq);
+  });
 }
 
 function challengeContract(open: () => Promise<ChallengeStore>, close: () => Promise<void> = async () => {}): void {
@@ -208,7 +284,7 @@ function allowanceContract(open: () => Promise<IdentityAllowance>): void {
 describe('the embedded registry store (SQLite)', () => {
   contract(async () => {
     const store = openRegistryStore({ path: ':memory:' });
-    return { log: new SqliteRegistryLog(store), close: async () => store.close() };
+    return { log: new SqliteRegistryLog(store), store, close: async () => store.close() };
   });
   describe('challenges in memory', () => challengeContract(async () => new ChallengeBook()));
   describe('identity allowances in memory', () => allowanceContract(async () => new IdentityLimiter(3)));
@@ -225,7 +301,52 @@ describe.skipIf(missing !== undefined)('the shared registry store (PostgreSQL)',
   let shared: PostgresRegistry | undefined;
   contract(async () => {
     const opened = await openPostgresRegistry({ url: await freshDatabase(server.url) });
-    return { log: opened.log, close: () => opened.close() };
+    return { log: opened.log, store: opened.store, close: () => opened.close() };
+  });
+
+  it('upgrades a database of the layout before key events in place, keeping its log and feed epoch', async () => {
+    const url = await freshDatabase(server.url);
+    const alice = generateIdentity();
+    const bob = generateIdentity();
+    const old = verifyVouch(createVouch(alice, { subject: bob.did, scope: 'tool:old', now: NOW }), { now: NOW });
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query(LAYOUT_1);
+      await admin.query("INSERT INTO aip_registry_meta VALUES ('schema', '1'), ('feed_epoch', $1)", [EPOCH]);
+      await admin.query("INSERT INTO aip_registry_objects VALUES (1, 'vouch', $1, $2, $3)", [
+        old.id,
+        old.canonical,
+        NOW,
+      ]);
+      await admin.query('INSERT INTO aip_registry_vouches VALUES ($1, $2)', [old.id, alice.did]);
+      await admin.query('UPDATE aip_registry_sequence SET last = 1');
+
+      const upgraded = await openPostgresRegistry({ url });
+      try {
+        expect(upgraded.log.feedEpoch).toBe(EPOCH);
+        expect(upgraded.store.trust.getVouch(old.id)).toBeDefined();
+        const working = generateIdentity();
+        const inception = verifyKeyEvent(createInception(working, { next: bob.publicKey, now: NOW }));
+        expect(await upgraded.log.publishKeyEvent(inception, NOW)).toEqual({ status: 'accepted' });
+        expect(upgraded.store.trust.keyEvents().map((e) => e.id)).toEqual([inception.id]);
+        expect((await upgraded.log.feed(0, 10)).map((row) => row.object)).toEqual([old.canonical]);
+        expect(await upgraded.log.publishVouch(old, NOW)).toEqual({ status: 'duplicate' });
+      } finally {
+        await upgraded.close();
+      }
+      const { rows } = await admin.query("SELECT value FROM aip_registry_meta WHERE key = 'schema'");
+      expect(rows).toEqual([{ value: '2' }]);
+      // Opening it again (another replica starting) changes nothing.
+      const again = await openPostgresRegistry({ url });
+      expect(again.store.trust.keyEvents()).toHaveLength(1);
+      await again.close();
+
+      await admin.query("UPDATE aip_registry_meta SET value = '99' WHERE key = 'schema'");
+      await expect(openPostgresRegistry({ url })).rejects.toMatchObject({ code: 'aip_store_corrupt' });
+    } finally {
+      await admin.end();
+    }
   });
   describe('challenges in PostgreSQL', () =>
     challengeContract(

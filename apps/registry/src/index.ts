@@ -60,6 +60,7 @@ export {
 export { type FeedPage, type PublishOutcome, RegistryClient, type RegistryClientOptions } from './registry-client.js';
 export type {
   FeedRow,
+  KeyEventOutcome,
   ProfileOutcome,
   RegistryLog,
   RevocationOutcome,

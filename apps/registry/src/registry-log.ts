@@ -2,6 +2,7 @@
 // other writer — duplicates, revocation state, profile replacement — and the feed in arrival
 // order. Asynchronous, so the same interface fronts the embedded SQLite store and a PostgreSQL
 // database shared by several replicas; both pass one contract suite.
+import type { VerifiedKeyEvent } from '@aip/identity';
 import type { VerifiedRevocation, VerifiedVouch } from '@aip/trust';
 import type { VerifiedProfile } from './profile.js';
 
@@ -29,6 +30,12 @@ export type RevocationOutcome = {
 };
 
 /**
+ * What became of a key event: stored, or already stored (same id). Whether its signer had the
+ * authority is the lineage's question, not the log's: an event without it is kept as evidence.
+ */
+export type KeyEventOutcome = { status: 'accepted' | 'duplicate' };
+
+/**
  * The ordered log every replica writes through. Objects are verified by the caller before they
  * are handed in; `now` is the time they were verified at (Unix seconds).
  *
@@ -50,6 +57,11 @@ export interface RegistryLog {
    * `aip_profile_outdated`.
    */
   publishProfile(verified: VerifiedProfile, now: number): Promise<ProfileOutcome>;
+  /**
+   * Stores a key event (DESIGN §11) once, in log order. Key events are not feed entries: `aip sync`
+   * pulls them from `GET /v1/key-events`, which every replica answers from its local trust store.
+   */
+  publishKeyEvent(verified: VerifiedKeyEvent, now: number): Promise<KeyEventOutcome>;
   /** Up to `limit` feed entries after position `since`, in arrival order. */
   feed(since: number, limit: number): Promise<FeedRow[]>;
   /** The position of the newest feed entry (0 when empty). */

@@ -1,9 +1,17 @@
 // The embedded registry log: the SQLite registry store (its trust store, profiles and feed) behind
 // the asynchronous RegistryLog interface. One process writes; the trust store judges duplicates,
-// revocation state and a revoker's right, the registry store judges profiles.
+// revocation state and a revoker's right and keeps key events, the registry store judges profiles.
+import type { VerifiedKeyEvent } from '@aip/identity';
 import { TrustError, type VerifiedRevocation, type VerifiedVouch } from '@aip/trust';
 import type { VerifiedProfile } from './profile.js';
-import type { FeedRow, ProfileOutcome, RegistryLog, RevocationOutcome, VouchOutcome } from './registry-log.js';
+import type {
+  FeedRow,
+  KeyEventOutcome,
+  ProfileOutcome,
+  RegistryLog,
+  RevocationOutcome,
+  VouchOutcome,
+} from './registry-log.js';
 import type { RegistryStore } from './registry-store.js';
 
 /**
@@ -48,6 +56,12 @@ export class SqliteRegistryLog implements RegistryLog {
       }
       throw err;
     }
+  }
+
+  async publishKeyEvent(verified: VerifiedKeyEvent): Promise<KeyEventOutcome> {
+    // The trust store keeps key events apart from the feed, in arrival order.
+    const outcome = this.#store.trust.add({ kind: 'key-event', ...verified });
+    return { status: outcome.status === 'accepted' ? 'accepted' : 'duplicate' };
   }
 
   publishProfile(verified: VerifiedProfile): Promise<ProfileOutcome> {

@@ -1,7 +1,7 @@
 // Opening a registry replica on PostgreSQL (`aip registry serve --postgres URL`, DESIGN §9): the
 // driver is loaded only here (the SQLite registry and the CLI's start-up never pay for it), the
-// tables are created or checked under a migration lock (replicas may start together), and the
-// replica's mirror is filled from the log before it serves.
+// tables are created, upgraded or checked under a migration lock (replicas may start together),
+// and the replica's mirror is filled from the log before it serves.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import { redactUrl, unavailableAsStoreError } from '../store-unavailable.js';
 import { PostgresChallenges } from './postgres-challenges.js';
 import { PostgresRegistryLog } from './postgres-registry-log.js';
 import { ReplicaMirror, type ReplicaMirrorOptions } from './replica-mirror.js';
-import { MIGRATION_LOCK, POSTGRES_SCHEMA, POSTGRES_SCHEMA_VERSION } from './schema.js';
+import { MIGRATION_LOCK, POSTGRES_SCHEMA, POSTGRES_SCHEMA_VERSION, POSTGRES_UPGRADES } from './schema.js';
 import { inTransaction } from './transaction.js';
 import { WRITE_FUNCTIONS } from './write-functions.js';
 
@@ -130,20 +130,33 @@ export async function openPostgresRegistry(options: PostgresRegistryOptions): Pr
   };
 }
 
-/** Creates or checks the tables in one transaction under the migration lock; returns the feed epoch. */
+/**
+ * Creates, upgrades or checks the tables in one transaction under the migration lock; returns the
+ * feed epoch. An upgrade fails as a whole: the database stays at the version it had.
+ */
 async function migrate(pool: Pool): Promise<string> {
   await inTransaction(pool, MIGRATION_LOCK, async (client) => {
     await client.query(POSTGRES_SCHEMA);
-    await client.query(WRITE_FUNCTIONS);
     const insert = 'INSERT INTO aip_registry_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING';
     await client.query(insert, ['schema', POSTGRES_SCHEMA_VERSION]);
     await client.query(insert, ['feed_epoch', randomBytes(16).toString('hex')]);
     const { rows } = await client.query<{ value: string }>("SELECT value FROM aip_registry_meta WHERE key = 'schema'");
-    if (rows[0]?.value !== POSTGRES_SCHEMA_VERSION) {
+    let version = rows[0]?.value;
+    for (let upgrade = upgradeFrom(version); upgrade !== undefined; upgrade = upgradeFrom(version)) {
+      await client.query(upgrade.sql);
+      await client.query("UPDATE aip_registry_meta SET value = $1 WHERE key = 'schema'", [upgrade.to]);
+      version = upgrade.to;
+    }
+    if (version !== POSTGRES_SCHEMA_VERSION) {
       throw new TrustError('aip_store_corrupt', 'the database holds registry tables of an unsupported version');
     }
+    await client.query(WRITE_FUNCTIONS);
   });
   return feedEpoch(pool);
+}
+
+function upgradeFrom(version: string | undefined): { to: string; sql: string } | undefined {
+  return version !== undefined && Object.hasOwn(POSTGRES_UPGRADES, version) ? POSTGRES_UPGRADES[version] : undefined;
 }
 
 async function feedEpoch(pool: Pool): Promise<string> {

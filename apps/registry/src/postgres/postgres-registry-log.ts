@@ -3,11 +3,19 @@
 // advisory lock, so writes are serialized and the sequence number a write takes is its commit
 // order: a replica that has read up to position N never sees a position below N appear later.
 // Committing notifies the replicas (LISTEN/NOTIFY).
+import type { VerifiedKeyEvent } from '@aip/identity';
 import type { VerifiedRevocation, VerifiedVouch } from '@aip/trust';
 import type { Pool } from 'pg';
 import { RegistryError } from '../errors.js';
 import type { VerifiedProfile } from '../profile.js';
-import type { FeedRow, ProfileOutcome, RegistryLog, RevocationOutcome, VouchOutcome } from '../registry-log.js';
+import type {
+  FeedRow,
+  KeyEventOutcome,
+  ProfileOutcome,
+  RegistryLog,
+  RevocationOutcome,
+  VouchOutcome,
+} from '../registry-log.js';
 import { unavailableAsStoreError } from '../store-unavailable.js';
 
 /**
@@ -51,6 +59,15 @@ export class PostgresRegistryLog implements RegistryLog {
     return { status, vouch };
   }
 
+  async publishKeyEvent(verified: VerifiedKeyEvent, now: number): Promise<KeyEventOutcome> {
+    const status = await this.#call<KeyEventOutcome['status']>(
+      'SELECT aip_registry_publish_key_event($1, $2, $3) AS status',
+      [verified.id, verified.canonical, now],
+    );
+    if (status === 'accepted') await this.#settle();
+    return { status };
+  }
+
   async publishProfile(verified: VerifiedProfile, now: number): Promise<ProfileOutcome> {
     const { id, profile, canonical } = verified;
     const row = await unavailableAsStoreError(async () => {
@@ -75,7 +92,7 @@ export class PostgresRegistryLog implements RegistryLog {
   feed(since: number, limit: number): Promise<FeedRow[]> {
     return unavailableAsStoreError(async () => {
       const { rows } = await this.#pool.query<{ seq: string; object: string }>(
-        'SELECT seq, object FROM aip_registry_objects WHERE seq > $1 ORDER BY seq LIMIT $2',
+        "SELECT seq, object FROM aip_registry_objects WHERE seq > $1 AND kind <> 'key-event' ORDER BY seq LIMIT $2",
         [since, limit],
       );
       return rows.map((row) => ({ seq: Number(row.seq), object: row.object }));
@@ -83,10 +100,11 @@ export class PostgresRegistryLog implements RegistryLog {
   }
 
   latestSeq(): Promise<number> {
-    // Deletions only ever remove rows older than the one appended with them: the last position
-    // taken is always the newest entry's.
+    // The newest feed entry's position: key events take positions too but are no feed entries.
     return unavailableAsStoreError(async () => {
-      const { rows } = await this.#pool.query<{ last: string }>('SELECT last FROM aip_registry_sequence');
+      const { rows } = await this.#pool.query<{ last: string | null }>(
+        "SELECT max(seq) AS last FROM aip_registry_objects WHERE kind <> 'key-event'",
+      );
       return Number(rows[0]?.last ?? 0);
     });
   }

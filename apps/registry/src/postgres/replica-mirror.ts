@@ -26,7 +26,7 @@ export interface ReplicaMirrorOptions {
 
 interface LogRow {
   seq: string;
-  kind: 'vouch' | 'revocation' | 'profile';
+  kind: 'vouch' | 'revocation' | 'profile' | 'key-event';
   object: string;
   verified_at: string;
 }
@@ -100,7 +100,10 @@ export class ReplicaMirror {
     }
   }
 
-  /** Applies rows in order: runs of trust objects in one transaction, profiles one by one. */
+  /**
+   * Applies rows in order: runs of trust objects (vouches, revocations, key events) in one
+   * transaction, profiles one by one.
+   */
   async #apply(rows: LogRow[]): Promise<void> {
     let batch: VerifiedObject[] = [];
     const flush = () => {

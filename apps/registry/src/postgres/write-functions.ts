@@ -49,6 +49,19 @@ BEGIN
   RETURN 'accepted';
 END $fn$;
 
+-- 'accepted' or 'duplicate' (the same event, by id, is already stored). A key event takes a
+-- position (replicas apply it in commit order) but is no feed entry.
+CREATE OR REPLACE FUNCTION aip_registry_publish_key_event(p_id text, p_object text, p_now bigint)
+RETURNS text LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
+BEGIN
+  PERFORM pg_advisory_xact_lock(${WRITE_LOCK});
+  IF EXISTS (SELECT 1 FROM aip_registry_objects WHERE id = p_id AND kind = 'key-event') THEN
+    RETURN 'duplicate';
+  END IF;
+  PERFORM aip_registry_append('key-event', p_id, p_object, p_now);
+  RETURN 'accepted';
+END $fn$;
+
 -- status 'accepted' (replaced: the id it superseded, or null), 'duplicate', or 'outdated'
 -- (current_iat: the stored profile's); a replaced profile leaves the feed.
 CREATE OR REPLACE FUNCTION aip_registry_publish_profile(

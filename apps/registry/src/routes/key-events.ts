@@ -1,5 +1,6 @@
-// Key events (DESIGN §11): published like vouches (verified, charged to the signer, stored by the
-// trust store), listed in arrival order for sync, and read back as an agent's lineage.
+// Key events (DESIGN §11): published like vouches (verified, charged to the signer, written through
+// the registry log into the trust store), listed in arrival order for sync, and read back as an
+// agent's lineage.
 import { type KeyEventState, parseKeyEvent } from '@aip/identity';
 import { verifyKeyEventObject } from '@aip/trust';
 import type { FastifyInstance } from 'fastify';
@@ -68,7 +69,9 @@ export async function keyEventRoutes(app: FastifyInstance, { ctx }: RoutesOption
       ctx.identityLimit?.check(signer, nowMs);
       const verified = verifyKeyEventObject(request.body, { now: ctx.now() });
       ctx.identityLimit?.take(signer, nowMs);
-      const outcome = ctx.store.trust.add({ kind: 'key-event', ...verified });
+      // Through the log: on replicas the shared database, which every replica's copy follows; the
+      // replica that took it has it in its own copy before it answers.
+      const outcome = await ctx.log.publishKeyEvent(verified, ctx.now());
       if (outcome.status === 'duplicate')
         throw new RegistryError('aip_object_duplicate', 'this key event is already stored');
       return reply.status(201).send({ id: verified.id, status: 'accepted' });
