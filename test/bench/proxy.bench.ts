@@ -243,6 +243,8 @@ export const proxySuite: Suite = {
       });
       const signed = await proxyOf(upstream, 'signed', ['--require-proof']);
       const trivialProxy = await proxyOf(trivial, 'trivial', ['--metrics-port', '0']);
+      // aip-proxy as it starts by default (metrics are opt-in), against the pass-through baseline.
+      const defaultProxy = await proxyOf(trivial, 'default');
 
       const direct: Headers = () => JSON_HEADERS;
       const authed: Headers = () => ({ ...JSON_HEADERS, 'x-aip-token': token });
@@ -263,10 +265,11 @@ export const proxySuite: Suite = {
       const rss = rssMb(plain.pid);
       // Against a minimal pass-through proxy on the same trivial upstream, alternated.
       const trivialDirect = await throughput(trivial, direct, 32, 2000);
-      const pass = { aip: [] as number[], bare: [] as number[] };
+      const pass = { aip: [] as number[], metrics: [] as number[], bare: [] as number[] };
       for (let round = 0; round < 3; round++) {
         pass.bare.push(await throughput(passthrough, direct, 32, 2000));
-        pass.aip.push(await throughput(trivialProxy.url, authed, 32, 2000));
+        pass.aip.push(await throughput(defaultProxy.url, authed, 32, 2000));
+        pass.metrics.push(await throughput(trivialProxy.url, authed, 32, 2000));
       }
       const trivialProxied = median(pass.aip);
 
@@ -323,6 +326,7 @@ export const proxySuite: Suite = {
         result('proxy.throughput.signed', median(rounds.signed), 'req/s', median(rounds.direct), '>= 0.5'),
         result('proxy.throughput.trivial_upstream', trivialProxied, 'req/s', trivialDirect, null),
         result('proxy.passthrough', trivialProxied, 'req/s', median(pass.bare), '>= 0.5'),
+        result('proxy.passthrough.with_metrics', median(pass.metrics), 'req/s', median(pass.bare), null),
         result('proxy.fairness_p50', fairness.underAbuse, 'ms', fairness.alone, '<= 2'),
         result('proxy.added_p50', proxiedLatency - directLatency, 'ms', null, '<= 1 ms'),
         result('proxy.a2a.added_p50', a2aProxied - a2aDirect, 'ms', null, '<= 1 ms'),
