@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
+import { readWhole } from '../request/read-body.js';
 import { createSseRewriter, type SseRewrite } from './sse.js';
 
 /** The abort signal handed to undici for one upstream request (an EventEmitter is far cheaper than an AbortController). */
@@ -21,45 +22,13 @@ export class UpstreamAbort extends EventEmitter {
 export class ResponseTooLarge extends Error {}
 
 /**
- * A body read whole, refusing more than `limit` bytes (the rest is not read). Rejects with the
- * stream's error, or a premature-close error when it ends without its last byte.
+ * A body read whole, refusing more than `limit` bytes (the rest is not read: the stream is
+ * destroyed). Rejects with the stream's error, or a premature-close error when it ends early.
  */
 export function readAll(body: Readable, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        cleanup();
-        body.destroy();
-        reject(new ResponseTooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
-    };
-    const onError = (err: Error) => {
-      cleanup();
-      reject(err);
-    };
-    const onClose = () => {
-      cleanup();
-      reject(Object.assign(new Error('the body ended early'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
-    };
-    const cleanup = () => {
-      body.off('data', onData);
-      body.off('end', onEnd);
-      body.off('error', onError);
-      body.off('close', onClose);
-    };
-    body.on('data', onData);
-    body.on('end', onEnd);
-    body.on('error', onError);
-    body.on('close', onClose);
+  return readWhole(body, limit, () => {
+    body.destroy();
+    return new ResponseTooLarge();
   });
 }
 
