@@ -3,8 +3,8 @@
 // required) to the same upstream, in interleaved rounds; and the bridge's memory over 10k calls
 // once warm.
 // The upstream, the proxy and the bridge are separate processes.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,26 +15,12 @@ import { issueToken } from '@aip/token';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { median, result, type Suite } from './harness.js';
+import { median, result, rssMb, type Suite, startProcess } from './harness.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PROXY_BIN = path.resolve(here, '../../apps/proxy/dist/main.js');
 const AIP_BIN = path.resolve(here, '../../apps/cli/dist/main.js');
 const CALL = { name: 'search', arguments: { q: 'benchmark' } };
-
-function startProcess(args: string[], ready: RegExp, stream: 'stdout' | 'stderr', children: ChildProcess[]) {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let text = '';
-  return new Promise<RegExpExecArray>((resolve, reject) => {
-    child[stream]?.on('data', (d: Buffer) => {
-      text += d.toString();
-      const match = ready.exec(text);
-      if (match !== null) resolve(match);
-    });
-    child.on('exit', (code) => reject(new Error(`process exited with ${code}: ${text}`)));
-  });
-}
 
 /** Latencies (ms) of `n` sequential calls. */
 async function latencies(client: Client, n: number): Promise<number[]> {
@@ -45,11 +31,6 @@ async function latencies(client: Client, n: number): Promise<number[]> {
     out.push(performance.now() - t0);
   }
   return out;
-}
-
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN) / 1024;
 }
 
 export const connectSuite: Suite = {

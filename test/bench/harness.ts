@@ -1,6 +1,8 @@
 // Benchmark plumbing: throughput and latency measurement, results as DESIGN §8 rows
 // ({"name","value","unit","baseline","ratio","target","ok"}), every baseline from the same run.
+import { type ChildProcess, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
+import { readFileSync } from 'node:fs';
 
 export interface BenchResult {
   name: string;
@@ -127,4 +129,33 @@ export function rawVerifyRate(ms = 500): number {
     n++;
   }
   return (n / (performance.now() - start)) * 1000;
+}
+
+/**
+ * Starts `node args...` (added to `children`, for teardown) and resolves with the first match of
+ * `ready` in its `stream`; rejects if it exits first.
+ */
+export function startProcess(
+  args: string[],
+  ready: RegExp,
+  stream: 'stdout' | 'stderr',
+  children: ChildProcess[],
+): Promise<RegExpExecArray> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let text = '';
+  return new Promise((resolve, reject) => {
+    child[stream]?.on('data', (d: Buffer) => {
+      text += d.toString();
+      const match = ready.exec(text);
+      if (match !== null) resolve(match);
+    });
+    child.on('exit', (code) => reject(new Error(`process exited with ${code}: ${text}`)));
+  });
+}
+
+/** The resident set size of process `pid`, in MB. */
+export function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN) / 1024;
 }

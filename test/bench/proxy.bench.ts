@@ -4,8 +4,8 @@
 // proxy RSS under load, budget-ledger charges per second, and the effect of metrics scrapes on p50
 // latency. The upstream, the proxies and the load generator are
 // separate processes; every baseline is measured against the same upstream in the same run.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,7 @@ import { generateIdentity } from '@aip/identity';
 import { openBudgetLedger } from '@aip/proxy';
 import { delegate, issueToken, signRequest } from '@aip/token';
 import { Pool } from 'undici';
-import { asyncOpsPerSecond, median, result, type Suite } from './harness.js';
+import { asyncOpsPerSecond, median, result, rssMb, type Suite, startProcess } from './harness.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PROXY_BIN = path.resolve(here, '../../apps/proxy/dist/main.js');
@@ -37,25 +37,6 @@ const A2A = {
 };
 
 type Headers = (i: number) => Record<string, string>;
-
-function startProcess(
-  args: string[],
-  ready: RegExp,
-  stream: 'stdout' | 'stderr',
-  children: ChildProcess[],
-): Promise<RegExpExecArray> {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let text = '';
-  return new Promise((resolve, reject) => {
-    child[stream]?.on('data', (d: Buffer) => {
-      text += d.toString();
-      const match = ready.exec(text);
-      if (match !== null) resolve(match);
-    });
-    child.on('exit', (code) => reject(new Error(`process exited with ${code}: ${text}`)));
-  });
-}
 
 /** Requests per second with `connections` keep-alive clients looping for `ms`. */
 async function throughput(url: string, headers: Headers, connections: number, ms: number): Promise<number> {
@@ -156,11 +137,6 @@ async function fairnessRatio(url: string, operator: ReturnType<typeof generateId
   await Promise.all(loops);
   await pool.close();
   return { alone, underAbuse };
-}
-
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN) / 1024;
 }
 
 export const proxySuite: Suite = {
