@@ -15,7 +15,7 @@ import { issueToken } from '@aip/token';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { median, result, rssMb, type Suite, startProcess } from './harness.js';
+import { median, result, rssMb, type Suite, startBenchServer, startProcess } from './harness.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PROXY_BIN = path.resolve(here, '../../apps/proxy/dist/main.js');
@@ -45,14 +45,7 @@ export const connectSuite: Suite = {
     try {
       await saveIdentity(agent, { home: dir, name: 'bench' });
       writeFileSync(path.join(dir, 'token'), token);
-      const upstream = (
-        await startProcess(
-          ['--import', 'tsx', path.join(here, 'sdk-upstream.ts')],
-          /(http:\/\/\S+)\n/,
-          'stdout',
-          children,
-        )
-      )[1] as string;
+      const upstream = await startBenchServer('sdk-upstream.ts', [], children);
       const proxyUrl = (
         await startProcess(
           [

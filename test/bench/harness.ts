@@ -3,6 +3,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface BenchResult {
   name: string;
@@ -158,4 +160,20 @@ export function startProcess(
 export function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN) / 1024;
+}
+
+const benchDir = path.dirname(fileURLToPath(import.meta.url));
+
+/**
+ * Starts one of this folder's servers (`script`, run through tsx, with `args`) and resolves with
+ * the URL it prints on stdout once it listens.
+ */
+export async function startBenchServer(script: string, args: string[], children: ChildProcess[]): Promise<string> {
+  const match = await startProcess(
+    ['--import', 'tsx', path.join(benchDir, script), ...args],
+    /(http:\/\/\S+)\n/,
+    'stdout',
+    children,
+  );
+  return match[1] as string;
 }

@@ -13,7 +13,7 @@ import { generateIdentity } from '@aip/identity';
 import { openBudgetLedger } from '@aip/proxy';
 import { delegate, issueToken, signRequest } from '@aip/token';
 import { Pool } from 'undici';
-import { asyncOpsPerSecond, median, result, rssMb, type Suite, startProcess } from './harness.js';
+import { asyncOpsPerSecond, median, result, rssMb, type Suite, startBenchServer, startProcess } from './harness.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PROXY_BIN = path.resolve(here, '../../apps/proxy/dist/main.js');
@@ -172,38 +172,10 @@ export const proxySuite: Suite = {
     try {
       // The MCP server of the proxy tests (official SDK) is the upstream the targets are held
       // against; a trivial responder shows the proxy's raw per-request ceiling next to it.
-      const upstream = (
-        await startProcess(
-          ['--import', 'tsx', path.join(here, 'sdk-upstream.ts')],
-          /(http:\/\/\S+)\n/,
-          'stdout',
-          children,
-        )
-      )[1] as string;
-      const trivial = (
-        await startProcess(
-          ['--import', 'tsx', path.join(here, 'fast-upstream.ts')],
-          /(http:\/\/\S+)\n/,
-          'stdout',
-          children,
-        )
-      )[1] as string;
-      const passthrough = (
-        await startProcess(
-          ['--import', 'tsx', path.join(here, 'passthrough-proxy.ts'), trivial],
-          /(http:\/\/\S+)\n/,
-          'stdout',
-          children,
-        )
-      )[1] as string;
-      const agentUpstream = (
-        await startProcess(
-          ['--import', 'tsx', path.join(here, 'a2a-upstream.ts')],
-          /(http:\/\/\S+)\n/,
-          'stdout',
-          children,
-        )
-      )[1] as string;
+      const upstream = await startBenchServer('sdk-upstream.ts', [], children);
+      const trivial = await startBenchServer('fast-upstream.ts', [], children);
+      const passthrough = await startBenchServer('passthrough-proxy.ts', [trivial], children);
+      const agentUpstream = await startBenchServer('a2a-upstream.ts', [], children);
       const plain = await proxyOf(upstream, 'plain');
       // The A2A agent behind aip-proxy: a chain from the operator through an orchestrator to it.
       const agentKey = generateIdentity();

@@ -3,7 +3,7 @@
 // embedded stores and the same settings, in the same run on the same trivial upstream; and the
 // shared stores alone next to the embedded ones — ledger charges per second (PostgreSQL vs SQLite)
 // and the proof-claim round trip (Redis vs memory). Real servers from the Debian packages.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,7 +20,15 @@ import {
 import { decodeToken, issueToken, signRequest } from '@aip/token';
 import { Pool } from 'undici';
 import { type RunningService, servicesMissing, startPostgres, startRedis } from '../fixtures/services.js';
-import { asyncOpsPerSecond, type BenchResult, median, result, type Suite } from './harness.js';
+import {
+  asyncOpsPerSecond,
+  type BenchResult,
+  median,
+  result,
+  type Suite,
+  startBenchServer,
+  startProcess,
+} from './harness.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PROXY_BIN = path.resolve(here, '../../apps/proxy/dist/main.js');
@@ -32,20 +40,6 @@ const BODY = JSON.stringify({
   method: 'tools/call',
   params: { name: 'search', arguments: { q: 'benchmark' } },
 });
-
-function start(args: string[], ready: RegExp, stream: 'stdout' | 'stderr', children: ChildProcess[]): Promise<string> {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let text = '';
-  return new Promise((resolve, reject) => {
-    child[stream]?.on('data', (d: Buffer) => {
-      text += d.toString();
-      const match = ready.exec(text);
-      if (match !== null) resolve(match[1] as string);
-    });
-    child.on('exit', (code) => reject(new Error(`process exited with ${code}: ${text.slice(-2000)}`)));
-  });
-}
 
 /** Requests per second of `connections` keep-alive clients spread over `urls`, for `ms`. */
 async function throughput(
@@ -114,16 +108,18 @@ export const replicasSuite: Suite = {
     let postgres: RunningService | undefined;
     try {
       [redis, postgres] = await Promise.all([startRedis(), startPostgres()]);
-      const upstream = await start(
-        ['--import', 'tsx', path.join(here, 'fast-upstream.ts')],
-        /(http:\/\/\S+)\n/,
-        'stdout',
-        children,
-      );
+      const upstream = await startBenchServer('fast-upstream.ts', [], children);
       const proxy = async (name: string, state: string) => {
         const file = path.join(dir, `${name}.toml`);
         writeFileSync(file, toml(upstream, operator.did, dir, name, state));
-        return start([PROXY_BIN, '--config', file], /"url":"(http:[^"]+)",[^\n]*"msg":"listening"/, 'stderr', children);
+        return (
+          await startProcess(
+            [PROXY_BIN, '--config', file],
+            /"url":"(http:[^"]+)",[^\n]*"msg":"listening"/,
+            'stderr',
+            children,
+          )
+        )[1] as string;
       };
       const shared = `[state]\nredis_url = "${redis.url}"\npostgres_url = "${postgres.url}"\n`;
       const [embedded, a, b] = await Promise.all([
