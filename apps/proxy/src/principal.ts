@@ -4,37 +4,45 @@ import { publicKeyFromId } from '@aip/identity';
 import type { AuditWarning, VerifiedLink, VerifiedToken } from '@aip/token';
 
 export interface Principal {
-  kind: 'aip' | 'oauth';
+  readonly kind: 'aip' | 'oauth';
   /** Root issuer (AIP) or authorization server (OAuth). */
-  issuer: string;
+  readonly issuer: string;
   /** The final holder (AIP) or the token's `sub` (OAuth). */
-  subject: string;
+  readonly subject: string;
   /**
    * What limits are counted against: the root token (its segment id) with every delegation made
    * from it — delegates share their grant's limits as they share its budget — or the OAuth subject.
    */
-  grant: string;
-  scope: string[];
+  readonly grant: string;
+  readonly scope: readonly string[];
   /** The OAuth scopes the access token granted (OAuth principals), for a step-up challenge. */
-  oauthScope?: readonly string[];
+  readonly oauthScope?: readonly string[];
   /** The verified delegation chain, root first (empty for OAuth). */
-  chain: VerifiedLink[];
+  readonly chain: readonly VerifiedLink[];
   /** The holder's key, to check proofs of possession (AIP, self-certifying subjects). */
-  subjectKey: Uint8Array | undefined;
-  warnings: AuditWarning[];
+  readonly subjectKey: Uint8Array | undefined;
+  readonly warnings: readonly AuditWarning[];
 }
 
+// A verifier hands back the same frozen result for a token it verified before: so is its principal.
+const principals = new WeakMap<VerifiedToken, Principal>();
+
 export function principalOf(verified: VerifiedToken): Principal {
-  return {
-    kind: 'aip',
-    issuer: verified.issuer,
-    subject: verified.subject,
-    grant: verified.chain[0]?.id ?? verified.subject,
-    scope: verified.scope,
-    chain: verified.chain,
-    subjectKey: verified.subjectKey,
-    warnings: verified.warnings,
-  };
+  let principal = principals.get(verified);
+  if (principal === undefined) {
+    principal = Object.freeze({
+      kind: 'aip',
+      issuer: verified.issuer,
+      subject: verified.subject,
+      grant: verified.chain[0]?.id ?? verified.subject,
+      scope: verified.scope,
+      chain: verified.chain,
+      subjectKey: verified.subjectKey,
+      warnings: verified.warnings,
+    });
+    principals.set(verified, principal);
+  }
+  return principal;
 }
 
 // Decoding a key id checks the point (a fraction of a millisecond): the few ids a proxy meets —
@@ -78,6 +86,9 @@ export function a2aPrincipalOf(verified: VerifiedToken, agent: string): Principa
   return { ...principalOf(verified), subject: last.iss, subjectKey: keyOf(last.iss) };
 }
 
+// A principal's chain as a binding key, built once per principal.
+const credentialKeys = new WeakMap<Principal, string>();
+
 /**
  * What sessions, tasks and stream ids are bound to. The final holder's DID is an identity only when
  * the request proved possession of its key: without a proof, anyone holding a token able to
@@ -91,5 +102,10 @@ export function a2aPrincipalOf(verified: VerifiedToken, agent: string): Principa
  */
 export function principalKey(principal: Principal, proven: boolean): string {
   if (principal.kind === 'oauth' || proven) return `${principal.kind} ${principal.issuer} ${principal.subject}`;
-  return `${principal.kind} ${principal.issuer} chain ${principal.chain.map((link) => link.id).join('.')}`;
+  let key = credentialKeys.get(principal);
+  if (key === undefined) {
+    key = `${principal.kind} ${principal.issuer} chain ${principal.chain.map((link) => link.id).join('.')}`;
+    credentialKeys.set(principal, key);
+  }
+  return key;
 }

@@ -75,34 +75,37 @@ export interface VerifyOptions {
 
 /** One verified segment of the chain, root first. */
 export interface VerifiedLink {
-  id: string;
-  iss: string;
-  sub: string;
-  scope: string[];
-  budget_usd: number | null;
-  max_depth: number;
-  iat: number;
-  exp: number;
-  jti?: string;
-  ctx?: string;
+  readonly id: string;
+  readonly iss: string;
+  readonly sub: string;
+  readonly scope: readonly string[];
+  readonly budget_usd: number | null;
+  readonly max_depth: number;
+  readonly iat: number;
+  readonly exp: number;
+  readonly jti?: string;
+  readonly ctx?: string;
 }
 
-/** A verified token: the effective authority of its final holder. */
+/**
+ * A verified token: the effective authority of its final holder. Frozen: a verifier hands the same
+ * object back for the same token while it keeps verifying.
+ */
 export interface VerifiedToken {
   /** The root issuer. */
-  issuer: string;
+  readonly issuer: string;
   /** The final holder (the last `sub`). */
-  subject: string;
+  readonly subject: string;
   /** The final holder's public key when `subject` is self-certifying (to check its proofs). */
-  subjectKey: Uint8Array | undefined;
-  scope: string[];
-  budgetUsd: number | null;
+  readonly subjectKey: Uint8Array | undefined;
+  readonly scope: readonly string[];
+  readonly budgetUsd: number | null;
   /** Delegation links the final holder may still add. */
-  maxDepth: number;
-  expiresAt: number;
-  audience: string[] | undefined;
-  chain: VerifiedLink[];
-  warnings: AuditWarning[];
+  readonly maxDepth: number;
+  readonly expiresAt: number;
+  readonly audience: readonly string[] | undefined;
+  readonly chain: readonly VerifiedLink[];
+  readonly warnings: readonly AuditWarning[];
 }
 
 /** Counters of a verifier, for metrics and tests. */
@@ -120,7 +123,8 @@ export interface TokenVerifier {
   stats(): VerifierStats;
 }
 
-type KeyResult = { key: Uint8Array; tag: string } | TokenError;
+type KeyAndTag = { key: Uint8Array; tag: string };
+type KeyResult = KeyAndTag | TokenError;
 
 function keyTag(key: Uint8Array): string {
   return String.fromCharCode.apply(null, key as unknown as number[]);
@@ -155,6 +159,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   const tolerance = options.clockTolerance ?? DEFAULT_CLOCK_TOLERANCE;
   const segments = new BoundedMap<string, ChainEntry & { verifiedBy: string }>(options.cacheSize ?? 10_000);
   const selfCertified = new BoundedMap<string, KeyResult>(4096);
+  // Whole tokens that verified, by their exact text: what they grant, and the root key that signed.
+  const tokens = new BoundedMap<string, { entries: readonly ChainEntry[]; rootTag: string; result: VerifiedToken }>(
+    Math.min(options.cacheSize ?? 10_000, 4096),
+  );
   const counters: VerifierStats = { signatureChecks: 0, cacheHits: 0 };
 
   // The key of a self-certifying id, decoded once; failures are cached too (same answer every time).
@@ -218,162 +226,202 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     return key === undefined || key instanceof TokenError ? undefined : didKeyFromPublicKey(key.key);
   }
 
+  // 2a. Key events, a lookup per segment before any trust or signature work: no segment signed by
+  // a revoked key, or by a key rotated away at or before the segment's iat. (A forged token naming
+  // a revoked key is refused as revoked: the revocation is public, the verdict the same.)
+  function checkKeyEvents(entries: readonly ChainEntry[]): void {
+    const keyState = typeof options.keyState === 'function' ? options.keyState() : options.keyState;
+    if (keyState === undefined) return;
+    for (let i = 0; i < entries.length; i++) {
+      const claims = (entries[i] as ChainEntry).claims;
+      const signer = signerDid(claims.iss, i);
+      const refusal = signer === undefined ? undefined : keyState.refusal(signer, claims.iat);
+      if (refusal !== undefined) {
+        const reason =
+          refusal === 'revoked' ? 'is signed by a revoked key' : 'is signed by a key rotated away before it was issued';
+        throw new TokenError('aip_key_revoked', `${segmentName(i)} ${reason}`, { link: i });
+      }
+    }
+  }
+
+  // 3. Signatures: each segment by the key of whoever held the authority before it.
+  function checkSignatures(entries: readonly (ChainEntry & { verifiedBy?: string })[], issuerKey: KeyAndTag): void {
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i] as ChainEntry & { verifiedBy?: string };
+      let signer = issuerKey;
+      if (i > 0) {
+        const parent = entries[i - 1] as ChainEntry;
+        const link = entry.claims as LinkClaims;
+        if (link.iss !== parent.claims.sub)
+          throw new TokenError('aip_signature_invalid', `${segmentName(i)} is not issued by the previous holder`, {
+            link: i,
+          });
+        if (link.prev !== parent.id)
+          throw new TokenError(
+            'aip_signature_invalid',
+            `${segmentName(i)} does not follow the segment before it (prev mismatch)`,
+            { link: i },
+          );
+        signer = holderKey(parent.claims.sub, i);
+      }
+      if (entry.verifiedBy === signer.tag) {
+        counters.cacheHits++;
+      } else {
+        counters.signatureChecks++;
+        if (!verifySignature(entry.segment.signature, signingBytes(entry.segment), signer.key)) {
+          throw new TokenError('aip_signature_invalid', `${segmentName(i)} signature does not verify`, { link: i });
+        }
+        segments.set(cacheKey(entry.segment.raw, i), { ...entry, verifiedBy: signer.tag });
+      }
+    }
+  }
+
+  // 4. Revocation of any segment or signer.
+  function checkRevocation(entries: readonly ChainEntry[]): void {
+    if (options.isRevoked === undefined) return;
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i] as ChainEntry;
+      const query: RevocationQuery = {
+        id: entry.id,
+        jti: entry.claims.jti,
+        signer: entry.claims.iss,
+        subject: entry.claims.sub,
+      };
+      if (options.isRevoked(query))
+        throw new TokenError('aip_key_revoked', `${segmentName(i)} is revoked`, { link: i });
+    }
+  }
+
+  // 5. Time: every segment current.
+  function checkTime(entries: readonly ChainEntry[], now: number): void {
+    for (let i = 0; i < entries.length; i++) {
+      const c = (entries[i] as ChainEntry).claims;
+      if (c.exp <= now) throw new TokenError('aip_token_expired', `${segmentName(i)} expired`, { link: i });
+      if (c.iat > now + tolerance)
+        throw new TokenError('aip_token_expired', `${segmentName(i)} is issued in the future`, { link: i });
+      const nbf = (c as TokenClaims).nbf;
+      if (nbf !== undefined && nbf > now + tolerance)
+        throw new TokenError('aip_token_expired', `${segmentName(i)} is not valid yet`, { link: i });
+    }
+  }
+
+  // 6. Attenuation walk: every link at most its parent's authority.
+  function checkAttenuation(entries: readonly ChainEntry[]): void {
+    const rootClaims = (entries[0] as ChainEntry).claims as TokenClaims;
+    if (entries.length - 1 > rootClaims.max_depth) {
+      // The first link past what the root allows is the one at fault.
+      throw new TokenError(
+        'aip_depth_exceeded',
+        `chain has ${entries.length - 1} links; the root allows ${rootClaims.max_depth}`,
+        { link: rootClaims.max_depth + 1 },
+      );
+    }
+    for (let i = 1; i < entries.length; i++) {
+      const parent = (entries[i - 1] as ChainEntry).claims;
+      const link = (entries[i] as ChainEntry).claims as LinkClaims;
+      const name = segmentName(i);
+      if (!isScopeSubset(parent.scope, link.scope))
+        throw new TokenError('aip_scope_insufficient', `${name} widens the scope of its parent`, { link: i });
+      if (parent.budget_usd !== null && (link.budget_usd === null || link.budget_usd > parent.budget_usd)) {
+        throw new TokenError('aip_budget_exceeded', `${name} raises the budget of its parent`, { link: i });
+      }
+      if (link.exp > parent.exp) throw new TokenError('aip_token_expired', `${name} outlives its parent`, { link: i });
+      if (link.max_depth >= parent.max_depth)
+        throw new TokenError('aip_depth_exceeded', `${name} does not lower max_depth`, { link: i });
+    }
+  }
+
+  // 7. Audience, and 8. the operation.
+  function checkUse(
+    aud: readonly string[] | undefined,
+    scope: readonly string[],
+    links: number,
+    call: VerifyOptions,
+  ): void {
+    const audience = call.audience ?? options.audience;
+    if (audience !== undefined) {
+      if (aud === undefined ? options.requireAudience === true : !aud.includes(audience)) {
+        throw new TokenError('aip_audience_mismatch', 'token is not intended for this resource', { link: 0 });
+      }
+    }
+    const required = call.scope === undefined ? [] : typeof call.scope === 'string' ? [call.scope] : call.scope;
+    for (const wanted of required) {
+      if (!scopeAllows(scope, wanted))
+        throw new TokenError('aip_scope_insufficient', `token does not allow ${wanted.slice(0, 200)}`, {
+          link: links - 1,
+        });
+    }
+  }
+
+  // The audience a root token names, as a list.
+  function audienceOf(entries: readonly ChainEntry[]): string[] | undefined {
+    const aud = ((entries[0] as ChainEntry).claims as TokenClaims).aud;
+    return aud === undefined ? undefined : typeof aud === 'string' ? [aud] : aud;
+  }
+
+  // What a chain grants, frozen (the same object is handed back while the chain keeps verifying);
+  // 9. its audit (an enforced warning refuses it).
+  function resultOf(entries: readonly ChainEntry[], aud: string[] | undefined): VerifiedToken {
+    const rootClaims = (entries[0] as ChainEntry).claims as TokenClaims;
+    const last = (entries[entries.length - 1] as ChainEntry).claims;
+    const warnings = auditChain(
+      entries.map((e) => e.claims),
+      options.audit,
+    );
+    const subjectKey = isSelfCertifyingId(last.sub) ? keyOfId(last.sub) : undefined;
+    return Object.freeze({
+      issuer: rootClaims.iss,
+      subject: last.sub,
+      subjectKey: subjectKey === undefined || subjectKey instanceof TokenError ? undefined : subjectKey.key,
+      scope: Object.freeze([...last.scope]),
+      budgetUsd: last.budget_usd,
+      maxDepth: last.max_depth,
+      expiresAt: last.exp,
+      audience: aud === undefined ? undefined : Object.freeze([...aud]),
+      chain: Object.freeze(entries.map((e) => toVerifiedLink(e))),
+      warnings: Object.freeze(warnings.map((w) => Object.freeze(w))),
+    });
+  }
+
   return {
     stats: () => ({ ...counters }),
     verify(token, call = {}) {
       const now = call.now ?? Math.floor(Date.now() / 1000);
+      // A token verified before is checked again for everything that can change — key events,
+      // issuer trust (and its key), revocation, time, audience, the operation — in the same
+      // order; what cannot (structure, signatures, attenuation, audit) is not redone.
+      const known = tokens.get(token);
+      if (known !== undefined) {
+        checkKeyEvents(known.entries);
+        const issuerKey = rootKey((known.entries[0] as ChainEntry).claims.iss);
+        if (issuerKey.tag === known.rootTag) {
+          counters.cacheHits += known.entries.length;
+          checkRevocation(known.entries);
+          checkTime(known.entries, now);
+          const { result } = known;
+          checkUse(result.audience, result.scope, result.chain.length, call);
+          return result;
+        }
+      }
+
       // 1. Structure: sizes and counts, then every segment parsed (or found already verified).
       const raws = splitToken(token);
       // The cache is keyed by position kind as well as bytes: a segment verified as a link must
       // never be taken for a root token (their claims and typ differ), and vice versa.
       const entries = raws.map((raw, i) => segments.get(cacheKey(raw, i)) ?? parseEntry(raw, i));
-      const root = entries[0] as ChainEntry;
-      const rootClaims = root.claims as TokenClaims;
-
-      // 2a. Key events, a lookup per segment before any trust or signature work: no segment signed
-      // by a revoked key, or by a key rotated away at or before the segment's iat. (A forged token
-      // naming a revoked key is refused as revoked: the revocation is public, the verdict the same.)
-      const keyState = typeof options.keyState === 'function' ? options.keyState() : options.keyState;
-      if (keyState !== undefined) {
-        for (let i = 0; i < entries.length; i++) {
-          const claims = (entries[i] as ChainEntry).claims;
-          const signer = signerDid(claims.iss, i);
-          const refusal = signer === undefined ? undefined : keyState.refusal(signer, claims.iat);
-          if (refusal !== undefined) {
-            const reason =
-              refusal === 'revoked'
-                ? 'is signed by a revoked key'
-                : 'is signed by a key rotated away before it was issued';
-            throw new TokenError('aip_key_revoked', `${segmentName(i)} ${reason}`, { link: i });
-          }
-        }
-      }
-
+      checkKeyEvents(entries);
       // 2. Issuer trust.
-      const issuerKey = rootKey(rootClaims.iss);
-
-      // 3. Signatures: each segment by the key of whoever held the authority before it.
-      for (let i = 0; i < entries.length; i++) {
-        const entry = entries[i] as ChainEntry & { verifiedBy?: string };
-        let signer = issuerKey;
-        if (i > 0) {
-          const parent = entries[i - 1] as ChainEntry;
-          const link = entry.claims as LinkClaims;
-          if (link.iss !== parent.claims.sub)
-            throw new TokenError('aip_signature_invalid', `${segmentName(i)} is not issued by the previous holder`, {
-              link: i,
-            });
-          if (link.prev !== parent.id)
-            throw new TokenError(
-              'aip_signature_invalid',
-              `${segmentName(i)} does not follow the segment before it (prev mismatch)`,
-              { link: i },
-            );
-          signer = holderKey(parent.claims.sub, i);
-        }
-        if (entry.verifiedBy === signer.tag) {
-          counters.cacheHits++;
-        } else {
-          counters.signatureChecks++;
-          if (!verifySignature(entry.segment.signature, signingBytes(entry.segment), signer.key)) {
-            throw new TokenError('aip_signature_invalid', `${segmentName(i)} signature does not verify`, { link: i });
-          }
-          segments.set(cacheKey(entry.segment.raw, i), { ...entry, verifiedBy: signer.tag });
-        }
-      }
-
-      // 4. Revocation of any segment or signer.
-      if (options.isRevoked !== undefined) {
-        for (let i = 0; i < entries.length; i++) {
-          const entry = entries[i] as ChainEntry;
-          const query: RevocationQuery = {
-            id: entry.id,
-            jti: entry.claims.jti,
-            signer: entry.claims.iss,
-            subject: entry.claims.sub,
-          };
-          if (options.isRevoked(query))
-            throw new TokenError('aip_key_revoked', `${segmentName(i)} is revoked`, { link: i });
-        }
-      }
-
-      // 5. Time: every segment current.
-      for (let i = 0; i < entries.length; i++) {
-        const c = (entries[i] as ChainEntry).claims;
-        if (c.exp <= now) throw new TokenError('aip_token_expired', `${segmentName(i)} expired`, { link: i });
-        if (c.iat > now + tolerance)
-          throw new TokenError('aip_token_expired', `${segmentName(i)} is issued in the future`, { link: i });
-        const nbf = (c as TokenClaims).nbf;
-        if (nbf !== undefined && nbf > now + tolerance)
-          throw new TokenError('aip_token_expired', `${segmentName(i)} is not valid yet`, { link: i });
-      }
-
-      // 6. Attenuation walk: every link at most its parent's authority.
-      if (entries.length - 1 > rootClaims.max_depth) {
-        // The first link past what the root allows is the one at fault.
-        throw new TokenError(
-          'aip_depth_exceeded',
-          `chain has ${entries.length - 1} links; the root allows ${rootClaims.max_depth}`,
-          { link: rootClaims.max_depth + 1 },
-        );
-      }
-      for (let i = 1; i < entries.length; i++) {
-        const parent = (entries[i - 1] as ChainEntry).claims;
-        const link = (entries[i] as ChainEntry).claims as LinkClaims;
-        const name = segmentName(i);
-        if (!isScopeSubset(parent.scope, link.scope))
-          throw new TokenError('aip_scope_insufficient', `${name} widens the scope of its parent`, { link: i });
-        if (parent.budget_usd !== null && (link.budget_usd === null || link.budget_usd > parent.budget_usd)) {
-          throw new TokenError('aip_budget_exceeded', `${name} raises the budget of its parent`, { link: i });
-        }
-        if (link.exp > parent.exp)
-          throw new TokenError('aip_token_expired', `${name} outlives its parent`, { link: i });
-        if (link.max_depth >= parent.max_depth)
-          throw new TokenError('aip_depth_exceeded', `${name} does not lower max_depth`, { link: i });
-      }
-
-      // 7. Audience.
-      const audience = call.audience ?? options.audience;
-      const aud =
-        rootClaims.aud === undefined
-          ? undefined
-          : typeof rootClaims.aud === 'string'
-            ? [rootClaims.aud]
-            : rootClaims.aud;
-      if (audience !== undefined) {
-        if (aud === undefined ? options.requireAudience === true : !aud.includes(audience)) {
-          throw new TokenError('aip_audience_mismatch', 'token is not intended for this resource', { link: 0 });
-        }
-      }
-
-      // 8. The operation.
+      const issuerKey = rootKey((entries[0] as ChainEntry).claims.iss);
+      checkSignatures(entries, issuerKey);
+      checkRevocation(entries);
+      checkTime(entries, now);
+      checkAttenuation(entries);
+      const aud = audienceOf(entries);
       const last = (entries[entries.length - 1] as ChainEntry).claims;
-      const required = call.scope === undefined ? [] : typeof call.scope === 'string' ? [call.scope] : call.scope;
-      for (const scope of required) {
-        if (!scopeAllows(last.scope, scope))
-          throw new TokenError('aip_scope_insufficient', `token does not allow ${scope.slice(0, 200)}`, {
-            link: entries.length - 1,
-          });
-      }
-
-      const chain = entries.map((e) => toVerifiedLink(e));
-      const warnings = auditChain(
-        entries.map((e) => e.claims),
-        options.audit,
-      );
-      const subjectKey = isSelfCertifyingId(last.sub) ? keyOfId(last.sub) : undefined;
-      return {
-        issuer: rootClaims.iss,
-        subject: last.sub,
-        subjectKey: subjectKey === undefined || subjectKey instanceof TokenError ? undefined : subjectKey.key,
-        scope: [...last.scope],
-        budgetUsd: last.budget_usd,
-        maxDepth: last.max_depth,
-        expiresAt: last.exp,
-        audience: aud,
-        chain,
-        warnings,
-      };
+      checkUse(aud, last.scope, entries.length, call);
+      const result = resultOf(entries, aud);
+      tokens.set(token, { entries, rootTag: issuerKey.tag, result });
+      return result;
     },
   };
 }
@@ -384,11 +432,11 @@ function cacheKey(raw: string, index: number): string {
 
 function toVerifiedLink(entry: ChainEntry): VerifiedLink {
   const c = entry.claims as TokenClaims & Partial<LinkClaims>;
-  const link: VerifiedLink = {
+  const link: { -readonly [K in keyof VerifiedLink]: VerifiedLink[K] } = {
     id: entry.id,
     iss: c.iss,
     sub: c.sub,
-    scope: [...c.scope],
+    scope: Object.freeze([...c.scope]),
     budget_usd: c.budget_usd,
     max_depth: c.max_depth,
     iat: c.iat,
@@ -396,7 +444,7 @@ function toVerifiedLink(entry: ChainEntry): VerifiedLink {
   };
   if (c.jti !== undefined) link.jti = c.jti;
   if (c.ctx !== undefined) link.ctx = c.ctx;
-  return link;
+  return Object.freeze(link);
 }
 
 /**

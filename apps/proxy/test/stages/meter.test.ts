@@ -103,10 +103,9 @@ describe('stage meter', () => {
     const stage = meterStage(world.services);
     const ctx = admitted(world, ['*'], ['search'], 'r-1');
     // The fake world's token has no budget: give the root a ceiling of $0.5 through the chain.
-    (ctx.principal as { chain: { budget_usd: number | null }[] }).chain[0] = {
-      ...(ctx.principal?.chain[0] as object),
-      budget_usd: 0.5,
-    } as never;
+    const principal = ctx.principal as NonNullable<typeof ctx.principal>;
+    const [root, ...links] = principal.chain;
+    ctx.principal = { ...principal, chain: [{ ...(root as NonNullable<typeof root>), budget_usd: 0.5 }, ...links] };
     expect(await stage.run(ctx)).toBeUndefined();
     expect(ctx.charged).toBe(true);
     expect((await ledger.charges('pending'))[0]).toMatchObject({ request_id: 'r-1', cost_usd: 0.4 });
