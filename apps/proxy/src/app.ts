@@ -33,7 +33,7 @@ import { meterStage } from './pipeline/stages/meter.js';
 import { proofStage } from './pipeline/stages/proof.js';
 import { sessionStage } from './pipeline/stages/session.js';
 import { buildPolicy, type Policy } from './policy.js';
-import { createAdmission } from './state/admission.js';
+import { type AdmissionLimits, createAdmission } from './state/admission.js';
 import type { BucketStore } from './state/bucket-store.js';
 import { composeClaimAndTake } from './state/claim-and-take.js';
 import { openLedger } from './state/open-ledger.js';
@@ -85,6 +85,17 @@ export interface AipProxy {
    * included) finish for up to `graceMs` (default 5000), then closes everything else.
    */
   close(options?: { graceMs?: number }): Promise<void>;
+}
+
+// The admission limits of a configuration, built once per configuration (read on every request).
+const limitsOf = new WeakMap<ProxyConfig, AdmissionLimits>();
+function admissionLimits(config: ProxyConfig): AdmissionLimits {
+  let limits = limitsOf.get(config);
+  if (limits === undefined) {
+    limits = { ...config.rate_limit, total_streams: config.proxy.max_streams };
+    limitsOf.set(config, limits);
+  }
+  return limits;
 }
 
 /**
@@ -177,7 +188,7 @@ export async function createProxy(options: ProxyOptions): Promise<AipProxy> {
               ...resourceIdentifiers(publicBase(), state.config.proxy.mcp_paths),
             ]),
       limiter,
-      admission: createAdmission(() => ({ ...state.config.rate_limit, total_streams: state.config.proxy.max_streams })),
+      admission: createAdmission(() => admissionLimits(state.config)),
       replay,
       meter,
       seal,

@@ -33,7 +33,7 @@ describe("the A2A agent's answers", () => {
       seal: undefined,
       now: 1000,
       upstreamOrigin,
-      answers,
+      answers: () => answers,
     });
   }
 

@@ -2,6 +2,7 @@ import { appendFile, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { chainedLine } from '../src/audit/audit-log.js';
 import { type AuditRecord, anchorFileOf, loadAuditKey, openAuditLog, verifyAuditLog } from '../src/index.js';
 
 let dir: string;
@@ -36,6 +37,13 @@ function writeLog(file: string, count: number, start = 0): void {
 }
 
 describe('audit log', () => {
+  it('writes a line exactly as JSON.stringify of the record followed by prev', () => {
+    const cause = { ...record(1, { decision: 'error', code: 'aip_upstream_unavailable' }), cause: 'x"\u2028\n' };
+    for (const fields of [record(1), cause, { type: 'stop', time: 't' }, {}, { prev: 'kept in place', a: 1 }])
+      for (const prev of [null, 'abc_-DEF012'])
+        expect(chainedLine(fields, prev)).toBe(JSON.stringify({ ...fields, prev }));
+  });
+
   it('chains lines across restarts, between start and stop records, sealed by signed checkpoints', async () => {
     const file = path.join(dir, 'audit.jsonl');
     writeLog(file, 2);

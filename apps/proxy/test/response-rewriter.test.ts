@@ -18,7 +18,7 @@ describe('response rewriting', () => {
       seal,
       now: 1000,
       upstreamOrigin: new URL('http://127.0.0.1:3000'),
-      answers: mcpAnswers({ principal: me, binding: principalKey(me, true), tasks, now: 1000, ttlSeconds: 3600 }),
+      answers: () => mcpAnswers({ principal: me, binding: principalKey(me, true), tasks, now: 1000, ttlSeconds: 3600 }),
     });
   }
 

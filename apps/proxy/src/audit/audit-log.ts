@@ -6,7 +6,7 @@
 // off the end is detected. A write that fails (a full disk) leaves the process up: the log reports
 // itself unhealthy, keeps what it could not write (bounded) and finishes the exact bytes once the
 // disk accepts them again, so no line is ever torn by the proxy itself. Never contains a token.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { writeAnchor } from './anchor.js';
 import { type AuditKey, signCheckpoint } from './checkpoint.js';
@@ -30,7 +30,7 @@ export interface AuditRecord {
   issuer: string | null;
   subject: string | null;
   /** Segment ids of the verified chain, root first. */
-  chain: string[];
+  chain: readonly string[];
   upstream_status: number | null;
   latency_ms: number;
   /** What failed, for `error` decisions (`ECONNREFUSED`, `headers timeout`, ...). */
@@ -68,7 +68,18 @@ const MAX_LIST = 32;
 
 /** The SHA-256 of a line's UTF-8 bytes, base64url without padding: the `prev` of the line after it. */
 export function lineHash(line: string): string {
-  return createHash('sha256').update(line, 'utf8').digest('base64url');
+  return hash('sha256', line, 'base64url');
+}
+
+/**
+ * The line of `fields` chained to the line before it: `JSON.stringify({ ...fields, prev })`, without
+ * copying `fields` (records carry no `prev` of their own; the hash is base64url, nothing to escape).
+ */
+export function chainedLine(fields: object, prev: string | null): string {
+  if ('prev' in fields) return JSON.stringify({ ...fields, prev });
+  const json = JSON.stringify(fields);
+  const tail = prev === null ? '"prev":null}' : `"prev":"${prev}"}`;
+  return json === '{}' ? `{${tail}` : `${json.slice(0, -1)},${tail}`;
 }
 
 const clip = (value: string | null, max = MAX_STRING): string | null =>
@@ -153,7 +164,7 @@ export function openAuditLog(file?: string, options: AuditLogOptions = {}): Audi
     let prev: string | null = null;
     return {
       write(record) {
-        const line = JSON.stringify({ ...boundRecord(record), prev });
+        const line = chainedLine(boundRecord(record), prev);
         prev = lineHash(line);
         process.stdout.write(`${line}\n`);
       },
@@ -165,8 +176,11 @@ export function openAuditLog(file?: string, options: AuditLogOptions = {}): Audi
   const fd = openSync(file, 'a+', 0o600);
   const tail = readTail(fd);
   let prev: string | null = null;
-  // Lines not yet on disk, in order; each buffer holds `lines` of them.
+  // Lines not yet on disk, in order: the buffers (each holding `lines` of them), then the text
+  // appended since the last flush (`queued`, `queuedLines` lines).
   const pending: { buffer: Buffer; lines: number }[] = [];
+  let queued = '';
+  let queuedLines = 0;
   let pendingLines = 0;
   let offset = 0; // bytes of pending[0] already on disk
   let lost = 0;
@@ -177,11 +191,12 @@ export function openAuditLog(file?: string, options: AuditLogOptions = {}): Audi
   const maxPending = options.maxPending ?? 100_000;
   const write = options.writeSync ?? writeSync;
 
-  const append = (fields: Record<string, unknown>) => {
-    const line = JSON.stringify({ ...fields, prev });
+  const append = (fields: object) => {
+    const line = chainedLine(fields, prev);
     prev = lineHash(line);
     dirty = true;
-    pending.push({ buffer: Buffer.from(`${line}\n`), lines: 1 });
+    queued += `${line}\n`;
+    queuedLines++;
     pendingLines++;
     return line;
   };
@@ -189,6 +204,11 @@ export function openAuditLog(file?: string, options: AuditLogOptions = {}): Audi
   // Writes what is pending in one call (the lines of a burst together), resuming a partly written
   // buffer at the exact byte it stopped at.
   const flush = () => {
+    if (queuedLines > 0) {
+      pending.push({ buffer: Buffer.from(queued), lines: queuedLines });
+      queued = '';
+      queuedLines = 0;
+    }
     if (pending.length > 1) {
       const first = pending[0] as { buffer: Buffer; lines: number };
       const parts = pending.map((p) => p.buffer);
@@ -297,7 +317,7 @@ export function openAuditLog(file?: string, options: AuditLogOptions = {}): Audi
         lost++;
         return;
       }
-      append(boundRecord(record) as unknown as Record<string, unknown>);
+      append(boundRecord(record));
       if (failing === undefined) schedule();
     },
     healthy: () => failing === undefined,

@@ -7,7 +7,7 @@
 // one replica id would collide on the key: ids must be unique. No signed checkpoints: the chain
 // shows an edited or removed line, not lines cut off the end (the file log's anchor does that).
 import type { Pool } from 'pg';
-import { type AuditLog, type AuditRecord, boundRecord, lineHash } from './audit-log.js';
+import { type AuditLog, type AuditRecord, boundRecord, chainedLine, lineHash } from './audit-log.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS aip_audit (
@@ -73,8 +73,8 @@ export async function openPostgresAuditSink(url: string, options: PostgresAuditO
   let writing: Promise<void> | undefined;
   let open = true;
 
-  const append = (fields: Record<string, unknown>) => {
-    const line = JSON.stringify({ ...fields, prev });
+  const append = (fields: object) => {
+    const line = chainedLine(fields, prev);
     prev = lineHash(line);
     pending.push({ seq: ++seq, line });
   };
@@ -153,7 +153,7 @@ export async function openPostgresAuditSink(url: string, options: PostgresAuditO
         append({ type: 'gap', time: new Date(now()).toISOString(), lost, reason: 'the database could not be written' });
         lost = 0;
       }
-      append({ ...boundRecord(record) });
+      append(boundRecord(record));
       schedule();
     },
     healthy: () => !failing,

@@ -52,8 +52,28 @@ function errorBody(ctx: RequestContext, status: number, code: string, message: s
     : { jsonrpc: '2.0', id: requestId(ctx), error: aipRefusal(code, message, status) };
 }
 
-function chainOf(principal: Principal | undefined): string[] {
-  return principal?.chain.map((link) => link.id) ?? [];
+// A record's time: the ISO text of the last millisecond asked for is kept (many decisions share one).
+let lastMs = Number.NaN;
+let lastIso = '';
+function isoTime(ms: number): string {
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
+}
+
+// A principal's chain as the audit records it, built once per principal.
+const chains = new WeakMap<Principal, readonly string[]>();
+const NO_CHAIN: readonly string[] = [];
+function chainOf(principal: Principal | undefined): readonly string[] {
+  if (principal === undefined) return NO_CHAIN;
+  let chain = chains.get(principal);
+  if (chain === undefined) {
+    chain = principal.chain.map((link) => link.id);
+    chains.set(principal, chain);
+  }
+  return chain;
 }
 
 /**
@@ -102,8 +122,8 @@ export function createResponder(deps: {
     },
 
     audit(ctx, fields) {
-      deps.auditLog.write({
-        time: new Date(deps.clock.nowMs()).toISOString(),
+      const record: AuditRecord = {
+        time: isoTime(deps.clock.nowMs()),
         request_id: ctx.id,
         decision: fields.decision,
         code: fields.code,
@@ -116,8 +136,9 @@ export function createResponder(deps: {
         chain: chainOf(ctx.principal),
         upstream_status: fields.upstream_status ?? null,
         latency_ms: Math.round((deps.clock.monotonicMs() - ctx.started) * 1000) / 1000,
-        ...(fields.cause === undefined ? {} : { cause: fields.cause }),
-      });
+      };
+      if (fields.cause !== undefined) record.cause = fields.cause;
+      deps.auditLog.write(record);
       deps.observer?.decided(ctx, fields.decision, fields.code, fields.status);
       if (deps.access?.() === true)
         deps.logger?.info('request', {

@@ -15,6 +15,11 @@ export interface Admission {
   inFlight(): { requests: number; streams: number };
 }
 
+/** What admission bounds: in-flight requests and streams per grant, and streams in all. */
+export type AdmissionLimits = Pick<ProxyConfig['rate_limit'], 'max_concurrent' | 'max_streams'> & {
+  total_streams: number;
+};
+
 /**
  * Admission for one proxy process; `limits` is read on every call, so a reload applies at once.
  *
@@ -24,9 +29,7 @@ export interface Admission {
  * const release = admission.enter(principal.grant);
  * ```
  */
-export function createAdmission(
-  limits: () => Pick<ProxyConfig['rate_limit'], 'max_concurrent' | 'max_streams'> & { total_streams: number },
-): Admission {
+export function createAdmission(limits: () => AdmissionLimits): Admission {
   const requests = new Map<string, number>();
   const streams = new Map<string, number>();
   let totalRequests = 0;

@@ -13,7 +13,7 @@ import type { AnswerRules } from './response-rewriter.js';
  *
  * @example
  * ```ts
- * createResponseRewriter({ ..., answers: a2aAnswers({ principal, binding, plan, tasks, now, ttlSeconds, publishCard }) });
+ * createResponseRewriter({ ..., answers: () => a2aAnswers({ principal, binding, plan, tasks, now, ttlSeconds, publishCard }) });
  * ```
  */
 export function a2aAnswers(deps: {

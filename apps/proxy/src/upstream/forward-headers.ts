@@ -9,7 +9,7 @@
 // the client, the upstream's headers go on minus hop-by-hop fields and CORS fields, with X-AIP-Audit
 // added.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
-import { looksLikeAipToken } from '@aip/token';
+import { type AuditWarning, looksLikeAipToken } from '@aip/token';
 import type { Principal } from '../principal.js';
 
 // RFC 9110 §7.6.1 connection-specific fields, plus the request-target fields undici sets itself.
@@ -96,6 +96,24 @@ export interface ForwardIdentity {
   oauth: boolean;
   /** To an A2A agent: the verified chain delegated to it (`X-AIP-Delegation`). */
   delegation?: string | undefined;
+  /** Added last, over anything above (the stdio bridge's secret). */
+  extra?: Readonly<Record<string, string>> | undefined;
+}
+
+// A principal's header values, built once per principal (a verifier hands back the same one for the
+// same token).
+const texts = new WeakMap<Principal, { scope: string; chain: string; audit: string }>();
+function textOf(principal: Principal): { scope: string; chain: string; audit: string } {
+  let text = texts.get(principal);
+  if (text === undefined) {
+    text = {
+      scope: principal.scope.join(' '),
+      chain: principal.chain.map((link) => link.id).join(','),
+      audit: auditValue(principal.warnings, undefined),
+    };
+    texts.set(principal, text);
+  }
+  return text;
 }
 
 function carriesCredential(authorization: string, oauth: boolean): boolean {
@@ -142,22 +160,25 @@ export function upstreamHeaders(incoming: IncomingHttpHeaders, id: ForwardIdenti
     out['x-forwarded-host'] = base.host;
   }
   const { principal } = id;
+  const text = textOf(principal);
   out['x-aip-verified'] = 'true';
   out['x-aip-issuer'] = principal.issuer;
   out['x-aip-subject'] = principal.subject;
   // Without a proof the subject is only what the token's last link names.
-  out['x-aip-proven'] = String(id.proven);
-  out['x-aip-scope'] = principal.scope.join(' ');
-  out['x-aip-chain'] = principal.chain.map((link) => link.id).join(',');
+  out['x-aip-proven'] = id.proven ? 'true' : 'false';
+  out['x-aip-scope'] = text.scope;
+  out['x-aip-chain'] = text.chain;
   out['x-aip-grant'] = principal.grant;
   out['x-aip-request-id'] = id.requestId;
   if (id.delegation !== undefined) out['x-aip-delegation'] = id.delegation;
+  if (id.extra !== undefined) for (const name in id.extra) out[name] = id.extra[name] as string;
   return out;
 }
 
 /**
  * The headers sent back to the client: the upstream's minus hop-by-hop fields and its CORS headers
- * (the proxy answers for CORS: `[cors]`; no preflight ever reached the upstream).
+ * (the proxy answers for CORS: `[cors]`; no preflight ever reached the upstream). A fresh object:
+ * the caller adds its own.
  */
 export function clientHeaders(
   upstream: Record<string, string | string[] | undefined>,
@@ -175,12 +196,17 @@ export function clientHeaders(
 
 const PASSED_CLEAN = JSON.stringify({ passed: true, warnings: [], errors: [] });
 
-/** The `X-AIP-Audit` header value, in the reference's `{"passed","warnings","errors"}` shape. */
-export function auditHeader(verified: Principal | undefined, error?: string): string {
-  if (error === undefined && (verified === undefined || verified.warnings.length === 0)) return PASSED_CLEAN;
+function auditValue(warnings: readonly AuditWarning[], error: string | undefined): string {
+  if (error === undefined && warnings.length === 0) return PASSED_CLEAN;
   return JSON.stringify({
     passed: error === undefined,
-    warnings: verified?.warnings.map((w) => w.message) ?? [],
+    warnings: warnings.map((w) => w.message),
     errors: error === undefined ? [] : [error],
   });
+}
+
+/** The `X-AIP-Audit` value, in the reference's `{"passed","warnings","errors"}` shape. */
+export function auditHeader(verified: Principal | undefined, error?: string): string {
+  if (verified === undefined) return auditValue([], error);
+  return error === undefined ? textOf(verified).audit : auditValue(verified.warnings, error);
 }

@@ -17,7 +17,7 @@ function record(value: unknown): Record<string, unknown> | undefined {
  *
  * @example
  * ```ts
- * createResponseRewriter({ ..., answers: mcpAnswers({ principal, binding, tasks, now, ttlSeconds }) });
+ * createResponseRewriter({ ..., answers: () => mcpAnswers({ principal, binding, tasks, now, ttlSeconds }) });
  * ```
  */
 export function mcpAnswers(deps: {

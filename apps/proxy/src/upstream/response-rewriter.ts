@@ -41,7 +41,7 @@ function record(value: unknown): Record<string, unknown> | undefined {
  *
  * @example
  * ```ts
- * const rewrite = createResponseRewriter({ principal, binding, seal, now, upstreamOrigin, answers: mcpAnswers({ principal, binding, tasks, now, ttlSeconds }) });
+ * const rewrite = createResponseRewriter({ principal, binding, seal, now, upstreamOrigin, answers: () => mcpAnswers({ principal, binding, tasks, now, ttlSeconds }) });
  * res.writeHead(status, rewrite.headers(upstream.headers));
  * ```
  */
@@ -53,10 +53,15 @@ export function createResponseRewriter(deps: {
   /** Unix seconds. */
   now: number;
   upstreamOrigin: URL;
-  /** The rules of the protocol the request was read as. */
-  answers: AnswerRules;
+  /** The rules of the protocol the request was read as (made when a body or event is first looked at). */
+  answers: () => AnswerRules;
 }): ResponseRewriter {
   const me = deps.binding;
+  let rules: AnswerRules | undefined;
+  const answers = (): AnswerRules => {
+    rules ??= deps.answers();
+    return rules;
+  };
   const seal = (kind: 'session' | 'event', id: string) => deps.seal?.seal(kind, id, me, deps.now) ?? id;
 
   // Binds, filters and replaces in place; true when anything changed.
@@ -64,13 +69,13 @@ export function createResponseRewriter(deps: {
     let changed = false;
     for (const message of Array.isArray(json) ? json : [json]) {
       const object = record(message);
-      if (object !== undefined && (await deps.answers.apply(object))) changed = true;
+      if (object !== undefined && (await answers().apply(object))) changed = true;
     }
     return changed;
   }
 
   async function rewriteJson(text: string): Promise<string | undefined> {
-    if (!deps.answers.mayCarry(text)) return text;
+    if (!answers().mayCarry(text)) return text;
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -112,7 +117,7 @@ export function createResponseRewriter(deps: {
           ? undefined
           : { ...(data === undefined ? {} : { data }), ...(id === undefined ? {} : { id }) };
       }
-      if (!deps.answers.mayCarry(event.data)) return id === undefined ? undefined : { id };
+      if (!answers().mayCarry(event.data)) return id === undefined ? undefined : { id };
       return rewriteJson(event.data).then((data) => {
         if (data === undefined) return { drop: true };
         if (data === event.data) return id === undefined ? undefined : { id };

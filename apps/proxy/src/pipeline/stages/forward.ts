@@ -105,22 +105,20 @@ export function forwardStage(d: ForwardDeps): Stage {
         response = await d.pool.request({
           method: req.method as Dispatcher.HttpMethod,
           path: upstreamTarget(ctx),
-          headers: {
-            ...upstreamHeaders(req.headers, {
-              principal,
-              requestId: ctx.id,
-              proven: ctx.proof !== undefined,
-              sessionId: ctx.session?.upstreamId,
-              lastEventId: ctx.lastEventId,
-              forwarded: config.proxy.forwarded_headers,
-              peer: ctx.peer,
-              publicBase: d.publicBase(),
-              oauth: config.oauth !== undefined,
-              // The chain is the agent's: delegated to it, for it to present onwards.
-              delegation: ctx.agent !== undefined && principal.kind === 'aip' ? ctx.credential?.token : undefined,
-            }),
-            ...d.extraHeaders,
-          },
+          headers: upstreamHeaders(req.headers, {
+            principal,
+            requestId: ctx.id,
+            proven: ctx.proof !== undefined,
+            sessionId: ctx.session?.upstreamId,
+            lastEventId: ctx.lastEventId,
+            forwarded: config.proxy.forwarded_headers,
+            peer: ctx.peer,
+            publicBase: d.publicBase(),
+            oauth: config.oauth !== undefined,
+            // The chain is the agent's: delegated to it, for it to present onwards.
+            delegation: ctx.agent !== undefined && principal.kind === 'aip' ? ctx.credential?.token : undefined,
+            extra: d.extraHeaders,
+          }),
           body: body.length > 0 ? body : null,
           signal: abort,
           headersTimeout: config.proxy.upstream_timeout_seconds * 1000,
@@ -160,17 +158,18 @@ export function forwardStage(d: ForwardDeps): Stage {
       const status = response.statusCode;
       const now = unixSeconds(d.clock);
       const binding = ctx.binding ?? '';
-      const bindings = { principal, binding, tasks: d.tasks, now, ttlSeconds: config.session.ttl_seconds };
       const rewriter = createResponseRewriter({
         principal,
         binding,
         seal: d.seal,
         now,
         upstreamOrigin: d.upstreamOrigin,
-        answers:
-          plan.protocol === 'a2a'
+        answers: () => {
+          const bindings = { principal, binding, tasks: d.tasks, now, ttlSeconds: config.session.ttl_seconds };
+          return plan.protocol === 'a2a'
             ? a2aAnswers({ ...bindings, plan, publishCard: d.agentCards.publish })
-            : mcpAnswers(bindings),
+            : mcpAnswers(bindings);
+        },
       });
       const headers = rewriter.headers(response.headers);
       const type = String(headers['content-type'] ?? '');
@@ -178,7 +177,9 @@ export function forwardStage(d: ForwardDeps): Stage {
       const allowed = () => d.respond.audit(ctx, { decision: 'allow', code: null, status, upstream_status: status });
 
       if (/^text\/event-stream/i.test(type)) {
-        res.writeHead(status, { ...clientHeaders(headers, true), 'x-aip-audit': auditValue });
+        const out = clientHeaders(headers, true);
+        out['x-aip-audit'] = auditValue;
+        res.writeHead(status, out);
         res.flushHeaders();
         allowed();
         d.streaming?.(1);
@@ -253,16 +254,17 @@ export function forwardStage(d: ForwardDeps): Stage {
           return ANSWERED;
         }
         const out = filtered === undefined ? buffered : Buffer.from(filtered);
-        res.writeHead(status, {
-          ...clientHeaders(headers, true),
-          'content-length': out.length,
-          'x-aip-audit': auditValue,
-        });
+        const outHeaders = clientHeaders(headers, true);
+        outHeaders['content-length'] = out.length;
+        outHeaders['x-aip-audit'] = auditValue;
+        res.writeHead(status, outHeaders);
         res.end(out);
         allowed();
         return ANSWERED;
       }
-      res.writeHead(status, { ...clientHeaders(headers, false), 'x-aip-audit': auditValue });
+      const outHeaders = clientHeaders(headers, false);
+      outHeaders['x-aip-audit'] = auditValue;
+      res.writeHead(status, outHeaders);
       allowed();
       await new Promise<void>((resolve) => {
         response.body.on('error', () => {
