@@ -1,25 +1,11 @@
 // Relaying an upstream response to the client: SSE streams event by event (rewritten as they
-// pass), JSON bodies that must be inspected read whole (capped), small bodies in one write, the
-// rest streamed. The standalone GET streams open at any moment are tracked, so shutdown can end
-// them cleanly while other responses finish.
-import { EventEmitter } from 'node:events';
+// pass), and bodies read whole within a cap (readAll). The standalone GET streams open at any
+// moment are tracked, so shutdown can end them cleanly while other responses finish.
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { readWhole } from '../request/read-body.js';
 import { createSseRewriter, type SseRewrite } from './sse.js';
-
-/** The abort signal handed to undici for one upstream request (an EventEmitter is far cheaper than an AbortController). */
-export class UpstreamAbort extends EventEmitter {
-  aborted = false;
-  abort(): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.emit('abort');
-  }
-}
-
-/** Thrown by {@link readAll} for a body over its cap. */
-export class ResponseTooLarge extends Error {}
+import { ResponseTooLarge } from './upstream-call.js';
 
 /**
  * A body read whole, refusing more than `limit` bytes (the rest is not read: the stream is
@@ -82,7 +68,8 @@ export async function relayStream(options: {
   body: Readable;
   res: ServerResponse;
   rewrite: SseRewrite;
-  abort: UpstreamAbort;
+  /** Ends the upstream's side. */
+  abort: { abort(): void };
   registry: StreamRegistry | undefined;
   /** For a registered stream: does its credential still hold? */
   valid?: () => boolean;

@@ -5,18 +5,21 @@
 // answers: filtered lists, bound tasks, published cards). A pending charge is settled as the
 // outcome becomes known. While no byte of a response has been sent, any failure is answered with a
 // JSON error; every outcome is audited, failures as `error` with their cause.
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher, Pool } from 'undici';
 import { unixSeconds } from '../../clock.js';
 import type { ProxyLogger } from '../../logger.js';
 import type { Principal } from '../../principal.js';
 import { refusal } from '../../refusal.js';
+import type { RequestPlan } from '../../request/request-plan.js';
 import { formatTarget } from '../../request/target.js';
 import { StoreUnavailableError } from '../../state/store-unavailable.js';
 import { a2aAnswers } from '../../upstream/a2a-answers.js';
 import { auditHeader, clientHeaders, upstreamHeaders } from '../../upstream/forward-headers.js';
 import { mcpAnswers } from '../../upstream/mcp-answers.js';
-import { ResponseTooLarge, readAll, relayStream, type StreamRegistry, UpstreamAbort } from '../../upstream/relay.js';
+import { relayStream, type StreamRegistry } from '../../upstream/relay.js';
 import { createResponseRewriter } from '../../upstream/response-rewriter.js';
+import { callUpstream, ResponseTooLarge, type UpstreamResponse } from '../../upstream/upstream-call.js';
 import type { RequestContext } from '../context.js';
 import type { ProxyServices } from '../services.js';
 import { ANSWERED, type Stage } from '../stage.js';
@@ -74,6 +77,23 @@ function credentialHolds(principal: Principal, d: Pick<ForwardDeps, 'clock' | 'p
   return true;
 }
 
+const isEventStream = (headers: IncomingHttpHeaders) =>
+  /^text\/event-stream/i.test(String(headers['content-type'] ?? ''));
+
+// A response whose body is inspected (a list to filter, a task to bind, a card to publish).
+const inspected = (plan: RequestPlan, headers: IncomingHttpHeaders) =>
+  (plan.lists || plan.createsTask || plan.card) && /json/i.test(String(headers['content-type'] ?? ''));
+
+// How much of a response's body is read whole before it is answered: a body to inspect up to its
+// cap, a small one (declared up to 64 KiB) in one write; an event stream or a larger body is relayed
+// as it comes.
+function wholeBodyCap(plan: RequestPlan, headers: IncomingHttpHeaders): number | undefined {
+  if (isEventStream(headers)) return undefined;
+  if (inspected(plan, headers)) return MAX_INSPECTED_RESPONSE;
+  const length = Number(headers['content-length']);
+  return Number.isInteger(length) && length <= SMALL_BODY ? SMALL_BODY : undefined;
+}
+
 export function forwardStage(d: ForwardDeps): Stage {
   async function settle(ctx: RequestContext, outcome: 'delivered' | 'refunded'): Promise<void> {
     if (!ctx.charged || d.ledger === undefined) return;
@@ -95,14 +115,10 @@ export function forwardStage(d: ForwardDeps): Stage {
       if (plan === undefined || principal === undefined) return refusal('aip_internal', 'forward before authorize');
       const config = d.config();
       const { req, res } = ctx;
-      const abort = new UpstreamAbort();
-      res.on('close', () => {
-        if (!res.writableFinished) abort.abort();
-      });
       const body = plan.body ?? ctx.body;
-      let response: Dispatcher.ResponseData;
-      try {
-        response = await d.pool.request({
+      const call = callUpstream(
+        d.pool,
+        {
           method: req.method as Dispatcher.HttpMethod,
           path: upstreamTarget(ctx),
           headers: upstreamHeaders(req.headers, {
@@ -120,16 +136,23 @@ export function forwardStage(d: ForwardDeps): Stage {
             extra: d.extraHeaders,
           }),
           body: body.length > 0 ? body : null,
-          signal: abort,
           headersTimeout: config.proxy.upstream_timeout_seconds * 1000,
           bodyTimeout: plan.stream ? 0 : config.proxy.upstream_body_timeout_seconds * 1000,
-        });
+        },
+        (_status, headers) => wholeBodyCap(plan, headers),
+      );
+      res.on('close', () => {
+        if (!res.writableFinished) call.abort();
+      });
+      let response: UpstreamResponse;
+      try {
+        response = await call.response;
       } catch (err) {
         const cause = (err as { code?: string }).code ?? 'unknown';
         // Only a connection that never opened proves the request was not delivered (and so not
         // paid for); a timeout or reset may come after the server acted on it.
         await settle(ctx, CONNECT_ERRORS.has(cause) ? 'refunded' : 'delivered');
-        if (abort.aborted) {
+        if (call.aborted) {
           d.respond.audit(ctx, { decision: 'allow', code: null, status: 499, cause: 'the client went away' });
           return ANSWERED;
         }
@@ -172,11 +195,11 @@ export function forwardStage(d: ForwardDeps): Stage {
         },
       });
       const headers = rewriter.headers(response.headers);
-      const type = String(headers['content-type'] ?? '');
       const auditValue = auditHeader(principal);
       const allowed = () => d.respond.audit(ctx, { decision: 'allow', code: null, status, upstream_status: status });
 
-      if (/^text\/event-stream/i.test(type)) {
+      const { stream } = response;
+      if (stream !== undefined && isEventStream(headers)) {
         const out = clientHeaders(headers, true);
         out['x-aip-audit'] = auditValue;
         res.writeHead(status, out);
@@ -185,10 +208,10 @@ export function forwardStage(d: ForwardDeps): Stage {
         d.streaming?.(1);
         try {
           await relayStream({
-            body: response.body,
+            body: stream,
             res,
             rewrite: (event) => rewriter.event(event),
-            abort,
+            abort: call,
             registry: plan.stream ? d.streams : undefined,
             valid: () => credentialHolds(principal, d),
           });
@@ -197,14 +220,11 @@ export function forwardStage(d: ForwardDeps): Stage {
         }
         return ANSWERED;
       }
-      const length = Number(headers['content-length']);
-      const inspect = (plan.lists || plan.createsTask || plan.card) && /json/i.test(type);
-      if (inspect || (Number.isInteger(length) && length <= SMALL_BODY)) {
-        let buffered: Buffer;
-        try {
-          buffered = await readAll(response.body, inspect ? MAX_INSPECTED_RESPONSE : SMALL_BODY);
-        } catch (err) {
-          if (abort.aborted) {
+      if (stream === undefined) {
+        const inspect = inspected(plan, headers);
+        if (response.body === undefined) {
+          const err = response.bodyError;
+          if (call.aborted) {
             d.respond.audit(ctx, {
               decision: 'allow',
               code: null,
@@ -226,10 +246,11 @@ export function forwardStage(d: ForwardDeps): Stage {
             code: 'aip_upstream_unavailable',
             status: 502,
             upstream_status: status,
-            cause: tooLarge ? 'response too large' : ((err as { code?: string }).code ?? 'closed early'),
+            cause: tooLarge ? 'response too large' : ((err as { code?: string } | undefined)?.code ?? 'closed early'),
           });
           return ANSWERED;
         }
+        const buffered = response.body;
         const filtered = inspect ? await rewriter.json(buffered.toString('utf8')) : undefined;
         if (inspect && filtered === undefined) {
           // A list the proxy cannot read cannot be filtered: it is not forwarded.
@@ -267,15 +288,15 @@ export function forwardStage(d: ForwardDeps): Stage {
       res.writeHead(status, outHeaders);
       allowed();
       await new Promise<void>((resolve) => {
-        response.body.on('error', () => {
+        stream.on('error', () => {
           res.destroy();
           resolve();
         });
         res.once('close', () => {
-          if (!res.writableFinished) abort.abort();
+          if (!res.writableFinished) call.abort();
           resolve();
         });
-        response.body.pipe(res);
+        stream.pipe(res);
       });
       return ANSWERED;
     },
