@@ -69,49 +69,53 @@ function valueAt(value: unknown, path: string): unknown {
   return at;
 }
 
-type MessagesPlan = Omit<RequestPlan, 'stream' | 'protocol'>;
-
-function messagePlan(messages: JsonRpcMessage[], batch: boolean): MessagesPlan | Refusal {
+// The plan of JSON-RPC messages sent to an MCP endpoint (or after a plain route): every operation
+// they name, the tasks they refer to, and the body to forward.
+function messagePlan(messages: readonly JsonRpcMessage[], batch: boolean): RequestPlan | Refusal {
   const operations: Operation[] = [];
+  const names: string[] = [];
   const taskIds: string[] = [];
-  const forwarded: JsonRpcMessage[] = [];
-  let rewritten = false;
+  let forwarded: JsonRpcMessage[] | undefined; // only when a URI was rewritten
   let createsTask = false;
-  for (const message of messages) {
+  let lists = false;
+  for (let m = 0; m < messages.length; m++) {
+    const message = messages[m] as JsonRpcMessage;
     const id: JsonRpcId = 'id' in message ? message.id : null;
     const ops = operationsOf(message);
-    const invalid = ops.find((op) => op.kind === 'invalid');
-    if (invalid !== undefined && invalid.kind === 'invalid')
-      return rpcRefusal(id, INVALID_PARAMS, `Invalid params: ${invalid.reason}`);
+    for (const op of ops)
+      if (op.kind === 'invalid') return rpcRefusal(id, INVALID_PARAMS, `Invalid params: ${op.reason}`);
     const tasks = taskIdsOf(message);
     if (!tasks.ok) return rpcRefusal(id, INVALID_PARAMS, `Invalid params: ${tasks.reason}`);
-    operations.push(...ops);
-    taskIds.push(...tasks.ids);
+    for (const taskId of tasks.ids) taskIds.push(taskId);
     const p = params(message);
     if ('method' in message && 'id' in message && p?.task !== undefined) createsTask = true;
     // Forward each resource URI as it was authorized, not as it was spelled.
     let forwardedParams: unknown = p;
-    for (const op of ops)
+    for (const op of ops) {
+      operations.push(op);
+      if (op.kind === 'scoped') names.push(op.name);
+      if (op.method.endsWith('/list')) lists = true;
       if (op.kind === 'scoped' && op.uri !== undefined && op.field !== undefined && valueAt(p, op.field) !== op.uri)
         forwardedParams = withValue(forwardedParams, op.field, op.uri);
-    if (forwardedParams !== p) {
-      rewritten = true;
-      forwarded.push({ ...message, params: forwardedParams } as JsonRpcMessage);
-    } else {
-      forwarded.push(message);
     }
+    if (forwardedParams !== p) {
+      forwarded ??= messages.slice(0, m);
+      forwarded.push({ ...message, params: forwardedParams } as JsonRpcMessage);
+    } else forwarded?.push(message);
   }
   const first = messages[0] as JsonRpcMessage;
   return {
+    protocol: 'mcp',
     operations,
     method: batch ? 'batch' : 'method' in first ? first.method : '(response)',
-    names: operations.flatMap((op) => (op.kind === 'scoped' ? [op.name] : [])),
+    names,
     taskIds,
     contextIds: [],
-    lists: operations.some((op) => op.method.endsWith('/list')),
+    lists,
     createsTask,
     card: false,
-    body: rewritten ? Buffer.from(JSON.stringify(batch ? forwarded : forwarded[0])) : undefined,
+    stream: false,
+    body: forwarded === undefined ? undefined : Buffer.from(JSON.stringify(batch ? forwarded : forwarded[0])),
   };
 }
 
@@ -173,9 +177,10 @@ export function planRequest(
     if (verb === 'POST') {
       if (body.kind !== 'jsonrpc') return refusal('aip_request_invalid', 'the MCP endpoint takes JSON-RPC bodies only');
       const plan = messagePlan(body.messages, body.batch);
-      // subscriptions/listen (2026-07-28) opens a long-lived stream, as a GET does.
       if (isRefusal(plan)) return plan;
-      return { ...plan, protocol: 'mcp', stream: !body.batch && plan.method === 'subscriptions/listen' };
+      // subscriptions/listen (2026-07-28) opens a long-lived stream, as a GET does.
+      plan.stream = !body.batch && plan.method === 'subscriptions/listen';
+      return plan;
     }
     if (body.kind !== 'empty')
       return refusal('aip_request_invalid', `a ${verb} to the MCP endpoint cannot carry a body`);
@@ -210,13 +215,9 @@ export function planRequest(
       );
     const messages = messagePlan(body.messages, body.batch);
     if (isRefusal(messages)) return messages;
-    return {
-      ...messages,
-      protocol: 'mcp',
-      operations: [route, ...messages.operations],
-      names: [route.name, ...messages.names],
-      stream: false,
-    };
+    messages.operations.unshift(route);
+    messages.names.unshift(route.name);
+    return messages;
   }
   return {
     protocol: 'http',
