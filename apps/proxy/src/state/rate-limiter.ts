@@ -20,9 +20,9 @@ export interface RateLimiter {
    */
   take(principal: Principal, scopes: readonly string[], messages: number, nowMs: number): Promise<RateVerdict>;
   /** Takes `bytes` of request body from the grant's byte bucket (before the body is read). */
-  takeBytes(principal: Principal, bytes: number, nowMs: number): Promise<RateVerdict>;
+  takeBytes(principal: Principal, bytes: number, nowMs: number): RateVerdict;
   /** The body bytes the grant may still send now (for a body of unknown length). */
-  bytesAvailable(principal: Principal, nowMs: number): Promise<number>;
+  bytesAvailable(principal: Principal, nowMs: number): number;
   /** Could the principal's own buckets (grant, issuer) give one request now? Nothing is taken. */
   admits(principal: Principal, nowMs: number): Promise<RateVerdict>;
   /** May a request without a valid credential from `address` be looked at? (Nothing is taken.) */
@@ -57,8 +57,8 @@ export function createRateLimiter(
   // refuses requests without a credential rather than letting them through.
   addresses = new TokenBuckets(),
   // Body bytes bound the parsing each process does: always this process's own buckets, so a
-  // request's body costs no round trip to a shared store.
-  bodies: BucketStore = memoryBucketStore(new TokenBuckets()),
+  // request's body costs no round trip to a shared store (and no wait at all).
+  bodies = new TokenBuckets(),
 ): RateLimiter {
   const needsOf = (principal: Principal, scopes: readonly string[], messages: number): BucketNeed[] => {
     const config = limits();

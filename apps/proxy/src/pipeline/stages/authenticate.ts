@@ -8,34 +8,45 @@ import { TokenError } from '@aip/token';
 import { unixSeconds } from '../../clock.js';
 import { a2aPrincipalOf, principalOf } from '../../principal.js';
 import { refusal } from '../../refusal.js';
+import type { RequestContext } from '../context.js';
 import type { ProxyServices } from '../services.js';
 import type { Stage } from '../stage.js';
 
 export function authenticateStage(
   s: Pick<ProxyServices, 'clock' | 'policy' | 'oauth' | 'audience' | 'limiter'>,
 ): Stage {
+  const failed = (ctx: RequestContext, err: unknown) => {
+    if (!(err instanceof TokenError)) throw err;
+    s.limiter.chargeAnonymous(ctx.peer, s.clock.nowMs());
+    return refusal(err.code, err.message);
+  };
   return {
     name: 'authenticate',
-    async run(ctx) {
+    run(ctx) {
       const policy = s.policy();
       const unusable = policy.revocations?.unusable();
       if (unusable !== undefined)
         return refusal('aip_key_revoked', `${unusable}: refusing every request until it is fixed`);
       const credential = ctx.credential;
       if (credential === undefined) return refusal('aip_token_missing', 'no credential');
-      try {
-        if (credential.kind === 'bearer') {
-          if (s.oauth === undefined) {
-            s.limiter.chargeAnonymous(ctx.peer, s.clock.nowMs());
-            return refusal(
-              'aip_token_missing',
-              'this bearer token is not an AIP token, and this proxy accepts no other: send an AIP token (X-AIP-Token, or Authorization: AIP or Bearer)',
-            );
-          }
-          ctx.principal = await s.oauth.verify(credential.token, unixSeconds(s.clock));
-          return undefined;
+      if (credential.kind === 'bearer') {
+        if (s.oauth === undefined) {
+          s.limiter.chargeAnonymous(ctx.peer, s.clock.nowMs());
+          return refusal(
+            'aip_token_missing',
+            'this bearer token is not an AIP token, and this proxy accepts no other: send an AIP token (X-AIP-Token, or Authorization: AIP or Bearer)',
+          );
         }
-        if (policy.verifier === undefined) return refusal('aip_issuer_untrusted', 'this proxy trusts no AIP issuers');
+        return s.oauth.verify(credential.token, unixSeconds(s.clock)).then(
+          (principal) => {
+            ctx.principal = principal;
+            return undefined;
+          },
+          (err: unknown) => failed(ctx, err),
+        );
+      }
+      if (policy.verifier === undefined) return refusal('aip_issuer_untrusted', 'this proxy trusts no AIP issuers');
+      try {
         const verified = policy.verifier.verify(credential.token, {
           now: unixSeconds(s.clock),
           audience: ctx.agent ?? s.audience(),
@@ -55,9 +66,7 @@ export function authenticateStage(
         ctx.principal = caller;
         return undefined;
       } catch (err) {
-        if (!(err instanceof TokenError)) throw err;
-        s.limiter.chargeAnonymous(ctx.peer, s.clock.nowMs());
-        return refusal(err.code, err.message);
+        return failed(ctx, err);
       }
     },
   };

@@ -38,7 +38,7 @@ async function notTheirs(
 export function authorizeStage(s: Pick<ProxyServices, 'clock' | 'config' | 'tasks'>): Stage {
   return {
     name: 'authorize',
-    async run(ctx) {
+    run(ctx) {
       const { target, principal, parsed } = ctx;
       if (target === undefined || principal === undefined || parsed === undefined)
         return refusal('aip_internal', 'authorize before the body was read');
@@ -47,19 +47,25 @@ export function authorizeStage(s: Pick<ProxyServices, 'clock' | 'config' | 'task
       if (isRefusal(plan)) return plan;
       ctx.method = plan.method;
       ctx.names = plan.names;
-      const missing = new Set<string>();
+      let missing: Set<string> | undefined;
       for (const op of plan.operations)
-        if (op.kind === 'scoped' && !scopeAllows(principal.scope, op.scope) && missing.size < 32) missing.add(op.scope);
-      if (missing.size > 0) return insufficientScope([...missing]);
-      if (plan.taskIds.length > 0 || plan.contextIds.length > 0) {
-        const me = ctx.binding;
-        if (me === undefined) return refusal('aip_internal', 'tasks checked before the proof');
-        const first = parsed.kind === 'jsonrpc' && !parsed.batch ? parsed.messages[0] : undefined;
-        const refused = await notTheirs(plan, me, unixSeconds(s.clock), s.tasks);
-        if (refused !== undefined) return refused(first !== undefined && 'id' in first ? first.id : null);
+        if (op.kind === 'scoped' && !scopeAllows(principal.scope, op.scope)) {
+          missing ??= new Set();
+          if (missing.size < 32) missing.add(op.scope);
+        }
+      if (missing !== undefined) return insufficientScope([...missing]);
+      if (plan.taskIds.length === 0 && plan.contextIds.length === 0) {
+        ctx.plan = plan;
+        return undefined;
       }
-      ctx.plan = plan;
-      return undefined;
+      const me = ctx.binding;
+      if (me === undefined) return refusal('aip_internal', 'tasks checked before the proof');
+      const first = parsed.kind === 'jsonrpc' && !parsed.batch ? parsed.messages[0] : undefined;
+      return notTheirs(plan, me, unixSeconds(s.clock), s.tasks).then((refused) => {
+        if (refused !== undefined) return refused(first !== undefined && 'id' in first ? first.id : null);
+        ctx.plan = plan;
+        return undefined;
+      });
     },
   };
 }
