@@ -43,18 +43,31 @@ export function createMetrics(config: NonNullable<ProxyConfig['metrics']>, clock
     registers: [registry],
   });
   const seenTools = new Set<string>();
+  // The labelled children, looked up once per label set: a decision costs a map lookup and an
+  // addition per metric. Their number is bounded (codes, decisions, capped tool names).
+  const children = new Map<string, { inc(): void } | { observe(value: number): void }>();
+  function child<T>(key: string, make: () => T): T {
+    let found = children.get(key) as T | undefined;
+    if (found === undefined) {
+      found = make();
+      children.set(key, found as { inc(): void });
+    }
+    return found;
+  }
 
   return {
     registry,
     decided(ctx, decision, code, _status) {
-      decisions.inc({ decision, code: code ?? 'none' });
-      latency.observe({ decision }, (clock.monotonicMs() - ctx.started) / 1000);
+      const codeLabel = code ?? 'none';
+      child(`d ${decision} ${codeLabel}`, () => decisions.labels({ decision, code: codeLabel })).inc();
+      child(`l ${decision}`, () => latency.labels({ decision })).observe((clock.monotonicMs() - ctx.started) / 1000);
       for (const name of ctx.names) {
         // A caller controls tool names: only allowed calls earn a label, and past the cap new
         // names share one.
         if (decision === 'allow' && !seenTools.has(name) && seenTools.size < config.max_tool_labels)
           seenTools.add(name);
-        tools.inc({ tool: seenTools.has(name) ? name : 'other', decision });
+        const tool = seenTools.has(name) ? name : 'other';
+        child(`t ${decision} ${tool}`, () => tools.labels({ tool, decision })).inc();
       }
     },
     streams(delta) {
