@@ -27,6 +27,12 @@ const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void
     }, 1);
     res.on('close', () => clearInterval(timer));
   },
+  '/odd-headers': (req, res) => {
+    res.socket?.write(
+      'HTTP/1.1 200 OK\r\nConstructor: a\r\nconstructor: b\r\n__proto__: c\r\ncontent-length: 2\r\n\r\nok',
+    );
+    req.socket.end();
+  },
   '/slow': () => {
     // Never answers.
   },
@@ -93,6 +99,24 @@ describe('callUpstream', () => {
     expect(call.aborted).toBe(true);
     expect(await errored).toBeInstanceOf(UpstreamAborted);
     await expect.poll(() => closed.includes('/stream')).toBe(true);
+  });
+
+  it('never leaves a stream error unhandled, even before the reader attaches its listeners', async () => {
+    const call = callUpstream(pool, get('/stream'), () => undefined);
+    const { stream } = await call.response;
+    call.abort(); // e.g. the client went away while a budget charge was still settling
+    await new Promise((r) => setTimeout(r, 20));
+    expect(stream?.destroyed).toBe(true);
+    expect(stream?.errored).toBeInstanceOf(UpstreamAborted);
+  });
+
+  it('reads header names that objects inherit as headers like any other', async () => {
+    const response = await callUpstream(pool, get('/odd-headers'), () => 1024).response;
+    expect(response.body?.toString()).toBe('ok');
+    expect(Object.hasOwn(response.headers, 'constructor')).toBe(true);
+    expect(response.headers.constructor).toEqual(['a', 'b']);
+    expect(Object.hasOwn(response.headers, '__proto__')).toBe(true);
+    expect(Object.getPrototypeOf(response.headers)).toBe(Object.prototype);
   });
 
   it('rejects a call aborted before its answer, and one that times out', async () => {

@@ -96,7 +96,10 @@ export interface VerifiedToken {
   readonly issuer: string;
   /** The final holder (the last `sub`). */
   readonly subject: string;
-  /** The final holder's public key when `subject` is self-certifying (to check its proofs). */
+  /**
+   * The final holder's public key when `subject` is self-certifying (to check its proofs). The same
+   * bytes for every call that gets this result: read them, never write them.
+   */
   readonly subjectKey: Uint8Array | undefined;
   readonly scope: readonly string[];
   readonly budgetUsd: number | null;
@@ -372,7 +375,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     return Object.freeze({
       issuer: rootClaims.iss,
       subject: last.sub,
-      subjectKey: subjectKey === undefined || subjectKey instanceof TokenError ? undefined : subjectKey.key,
+      // A copy: the verifier's own key cache is never handed out (a Uint8Array cannot be frozen).
+      subjectKey: subjectKey === undefined || subjectKey instanceof TokenError ? undefined : subjectKey.key.slice(),
       scope: Object.freeze([...last.scope]),
       budgetUsd: last.budget_usd,
       maxDepth: last.max_depth,

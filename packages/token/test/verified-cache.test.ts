@@ -17,6 +17,7 @@ import {
   orchestrator,
   rawJws,
   rootClaims,
+  stranger,
   TOKEN_HEADER,
   worker,
 } from './fixtures.js';
@@ -106,6 +107,21 @@ describe('a verifier verifying the same token again', () => {
     expect(codeOf(() => verifier.verify(root, { now: NOW, audience: 'x:proxy-b' }))).toBe('aip_audience_mismatch');
     expect(codeOf(() => verifier.verify(root, { now: NOW, audience: 'x:proxy-a' }))).toBe('aip_scope_insufficient');
     expect(codeOf(() => verifier.verify(root, { now: NOW, audience: 'x:proxy-b' }))).toBe('aip_audience_mismatch');
+  });
+
+  it('hands out a copy of the holder key: writing to it changes nothing the verifier checks', () => {
+    const token = chain();
+    const verifier = createTokenVerifier({ trustedKeys: [issuer.did] });
+    const verified = verifier.verify(token, { now: NOW });
+    // The worker's key, overwritten with a stranger's by a careless caller...
+    (verified.subjectKey as Uint8Array).set(stranger.publicKey);
+    // ...does not let the stranger sign a link in the worker's name.
+    const forged = delegate(
+      token,
+      { ...stranger, did: worker.did, aipId: worker.aipId },
+      { to: stranger.did, scope: ['tool:search'], context: 'forged', now: NOW - 1 },
+    );
+    expect(codeOf(() => verifier.verify(forged, { now: NOW }))).toBe('aip_signature_invalid');
   });
 
   it('keeps nothing when the cache is off', () => {

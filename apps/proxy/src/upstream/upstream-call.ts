@@ -38,20 +38,23 @@ export interface UpstreamCall {
 }
 
 // Response headers as Node's IncomingHttpHeaders: lowercased names, repeated ones as lists
-// (what undici's request API would give).
+// (what undici's request API would give). Names are own properties only: `constructor` or
+// `__proto__` from an upstream are headers like any other.
 function headersOf(raw: Buffer[]): IncomingHttpHeaders {
   const headers: Record<string, string | string[]> = {};
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = (raw[i] as Buffer).toString('latin1').toLowerCase();
-    if (name === '__proto__') continue;
     const value = (raw[i + 1] as Buffer).toString('latin1');
-    const seen = headers[name];
-    if (seen === undefined) headers[name] = value;
-    else if (typeof seen === 'string') headers[name] = [seen, value];
-    else seen.push(value);
+    const seen = Object.hasOwn(headers, name) ? headers[name] : undefined;
+    const next = seen === undefined ? value : typeof seen === 'string' ? [seen, value] : (seen.push(value), seen);
+    if (name === '__proto__')
+      Object.defineProperty(headers, name, { value: next, enumerable: true, configurable: true, writable: true });
+    else headers[name] = next;
   }
   return headers as IncomingHttpHeaders;
 }
+
+const ignore = () => {};
 
 /**
  * Sends `options` to `pool`. `wholeBody` is asked once the headers are in: a cap in bytes to read
@@ -102,6 +105,8 @@ export function callUpstream(
       headers = headersOf(raw);
       cap = wholeBody(status, headers);
       if (cap !== undefined) return true;
+      // The reader attaches its own listeners when it gets to the stream; an error before then
+      // (the client gone, the upstream reset while a charge settles) must not go unhandled.
       stream = new Readable({
         read: () => resume(),
         destroy: (err, callback) => {
@@ -113,6 +118,7 @@ export function callUpstream(
           callback(err);
         },
       });
+      stream.on('error', ignore);
       settle({ statusCode, headers, stream });
       return true;
     },
