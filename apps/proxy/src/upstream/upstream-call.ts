@@ -46,7 +46,11 @@ function headersOf(raw: Buffer[]): IncomingHttpHeaders {
     const name = (raw[i] as Buffer).toString('latin1').toLowerCase();
     const value = (raw[i + 1] as Buffer).toString('latin1');
     const seen = Object.hasOwn(headers, name) ? headers[name] : undefined;
-    const next = seen === undefined ? value : typeof seen === 'string' ? [seen, value] : (seen.push(value), seen);
+    if (Array.isArray(seen)) {
+      seen.push(value);
+      continue;
+    }
+    const next = seen === undefined ? value : [seen, value];
     if (name === '__proto__')
       Object.defineProperty(headers, name, { value: next, enumerable: true, configurable: true, writable: true });
     else headers[name] = next;
