@@ -77,7 +77,7 @@ export async function relayStream(options: {
   const { body, res, abort } = options;
   const rewriter = createSseRewriter(options.rewrite);
   let ending = false;
-  const closed = new Promise<void>((resolve) => res.once('close', resolve));
+  const closed = res.destroyed ? Promise.resolve() : new Promise<void>((resolve) => res.once('close', resolve));
   body.on('error', () => {
     if (!ending) res.destroy();
   });

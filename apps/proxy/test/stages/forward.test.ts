@@ -1,8 +1,8 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RequestContext } from '../../src/pipeline/context.js';
+import { createContext, type RequestContext } from '../../src/pipeline/context.js';
 import { ANSWERED } from '../../src/pipeline/stage.js';
 import { forwardStage } from '../../src/pipeline/stages/forward.js';
 import { principalKey } from '../../src/principal.js';
@@ -31,6 +31,12 @@ beforeAll(async () => {
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
         res.write('{"partial":');
         res.socket?.destroy();
+        return;
+      }
+      if (req.url?.startsWith('/large')) {
+        // A body relayed as it comes, still arriving.
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': '1000000' });
+        res.write('abc');
         return;
       }
       if (req.url?.startsWith('/a2a')) {
@@ -237,6 +243,47 @@ describe('stage forward', () => {
     expect(warnings).toEqual(['budget charge left pending (the ledger did not answer)']);
     expect((await ledger.charges())[0]?.state).toBe('pending');
     await Promise.all([ledger.close(), pool.close()]);
+  });
+
+  it('lets a client leave while its charge settles: no crash, no hang, audited as gone', async () => {
+    const { world, pool } = setup();
+    const stage = forwardStage({
+      ...world.services,
+      ledger: { settle: () => new Promise<void>((r) => setTimeout(r, 80)) } as never,
+      pool,
+      upstreamOrigin: origin,
+      extraHeaders: {},
+      publicBase: () => 'https://mcp.example.com',
+      streams: new StreamRegistry(),
+    });
+    let resolve: (value: unknown) => void = () => {};
+    const outcome = new Promise<unknown>((r) => {
+      resolve = r;
+    });
+    const front = createServer((req, res) => {
+      const ctx = createContext(req, res, 'gone', 0);
+      const target = parseTarget('/large');
+      if (target.ok) ctx.target = target.target;
+      ctx.principal = world.principal(['tool:search']);
+      ctx.binding = principalKey(ctx.principal, false);
+      ctx.charged = true;
+      ctx.plan = { ...(ready(world, '/large').plan as NonNullable<RequestContext['plan']>) };
+      Promise.resolve(stage.run(ctx)).then(resolve, resolve);
+    });
+    await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
+    const client = connect((front.address() as AddressInfo).port, '127.0.0.1', () =>
+      client.write('GET /large HTTP/1.1\r\nhost: x\r\n\r\n'),
+    );
+    client.on('error', () => {});
+    setTimeout(() => client.destroy(), 30);
+    expect(await outcome).toBe(ANSWERED);
+    front.close();
+    expect(world.respond.audits.at(-1)).toMatchObject({
+      status: 499,
+      cause: 'the client went away',
+      upstream_status: 200,
+    });
+    await pool.close();
   });
 
   it('hands an A2A agent the chain delegated to it, and binds the task and context its answer names to the caller', async () => {

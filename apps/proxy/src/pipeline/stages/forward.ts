@@ -177,8 +177,20 @@ export function forwardStage(d: ForwardDeps): Stage {
         return ANSWERED;
       }
       await settle(ctx, 'delivered');
-
       const status = response.statusCode;
+      if (res.destroyed) {
+        // The client left while the charge settled: nobody to answer, nothing more to read.
+        response.stream?.destroy();
+        d.respond.audit(ctx, {
+          decision: 'allow',
+          code: null,
+          status: 499,
+          upstream_status: status,
+          cause: 'the client went away',
+        });
+        return ANSWERED;
+      }
+
       const now = unixSeconds(d.clock);
       const binding = ctx.binding ?? '';
       const rewriter = createResponseRewriter({
