@@ -1,5 +1,5 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { type AddressInfo, connect } from 'node:net';
+import { type AddressInfo, connect, type Socket } from 'node:net';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext, type RequestContext } from '../../src/pipeline/context.js';
@@ -31,6 +31,11 @@ beforeAll(async () => {
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
         res.write('{"partial":');
         res.socket?.destroy();
+        return;
+      }
+      if (req.method === 'HEAD') {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '42' });
+        res.end();
         return;
       }
       if (req.url?.startsWith('/large')) {
@@ -245,11 +250,35 @@ describe('stage forward', () => {
     await Promise.all([ledger.close(), pool.close()]);
   });
 
+  it("answers a HEAD with the upstream's own Content-Length", async () => {
+    const { world, pool, stage } = setup();
+    const ctx = fakeContext({ method: 'HEAD', url: '/mcp' });
+    const target = parseTarget('/mcp');
+    if (target.ok) ctx.target = target.target;
+    ctx.principal = world.principal(['tool:search']);
+    ctx.binding = principalKey(ctx.principal, false);
+    ctx.plan = { ...(ready(world, '/mcp').plan as NonNullable<RequestContext['plan']>), method: 'HEAD /mcp' };
+    expect(await stage.run(ctx)).toBe(ANSWERED);
+    const written = (
+      ctx.res as unknown as { written(): { status: number; headers: Record<string, unknown> } }
+    ).written();
+    expect(written.status).toBe(200);
+    expect(written.headers['content-length']).toBe('42');
+    await pool.close();
+  });
+
   it('lets a client leave while its charge settles: no crash, no hang, audited as gone', async () => {
     const { world, pool } = setup();
+    let client: Socket | undefined;
     const stage = forwardStage({
       ...world.services,
-      ledger: { settle: () => new Promise<void>((r) => setTimeout(r, 80)) } as never,
+      // The client leaves as the settlement starts; the settlement takes a round trip.
+      ledger: {
+        settle: () => {
+          client?.destroy();
+          return new Promise<void>((r) => setTimeout(r, 80));
+        },
+      } as never,
       pool,
       upstreamOrigin: origin,
       extraHeaders: {},
@@ -271,11 +300,11 @@ describe('stage forward', () => {
       Promise.resolve(stage.run(ctx)).then(resolve, resolve);
     });
     await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
-    const client = connect((front.address() as AddressInfo).port, '127.0.0.1', () =>
-      client.write('GET /large HTTP/1.1\r\nhost: x\r\n\r\n'),
+    const socket = connect((front.address() as AddressInfo).port, '127.0.0.1', () =>
+      socket.write('GET /large HTTP/1.1\r\nhost: x\r\n\r\n'),
     );
-    client.on('error', () => {});
-    setTimeout(() => client.destroy(), 30);
+    socket.on('error', () => {});
+    client = socket;
     expect(await outcome).toBe(ANSWERED);
     front.close();
     expect(world.respond.audits.at(-1)).toMatchObject({

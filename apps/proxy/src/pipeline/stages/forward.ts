@@ -139,7 +139,8 @@ export function forwardStage(d: ForwardDeps): Stage {
           headersTimeout: config.proxy.upstream_timeout_seconds * 1000,
           bodyTimeout: plan.stream ? 0 : config.proxy.upstream_body_timeout_seconds * 1000,
         },
-        (_status, headers) => wholeBodyCap(plan, headers),
+        // A HEAD answer has no body: its headers (Content-Length included) go back as they are.
+        (_status, headers) => (req.method === 'HEAD' ? undefined : wholeBodyCap(plan, headers)),
       );
       res.on('close', () => {
         if (!res.writableFinished) call.abort();
