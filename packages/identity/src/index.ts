@@ -64,11 +64,14 @@ export {
 } from './key-event.js';
 export {
   computeKeyState,
+  describeLineage,
   type KeyEventState,
   type KeyLineage,
   type KeyRecord,
   type KeyRefusal,
   type KeyRevocationInfo,
+  type KeyStatusView,
+  type LineageView,
 } from './key-event-state.js';
 export {
   didKeyFromId,

@@ -247,3 +247,62 @@ function copy(record: KeyRecord | undefined): KeyRecord | undefined {
   if (record === undefined) return undefined;
   return { ...record, ...(record.revoked === undefined ? {} : { revoked: { ...record.revoked } }) };
 }
+
+/** One key of a lineage as `aip identity log` and the registry report it. */
+export interface KeyStatusView {
+  did: string;
+  status: 'current' | 'rotated' | 'revoked';
+  established_at?: number;
+  rotated_at?: number;
+  revoked_at?: number;
+  cause?: KeyRevocationInfo['cause'];
+  reason?: string;
+}
+
+/** The lineage `did` belongs to, as `aip identity log` and the registry report it. */
+export interface LineageView {
+  did: string;
+  /** The inception key, or null when no event names `did`. */
+  root: string | null;
+  current: string;
+  /** A next key is committed: the identity can rotate. */
+  next_committed: boolean;
+  frozen: boolean;
+  /** Root first; `did` alone when no event names it. */
+  keys: KeyStatusView[];
+}
+
+/**
+ * The lineage of `did` in `state`, each key with its status.
+ *
+ * @example
+ * ```ts
+ * describeLineage(state, did).keys; // [{ did: root, status: 'rotated', rotated_at: ... }, { did: next, status: 'current', ... }]
+ * ```
+ */
+export function describeLineage(state: KeyEventState, did: string): LineageView {
+  const lineage = state.lineage(did);
+  const current = lineage?.current ?? did;
+  return {
+    did,
+    root: lineage?.root ?? null,
+    current,
+    next_committed: lineage?.next !== undefined,
+    frozen: lineage?.frozen ?? false,
+    keys: (lineage?.keys ?? [did]).map((key) => {
+      const record = state.key(key);
+      const view: KeyStatusView = {
+        did: key,
+        status: record?.revoked !== undefined ? 'revoked' : key === current ? 'current' : 'rotated',
+      };
+      if (record?.establishedAt !== undefined) view.established_at = record.establishedAt;
+      if (record?.rotatedAt !== undefined) view.rotated_at = record.rotatedAt;
+      if (record?.revoked !== undefined) {
+        view.revoked_at = record.revoked.at;
+        view.cause = record.revoked.cause;
+        if (record.revoked.reason !== undefined) view.reason = record.revoked.reason;
+      }
+      return view;
+    }),
+  };
+}

@@ -5,6 +5,7 @@ import {
   createInception,
   createKeyRevocation,
   createRotation,
+  describeLineage,
   encodeBase64Url,
   type Identity,
   KEY_EVENT_TYPE,
@@ -94,6 +95,38 @@ describe('computeKeyState on the pinned lineage', () => {
     expect(state.refusal(k0.did, 0)).toBe('revoked');
     expect(state.refusal(k2.did, T0 + 250)).toBe('revoked');
     expect(state.refusal(thief.did, T0)).toBeUndefined();
+  });
+});
+
+describe('describeLineage', () => {
+  it('reports each key of the lineage with its status, as the CLI and the registry show it', () => {
+    const events = pinnedEvents();
+    const view = describeLineage(stateOf(Object.values(events)), k1.did);
+    expect(view).toMatchObject({ did: k1.did, root: k0.did, current: k2.did, next_committed: true, frozen: false });
+    expect(view.keys.map((k) => [k.did, k.status])).toEqual([
+      [k0.did, 'revoked'],
+      [k1.did, 'rotated'],
+      [k2.did, 'revoked'],
+    ]);
+    expect(view.keys[0]).toMatchObject({
+      rotated_at: T0 + 100,
+      revoked_at: T0 + 50,
+      cause: 'revoked',
+      reason: 'key leaked',
+    });
+    expect(view.keys[1]).toMatchObject({ rotated_at: T0 + 200 });
+    expect(view.keys[1]).not.toHaveProperty('revoked_at');
+  });
+
+  it('reports a key no event names as its own current key', () => {
+    expect(describeLineage(stateOf([]), thief.did)).toEqual({
+      did: thief.did,
+      root: null,
+      current: thief.did,
+      next_committed: false,
+      frozen: false,
+      keys: [{ did: thief.did, status: 'current' }],
+    });
   });
 });
 

@@ -100,8 +100,9 @@ async function revoke(options: RevokeOptions & OutputOptions): Promise<number> {
 }
 
 async function log(options: TrustDbOptions & OutputOptions, did?: string): Promise<number> {
-  const [{ readIdentityInfo }, { openLocalStore }] = await Promise.all([
+  const [{ readIdentityInfo }, { describeLineage }, { openLocalStore }] = await Promise.all([
     import('@aip/identity/node'),
+    import('@aip/identity'),
     import('../local-trust.js'),
   ]);
   const subject = did ?? (await readIdentityInfo()).did;
@@ -110,32 +111,8 @@ async function log(options: TrustDbOptions & OutputOptions, did?: string): Promi
   try {
     const state = store.keyState();
     const lineage = state.lineage(subject);
-    const keys = (lineage?.keys ?? [subject]).map((key) => {
-      const record = state.key(key);
-      const status =
-        record?.revoked !== undefined ? 'revoked' : key === (lineage?.current ?? subject) ? 'current' : 'rotated';
-      return {
-        did: key,
-        status,
-        ...(record?.establishedAt === undefined ? {} : { established_at: record.establishedAt }),
-        ...(record?.rotatedAt === undefined ? {} : { rotated_at: record.rotatedAt }),
-        ...(record?.revoked === undefined
-          ? {}
-          : {
-              revoked_at: record.revoked.at,
-              cause: record.revoked.cause,
-              ...(record.revoked.reason === undefined ? {} : { reason: record.revoked.reason }),
-            }),
-      };
-    });
-    const result = {
-      did: subject,
-      root: lineage?.root ?? null,
-      current: lineage?.current ?? subject,
-      next_committed: lineage?.next !== undefined,
-      frozen: lineage?.frozen ?? false,
-      keys,
-    };
+    const result = describeLineage(state, subject);
+    const { keys } = result;
     printResult(options, result, () =>
       [
         lineage === undefined ? `No key events for ${subject}` : `Lineage of ${lineage.root}`,

@@ -1,7 +1,7 @@
 // Key events (DESIGN §11): published like vouches (verified, charged to the signer, written through
 // the registry log into the trust store), listed in arrival order for sync, and read back as an
 // agent's lineage.
-import { type KeyEventState, parseKeyEvent } from '@aip/identity';
+import { describeLineage, type KeyEventState, parseKeyEvent } from '@aip/identity';
 import { verifyKeyEventObject } from '@aip/trust';
 import type { FastifyInstance } from 'fastify';
 import type { RoutesOptions } from '../context.js';
@@ -127,37 +127,16 @@ export async function keyEventRoutes(app: FastifyInstance, { ctx }: RoutesOption
   );
 }
 
-/** The lineage of `did` as the API and the observatory show it. */
+/** The lineage of `did` as the API and the observatory show it, with the events that say so. */
 function lineageView(
   state: KeyEventState,
   events: readonly { event: { key: string; prior?: string; signer?: string } }[],
   did: string,
 ) {
-  const lineage = state.lineage(did);
-  const keys = lineage?.keys ?? [did];
-  const current = lineage?.current ?? did;
+  const view = describeLineage(state, did);
+  const keys = view.keys.map((key) => key.did);
   return {
-    did,
-    root: lineage?.root ?? null,
-    current,
-    next_committed: lineage?.next !== undefined,
-    frozen: lineage?.frozen ?? false,
-    keys: keys.map((key) => {
-      const record = state.key(key);
-      return {
-        did: key,
-        status: record?.revoked !== undefined ? 'revoked' : key === current ? 'current' : 'rotated',
-        ...(record?.establishedAt === undefined ? {} : { established_at: record.establishedAt }),
-        ...(record?.rotatedAt === undefined ? {} : { rotated_at: record.rotatedAt }),
-        ...(record?.revoked === undefined
-          ? {}
-          : {
-              revoked_at: record.revoked.at,
-              cause: record.revoked.cause,
-              ...(record.revoked.reason === undefined ? {} : { reason: record.revoked.reason }),
-            }),
-      };
-    }),
+    ...view,
     events: events
       .filter(({ event }) => keys.includes(event.key) || (event.prior !== undefined && keys.includes(event.prior)))
       .map(({ event }) => event),
