@@ -82,6 +82,19 @@ export function chainedLine(fields: object, prev: string | null): string {
   return json === '{}' ? `{${tail}` : `${json.slice(0, -1)},${tail}`;
 }
 
+/** `run`, scheduled at most once per event-loop turn however often the result is called. */
+export function oncePerTurn(run: () => unknown): () => void {
+  let scheduled = false;
+  return () => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      void run();
+    });
+  };
+}
+
 const clip = (value: string | null, max = MAX_STRING): string | null =>
   value === null || value.length <= max ? value : `${value.slice(0, max)}…`;
 
@@ -241,15 +254,7 @@ export function openAuditLog(file?: string, options: AuditLogOptions = {}): Audi
       }
     }
   };
-  let scheduled = false;
-  const schedule = () => {
-    if (scheduled) return;
-    scheduled = true;
-    setImmediate(() => {
-      scheduled = false;
-      flush();
-    });
-  };
+  const schedule = oncePerTurn(flush);
 
   // Continue the chain: after a torn tail, close it off and say so; note an unclean end.
   const startedAt = new Date(now()).toISOString();

@@ -7,7 +7,7 @@
 // one replica id would collide on the key: ids must be unique. No signed checkpoints: the chain
 // shows an edited or removed line, not lines cut off the end (the file log's anchor does that).
 import type { Pool } from 'pg';
-import { type AuditLog, type AuditRecord, boundRecord, chainedLine, lineHash } from './audit-log.js';
+import { type AuditLog, type AuditRecord, boundRecord, chainedLine, lineHash, oncePerTurn } from './audit-log.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS aip_audit (
@@ -104,15 +104,7 @@ export async function openPostgresAuditSink(url: string, options: PostgresAuditO
       .then(() => (!failing && pending.length > 0 ? flush() : undefined));
     return writing;
   };
-  let scheduled = false;
-  const schedule = () => {
-    if (scheduled) return;
-    scheduled = true;
-    setImmediate(() => {
-      scheduled = false;
-      void flush();
-    });
-  };
+  const schedule = oncePerTurn(flush);
   const retry = setInterval(() => {
     if (failing) void flush();
   }, 1000);

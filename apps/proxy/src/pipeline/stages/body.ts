@@ -18,9 +18,8 @@ function hasBody(req: IncomingMessage): boolean {
 
 export function bodyStage(s: Pick<ProxyServices, 'clock' | 'config' | 'admission' | 'limiter'>): Stage {
   // The body itself, once the principal was admitted: capped, paid for, read and parsed.
-  async function read(ctx: RequestContext, principal: Principal, now: number): Promise<StageResult> {
+  async function read(ctx: RequestContext, principal: Principal, now: number, declared: number): Promise<StageResult> {
     const config = s.config();
-    const declared = Number(ctx.req.headers['content-length']);
     // A body of unknown length (chunked) may be as long as the grant may still send.
     const allowance = Number.isInteger(declared)
       ? config.proxy.max_body_bytes
@@ -62,7 +61,7 @@ export function bodyStage(s: Pick<ProxyServices, 'clock' | 'config' | 'admission
           'retry-after': String(bytes.retryAfterSeconds),
         });
     }
-    return read(ctx, principal, now);
+    return read(ctx, principal, now, declared);
   }
 
   return {

@@ -108,6 +108,18 @@ export function forwardStage(d: ForwardDeps): Stage {
     });
   }
 
+  // The client went away: audited as such (499), with the upstream's status if it had answered.
+  function gone(ctx: RequestContext, upstreamStatus?: number): typeof ANSWERED {
+    d.respond.audit(ctx, {
+      decision: 'allow',
+      code: null,
+      status: 499,
+      ...(upstreamStatus === undefined ? {} : { upstream_status: upstreamStatus }),
+      cause: 'the client went away',
+    });
+    return ANSWERED;
+  }
+
   return {
     name: 'forward',
     async run(ctx) {
@@ -153,10 +165,7 @@ export function forwardStage(d: ForwardDeps): Stage {
         // Only a connection that never opened proves the request was not delivered (and so not
         // paid for); a timeout or reset may come after the server acted on it.
         await settle(ctx, CONNECT_ERRORS.has(cause) ? 'refunded' : 'delivered');
-        if (call.aborted) {
-          d.respond.audit(ctx, { decision: 'allow', code: null, status: 499, cause: 'the client went away' });
-          return ANSWERED;
-        }
+        if (call.aborted) return gone(ctx);
         const timeout = cause === 'UND_ERR_HEADERS_TIMEOUT';
         const status = timeout ? 504 : 502;
         if (!res.headersSent) {
@@ -179,17 +188,11 @@ export function forwardStage(d: ForwardDeps): Stage {
       }
       await settle(ctx, 'delivered');
       const status = response.statusCode;
-      if (res.destroyed) {
-        // The client left while the charge settled: nobody to answer, nothing more to read.
+      if (call.aborted || res.destroyed) {
+        // The client left (while the body arrived, or while the charge settled): nobody to answer,
+        // nothing more to read.
         response.stream?.destroy();
-        d.respond.audit(ctx, {
-          decision: 'allow',
-          code: null,
-          status: 499,
-          upstream_status: status,
-          cause: 'the client went away',
-        });
-        return ANSWERED;
+        return gone(ctx, status);
       }
 
       const now = unixSeconds(d.clock);
@@ -237,16 +240,6 @@ export function forwardStage(d: ForwardDeps): Stage {
         const inspect = inspected(plan, headers);
         if (response.body === undefined) {
           const err = response.bodyError;
-          if (call.aborted) {
-            d.respond.audit(ctx, {
-              decision: 'allow',
-              code: null,
-              status: 499,
-              upstream_status: status,
-              cause: 'the client went away',
-            });
-            return ANSWERED;
-          }
           const tooLarge = err instanceof ResponseTooLarge;
           const message = tooLarge
             ? `the upstream's response is larger than ${inspect ? MAX_INSPECTED_RESPONSE : SMALL_BODY} bytes`
